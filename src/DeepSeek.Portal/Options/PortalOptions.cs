@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace DeepSeek.Portal.Options;
+
+/// <summary>The "Portal" configuration section: where data lives and how the first start behaves.</summary>
+public sealed class PortalOptions
+{
+    public const string Section = "Portal";
+
+    /// <summary>Directory for the SQLite databases, uploaded dataset files and checkpoints. Relative paths are resolved against the content root.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>The first administrator, created on first start when no user exists. Leave empty to use the first-run page.</summary>
+    public AdminAccountOptions Admin { get; set; } = new();
+
+    /// <summary>Upload limits.</summary>
+    public UploadOptions Uploads { get; set; } = new();
+
+    /// <summary>Seeds the demo workspace (dataset and a ready-to-start run configuration) on first start.</summary>
+    public bool SeedDemoWorkspace { get; set; } = true;
+}
+
+public sealed class AdminAccountOptions
+{
+    public string? Email { get; set; }
+    public string? Password { get; set; }
+}
+
+public sealed class UploadOptions
+{
+    /// <summary>Largest accepted dataset upload in bytes.</summary>
+    [Range(1024, 2L * 1024 * 1024 * 1024)]
+    public long MaxBytes { get; set; } = 20 * 1024 * 1024;
+}
+
+/// <summary>Resolved absolute paths below the data directory.</summary>
+public sealed class DataPaths(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+    public string Database => Path.Combine(Root, "portal.db");
+    public string Scheduler => Path.Combine(Root, "scheduler.db");
+    public string Datasets => Path.Combine(Root, "datasets");
+    public string Runs => Path.Combine(Root, "runs");
+    public string RunDirectory(int runId) => Path.Combine(Runs, runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public void EnsureCreated()
+    {
+        Directory.CreateDirectory(Root);
+        Directory.CreateDirectory(Datasets);
+        Directory.CreateDirectory(Runs);
+    }
+}

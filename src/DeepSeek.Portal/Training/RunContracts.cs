@@ -1,0 +1,54 @@
+using System.ComponentModel;
+using DeepSeek.Portal.Data;
+
+namespace DeepSeek.Portal.Training;
+
+/// <summary>What a user chooses when launching a training run. Unset fields take the engine's defaults.</summary>
+public sealed record RunLaunchRequest
+{
+    [Description("Dataset to train on.")]
+    public int DatasetId { get; init; }
+    [Description("Display name; defaults to the dataset name and time.")]
+    public string? Name { get; init; }
+    [Description("Sequences per forward pass. Effective batch = micro-batch × accumulation (default 8 × 4 = 32).")]
+    public int MicroBatchSize { get; init; } = 8;
+    [Description("Micro-batches whose gradients are summed before each optimizer step.")]
+    public int GradientAccumulationSteps { get; init; } = 4;
+    [Description("Peak learning rate (AdamW), reached after warm-up, then cosine decay.")]
+    public double? LearningRate { get; init; }
+    [Description("Optimizer steps.")]
+    public int? Steps { get; init; }
+    [Description("fp32 or bf16.")]
+    public string? Precision { get; init; }
+    [Description("Seed for initialisation and data order.")]
+    public int? Seed { get; init; }
+    [Description("Linear warm-up steps.")]
+    public int? WarmupSteps { get; init; }
+    [Description("Tokens per training sequence.")]
+    public int? SequenceLength { get; init; }
+}
+
+public sealed record RunSummary(
+    int Id, string Name, int DatasetId, string? DatasetName, string Status,
+    int MicroBatchSize, int GradientAccumulationSteps, int EffectiveBatchSize, double LearningRate, int Steps, string Precision, int Seed, int WarmupSteps, int SequenceLength,
+    int CurrentStep, double Percent, double? LastLoss, double? TokensPerSecond, double? HeldOutLoss, double? HeldOutPerplexity,
+    long? ParameterCount, string? Device, string? Error, int Attempts,
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? CreatedBy)
+{
+    public bool IsActive => Status is nameof(RunStatus.Queued) or nameof(RunStatus.Running);
+
+    public static RunSummary From(TrainingRun r) => new(
+        r.Id, r.Name, r.DatasetId, r.Dataset?.Name, r.Status.ToString(),
+        r.MicroBatchSize, r.GradientAccumulationSteps, r.MicroBatchSize * r.GradientAccumulationSteps, r.LearningRate, r.Steps, r.Precision, r.Seed, r.WarmupSteps, r.SequenceLength,
+        r.CurrentStep, r.Steps == 0 ? 0 : 100.0 * r.CurrentStep / r.Steps, r.LastLoss, r.TokensPerSecond, r.HeldOutLoss, r.HeldOutPerplexity,
+        r.ParameterCount, r.Device, r.Error, r.Attempts, r.CreatedAt, r.StartedAt, r.FinishedAt, r.CreatedBy);
+}
+
+/// <summary>One point of a run's curves, as stored and as streamed.</summary>
+public sealed record RunPoint(int Step, double Loss, double LearningRate, double TokensPerSecond, double GradNorm, double ElapsedSeconds, long RecordedAtUnixMs)
+{
+    public static RunPoint From(RunMetric m) => new(m.Step, m.Loss, m.LearningRate, m.TokensPerSecond, m.GradNorm, m.ElapsedSeconds, m.RecordedAtUnixMs);
+}
+
+/// <summary>A live update of a run: new points and/or a status change. Sent over SignalR to the group "run-{id}".</summary>
+public sealed record RunUpdate(int RunId, string Status, int CurrentStep, int TotalSteps, double Percent, double? EtaSeconds, double? TokensPerSecond, IReadOnlyList<RunPoint> Points, double? HeldOutPerplexity, string? Error);

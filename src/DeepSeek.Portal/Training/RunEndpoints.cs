@@ -1,0 +1,54 @@
+using System.Security.Claims;
+using DeepSeek.Portal.Accounts;
+using DeepSeek.Portal.Engine.Training;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace DeepSeek.Portal.Training;
+
+public static class RunEndpoints
+{
+    public static IEndpointRouteBuilder MapRunEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/runs").WithTags("Training runs").RequireAuthorization(PortalPolicies.Read);
+
+        group.MapGet("/", (RunService runs, CancellationToken ct) => runs.ListAsync(ct))
+            .WithName("ListRuns").WithSummary("The 200 most recent training runs, newest first.");
+
+        group.MapGet("/defaults", () => TypedResults.Ok(new RunLaunchRequest
+            {
+                MicroBatchSize = RunService.Defaults.MicroBatchSize,
+                GradientAccumulationSteps = RunService.Defaults.GradientAccumulationSteps,
+                LearningRate = RunService.Defaults.LearningRate,
+                Steps = RunService.Defaults.Steps,
+                Precision = RunService.Defaults.Precision,
+                Seed = RunService.Defaults.Seed,
+                WarmupSteps = RunService.Defaults.WarmupSteps,
+                SequenceLength = RunService.Defaults.SequenceLength,
+            }))
+            .WithName("GetRunDefaults").WithSummary("The launch settings a new run gets when a field is left out; precisions: " + string.Join(", ", TrainingOptions.SupportedPrecisions) + ".");
+
+        group.MapGet("/{id:int}", async Task<Results<Ok<RunSummary>, NotFound>> (int id, RunService runs, CancellationToken ct) =>
+                await runs.GetAsync(id, ct) is { } run ? TypedResults.Ok(run) : TypedResults.NotFound())
+            .WithName("GetRun").WithSummary("One run: settings, status, progress and, once finished, held-out perplexity.");
+
+        group.MapGet("/{id:int}/metrics", async Task<Results<Ok<IReadOnlyList<RunPoint>>, NotFound>> (int id, int? afterStep, RunService runs, CancellationToken ct) =>
+                await runs.GetAsync(id, ct) is null ? TypedResults.NotFound() : TypedResults.Ok(await runs.GetPointsAsync(id, afterStep ?? 0, ct)))
+            .WithName("GetRunMetrics").WithSummary("Stored per-step metrics (loss, learning rate, tokens/s, gradient norm) after the given step.");
+
+        group.MapPost("/", async Task<Results<Created<RunSummary>, ValidationProblem>> (RunLaunchRequest request, RunService runs, ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                var outcome = await runs.LaunchAsync(request, user.Identity?.Name, ct);
+                return outcome.Succeeded
+                    ? TypedResults.Created($"/api/runs/{outcome.Run!.Id}", outcome.Run)
+                    : TypedResults.ValidationProblem(outcome.Errors, title: "The run settings are not valid; nothing was queued.");
+            })
+            .RequireAuthorization(PortalPolicies.Launch)
+            .WithName("LaunchRun").WithSummary("Validates the settings and queues a training run as a scheduler job. Live updates: SignalR hub /hubs/runs.");
+
+        group.MapPost("/{id:int}/cancel", async Task<Results<Accepted<RunSummary>, NotFound>> (int id, RunService runs, CancellationToken ct) =>
+                await runs.CancelAsync(id, ct) is { } run ? TypedResults.Accepted($"/api/runs/{id}", run) : TypedResults.NotFound())
+            .RequireAuthorization(PortalPolicies.Launch)
+            .WithName("CancelRun").WithSummary("Cancels a queued or running run; a running one stops after its current micro-batch and keeps its checkpoint.");
+        return app;
+    }
+}

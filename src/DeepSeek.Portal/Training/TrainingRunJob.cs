@@ -1,0 +1,128 @@
+using DeepSeek.Portal.Data;
+using DeepSeek.Portal.Datasets;
+using DeepSeek.Portal.Engine.Devices;
+using DeepSeek.Portal.Engine.Training;
+using DeepSeek.Portal.Feeding.Demo;
+using DeepSeek.Portal.Options;
+using Microsoft.EntityFrameworkCore;
+using Quartz;
+
+namespace DeepSeek.Portal.Training;
+
+/// <summary>
+/// Executes one training run. Progress goes to <see cref="RunProgressPublisher"/>; the outcome to the run's row.
+/// When the portal stops mid-run the run goes back to Queued and resumes from its last checkpoint at the next start.
+/// </summary>
+[DisallowConcurrentExecution]
+public sealed class TrainingRunJob(
+    IServiceScopeFactory scopes,
+    RunSupervisor supervisor,
+    RunProgressPublisher publisher,
+    DataPaths paths,
+    IHostApplicationLifetime lifetime,
+    TimeProvider clock,
+    ILogger<TrainingRunJob> logger) : IJob
+{
+    public const string RunIdKey = "runId";
+    private const string Group = "training";
+
+    public static JobKey KeyFor(int runId) => new($"run-{runId}", Group);
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var runId = context.MergedJobDataMap.GetInt(RunIdKey);
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            await RunAsync(runId, stopping.Token);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !supervisor.WasCancelledByUser(runId))
+        {
+            logger.LogInformation("Run {RunId} was interrupted by shutdown while waiting; it stays queued", runId);
+        }
+    }
+
+    private async Task RunAsync(int runId, CancellationToken stopping)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, stopping);
+        if (run is null || !run.IsActive)
+            return;
+
+        using var lease = await supervisor.AcquireAsync(runId, stopping);
+        await db.Entry(run).ReloadAsync(stopping);
+        if (run.CancelRequested)
+        {
+            await FinishAsync(db, run, RunStatus.Cancelled, null);
+            return;
+        }
+
+        run.Status = RunStatus.Running;
+        run.StartedAt ??= clock.GetUtcNow();
+        run.Attempts++;
+        run.Device = EngineDevice.Current.Description;
+        run.Error = null;
+        await db.SaveChangesAsync(stopping);
+        await publisher.PublishStatusAsync(runId);
+
+        try
+        {
+            var texts = await scope.ServiceProvider.GetRequiredService<DatasetService>().LoadTextsAsync(run.DatasetId, stopping);
+            var (train, heldOut) = DemoDataset.Split(texts);
+            var request = new TrainingRequest(ToOptions(run), train, heldOut, paths.RunDirectory(runId));
+            logger.LogInformation("Run {RunId} starts (attempt {Attempt}) on {Device}", runId, run.Attempts, run.Device);
+            var outcome = await Trainer.RunAsync(request, p => publisher.Report(runId, p), lease.Token);
+
+            await publisher.PublishStatusAsync(runId); // every reported step is stored before the final status
+            await db.Entry(run).ReloadAsync(CancellationToken.None);
+            run.ParameterCount = outcome.ParameterCount;
+            if (!outcome.Cancelled)
+            {
+                run.HeldOutLoss = outcome.HeldOutLoss;
+                run.HeldOutPerplexity = outcome.HeldOutPerplexity;
+                run.CurrentStep = outcome.StepsCompleted;
+                await FinishAsync(db, run, RunStatus.Succeeded, null);
+            }
+            else if (supervisor.WasCancelledByUser(runId) || run.CancelRequested)
+            {
+                await FinishAsync(db, run, RunStatus.Cancelled, null);
+            }
+            else
+            {
+                // Shutdown: the engine wrote a checkpoint; the next start resumes from it.
+                run.Status = RunStatus.Queued;
+                await db.SaveChangesAsync(CancellationToken.None);
+                await publisher.PublishStatusAsync(runId);
+                logger.LogInformation("Run {RunId} paused at step {Step} by shutdown; it resumes at the next start", runId, outcome.StepsCompleted);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Run {RunId} failed", runId);
+            await db.Entry(run).ReloadAsync(CancellationToken.None);
+            await FinishAsync(db, run, RunStatus.Failed, e.Message);
+        }
+    }
+
+    private async Task FinishAsync(PortalDbContext db, TrainingRun run, RunStatus status, string? error)
+    {
+        run.Status = status;
+        run.Error = error;
+        run.FinishedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(CancellationToken.None);
+        await publisher.PublishStatusAsync(run.Id);
+    }
+
+    private static TrainingOptions ToOptions(TrainingRun run) => RunService.Defaults with
+    {
+        MicroBatchSize = run.MicroBatchSize,
+        GradientAccumulationSteps = run.GradientAccumulationSteps,
+        LearningRate = run.LearningRate,
+        Steps = run.Steps,
+        Precision = run.Precision,
+        Seed = run.Seed,
+        WarmupSteps = run.WarmupSteps,
+        SequenceLength = run.SequenceLength,
+    };
+}
