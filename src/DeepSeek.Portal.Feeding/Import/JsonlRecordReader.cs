@@ -68,7 +68,8 @@ internal static class JsonlRecordReader
             reason = reason[..cut];
         }
 
-        reason = reason.TrimEnd();
+        // Advice addressed to the programmer ("Change the reader options.") means nothing to the uploader.
+        reason = reason.Replace(" Change the reader options.", "", StringComparison.Ordinal).TrimEnd().TrimEnd('.');
         var position = e.BytePositionInLine is { } p ? $" at byte {p + 1} of the line" : "";
         return $"malformed JSON{position}: {reason}";
     }
@@ -114,7 +115,7 @@ internal static class JsonlRecordReader
             if (!hasPrompt || !hasCompletion)
             {
                 error = new(ImportErrorKind.MissingField, hasPrompt ? "completion" : "prompt",
-                    "is missing; prompt/completion records need both fields");
+                    "missing; prompt/completion records need both prompt and completion");
                 return false;
             }
 
@@ -138,7 +139,7 @@ internal static class JsonlRecordReader
         if (!hasInstruction || !hasOutput)
         {
             error = new(ImportErrorKind.MissingField, hasInstruction ? "output" : "instruction",
-                "is missing; alpaca records need instruction and output");
+                "missing; alpaca records need both instruction and output");
             return false;
         }
 
