@@ -64,7 +64,7 @@ internal sealed class ImportSession(string fileName, ImportLimits limits)
         }
 
         _records.Add(new ImportedRecord(line, text));
-        _characters += characters;
+        _characters = checked(_characters + characters); // int by contract; fail loudly rather than wrap on huge limits
     }
 
     public ImportResult ToResult(long bytes)
