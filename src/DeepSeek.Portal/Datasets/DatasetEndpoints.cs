@@ -27,7 +27,6 @@ public static class DatasetEndpoints
             .RequireAuthorization(PortalPolicies.Launch)
             // Browser uploads are protected by the SameSite=Lax auth cookie; API clients use bearer tokens.
             .DisableAntiforgery()
-            .WithMetadata(new RequestFormLimitsAttribute { MultipartBodyLengthLimit = long.MaxValue })
             .WithName("UploadDataset")
             .WithSummary("Uploads a JSONL or TXT file as a new dataset (multipart field \"file\", optional \"name\" and \"description\"). All or nothing: any error rejects the whole file.")
             .Accepts<IFormFile>("multipart/form-data")

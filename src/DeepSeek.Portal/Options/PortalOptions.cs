@@ -30,7 +30,8 @@ public sealed class AdminAccountOptions
 public sealed class UploadOptions
 {
     /// <summary>Largest accepted dataset upload in bytes.</summary>
-    [Range(1024, 2L * 1024 * 1024 * 1024)]
+    // The importer holds the validated records in memory, so the ceiling stays well below the machine's RAM.
+    [Range(1024, 512L * 1024 * 1024)]
     public long MaxBytes { get; set; } = 20 * 1024 * 1024;
 }
 
@@ -42,6 +43,7 @@ public sealed class DataPaths(string root)
     public string Scheduler => Path.Combine(Root, "scheduler.db");
     public string Datasets => Path.Combine(Root, "datasets");
     public string Runs => Path.Combine(Root, "runs");
+    public string Keys => Path.Combine(Root, "keys");
     public string RunDirectory(int runId) => Path.Combine(Runs, runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public void EnsureCreated()

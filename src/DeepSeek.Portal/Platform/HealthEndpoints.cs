@@ -13,21 +13,22 @@ public sealed class SchedulerHealthCheck(ISchedulerFactory factory) : IHealthChe
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
         var scheduler = await factory.GetScheduler(ct);
-        var meta = await scheduler.GetMetaData(ct);
+        var meta = await scheduler.GetMetadata(ct);
         var data = new Dictionary<string, object>
         {
             ["name"] = meta.SchedulerName,
-            ["jobStore"] = meta.JobStoreType.Name,
-            ["persistent"] = meta.JobStoreSupportsPersistence,
+            ["status"] = meta.Status.ToString(),
+            ["jobStore"] = meta.JobStoreTypeName,
+            ["persistent"] = meta.JobStorePersistent,
             ["clustered"] = meta.JobStoreClustered,
-            ["started"] = scheduler.IsStarted,
-            ["jobsExecuted"] = meta.NumberOfJobsExecuted,
+            ["jobsExecuted"] = meta.JobsExecuted,
         };
-        if (scheduler.IsShutdown)
-            return HealthCheckResult.Unhealthy("The scheduler is shut down.", data: data);
-        return scheduler.IsStarted && !scheduler.InStandbyMode
-            ? HealthCheckResult.Healthy($"{meta.JobStoreType.Name}, persistent={meta.JobStoreSupportsPersistence}", data)
-            : HealthCheckResult.Degraded("The scheduler has not started yet.", data: data);
+        return meta.Status switch
+        {
+            SchedulerStatus.Running => HealthCheckResult.Healthy($"{meta.JobStoreTypeName}, persistent={meta.JobStorePersistent}", data),
+            SchedulerStatus.Created or SchedulerStatus.Standby => HealthCheckResult.Degraded("The scheduler has not started yet.", data: data),
+            _ => HealthCheckResult.Unhealthy($"The scheduler is {meta.Status}.", data: data),
+        };
     }
 }
 

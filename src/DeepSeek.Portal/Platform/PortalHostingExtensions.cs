@@ -4,6 +4,7 @@ using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Datasets;
 using DeepSeek.Portal.Options;
 using DeepSeek.Portal.Training;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
@@ -28,6 +29,8 @@ public static class PortalHostingExtensions
         var paths = new DataPaths(Path.IsPathRooted(dir) ? dir : Path.Combine(builder.Environment.ContentRootPath, dir));
         paths.EnsureCreated();
         builder.Services.AddSingleton(paths);
+        // Sign-in cookies and bearer tokens survive restarts and upgrades: keys live with the data.
+        builder.Services.AddDataProtection().SetApplicationName("DeepSeek.Portal").PersistKeysToFileSystem(new DirectoryInfo(paths.Keys));
         builder.Services.AddSingleton(TimeProvider.System);
         return builder;
     }
@@ -58,8 +61,7 @@ public static class PortalHostingExtensions
         var schedulerDb = ((DataPaths)services.Single(d => d.ServiceType == typeof(DataPaths)).ImplementationInstance!).Scheduler;
         services.AddQuartz(q =>
         {
-            q.SchedulerName = "DeepSeekPortal";
-            q.SchedulerId = "AUTO";
+            q.ConfigureScheduler(o => o.InstanceName = "DeepSeekPortal");
             q.UseDefaultThreadPool(tp => tp.MaxConcurrency = 4);
             q.UsePersistentStore(store =>
             {

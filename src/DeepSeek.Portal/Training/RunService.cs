@@ -75,7 +75,7 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
     {
         var scheduler = await schedulerFactory.GetScheduler(ct);
         var key = TrainingRunJob.KeyFor(runId);
-        if (await scheduler.CheckExists(key, ct))
+        if (await scheduler.Exists(key, ct))
             return;
         var job = JobBuilder.Create<TrainingRunJob>()
             .WithIdentity(key)
@@ -84,7 +84,7 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
             .RequestRecovery()
             .Build();
         var trigger = TriggerBuilder.Create().WithIdentity(key.Name, key.Group).StartNow().Build();
-        await scheduler.ScheduleJob(job, trigger, ct);
+        await scheduler.ScheduleJob(job, trigger, cancellationToken: ct);
     }
 
     public async Task<IReadOnlyList<RunSummary>> ListAsync(CancellationToken ct) =>

@@ -1,0 +1,77 @@
+using System.Net;
+using DeepSeek.Portal.Accounts;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace DeepSeek.Portal.BrowserTests;
+
+/// <summary>The real portal on real Kestrel (127.0.0.1, free port) and Debian's Chromium driven by Playwright.</summary>
+public sealed class BrowserPortal : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string Email = "engineer@browser.local";
+    public const string Password = "Browser-test-1";
+
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "deepseek-portal-browser", Guid.NewGuid().ToString("N"));
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = default!;
+    public string BaseUrl { get; private set; } = "";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Portal:DataDirectory", _dataDirectory);
+        builder.UseSetting("Portal:Admin:Email", "admin@browser.local");
+        builder.UseSetting("Portal:Admin:Password", Password);
+        builder.UseSetting("Portal:SeedDemoWorkspace", "true");
+    }
+
+    public async Task InitializeAsync()
+    {
+        UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseUrl = addresses.First().TrimEnd('/');
+
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            var created = await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(Email, Password, PortalRoles.Engineer);
+            Assert.True(created.Succeeded, string.Join("; ", created.Errors));
+        }
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            // Debian's chromium package; Playwright never downloads a browser here.
+            ExecutablePath = Environment.GetEnvironmentVariable("PORTAL_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task<IPage> SignedInPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, Locale = "en-US" });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync("/");
+        await page.WaitForURLAsync("**/account/login**");
+        await page.FillAsync("#email", Email);
+        await page.FillAsync("#password", Password);
+        await page.ClickAsync("[data-testid=sign-in]");
+        await page.WaitForSelectorAsync("[data-testid=current-user]");
+        return page;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        if (Browser is not null)
+            await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        await DisposeAsync();
+    }
+}

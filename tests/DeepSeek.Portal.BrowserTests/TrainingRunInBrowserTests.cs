@@ -1,0 +1,51 @@
+using Microsoft.Playwright;
+
+namespace DeepSeek.Portal.BrowserTests;
+
+public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+{
+    private const string PlottedPoints = "() => { const gd = document.getElementById('loss-chart'); return gd && gd.data ? gd.data[0].x.length : -1; }";
+
+    [Fact]
+    public async Task Engineer_launches_a_run_watches_the_chart_grow_cancels_it_and_sees_the_stored_curve_after_reload()
+    {
+        var page = await portal.SignedInPageAsync();
+        await page.GotoAsync("/runs");
+        var steps = page.Locator("[data-testid=launch-steps] input");
+        await steps.FillAsync("400");
+        await steps.BlurAsync();
+        await page.ClickAsync("[data-testid=launch-run]");
+        await page.WaitForURLAsync("**/runs/*");
+
+        // The chart gets points live, and keeps getting more.
+        await page.WaitForFunctionAsync($"({PlottedPoints})() >= 2", null, new() { Timeout = 120_000 });
+        var first = await page.EvaluateAsync<int>(PlottedPoints);
+        await page.WaitForFunctionAsync($"({PlottedPoints})() > {first}", null, new() { Timeout = 60_000 });
+        Assert.Equal("Running", (await page.Locator("[data-testid=run-status]").TextContentAsync())?.Trim());
+
+        await page.ClickAsync("[data-testid=cancel-run]");
+        await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=run-status]')?.textContent.trim() === 'Cancelled'", null, new() { Timeout = 60_000 });
+        // Let the last pushed batch land, then compare with what a fresh page loads from storage.
+        await page.WaitForTimeoutAsync(500);
+        var shown = await page.EvaluateAsync<int>(PlottedPoints);
+        Assert.True(shown > first);
+
+        await page.ReloadAsync();
+        await page.WaitForFunctionAsync($"({PlottedPoints})() > 0");
+        var reloaded = await page.EvaluateAsync<int>(PlottedPoints);
+        Assert.Equal(shown, reloaded);
+        Assert.Equal(reloaded.ToString(System.Globalization.CultureInfo.InvariantCulture), await page.Locator("[data-testid=loss-chart]").GetAttributeAsync("data-points"));
+        Assert.Equal("Cancelled", (await page.Locator("[data-testid=run-status]").TextContentAsync())?.Trim());
+    }
+
+    [Fact]
+    public async Task Language_menu_switches_the_ui_to_simplified_chinese()
+    {
+        var page = await portal.SignedInPageAsync();
+        await page.GotoAsync("/datasets");
+        await page.ClickAsync("[data-testid=language-menu] button");
+        await page.ClickAsync("text=简体中文");
+        await page.WaitForSelectorAsync("h4:has-text('数据集')");
+        Assert.Contains("demo-bank-support", await page.Locator("[data-testid=datasets-table]").TextContentAsync() ?? "", StringComparison.Ordinal);
+    }
+}
