@@ -1,0 +1,110 @@
+using DeepSeek.Portal.Engine.Models;
+using DeepSeek.Portal.Engine.Tokenization;
+
+namespace DeepSeek.Portal.Engine.Training;
+
+/// <summary>
+/// Documents tokenised as <c>BOS text EOS</c>, concatenated into one stream and cut into fixed-length blocks.
+/// Block i covers stream positions <c>[i·L, i·L + L)</c> as inputs and the next token of each as its label, so
+/// consecutive blocks overlap by one token and no target is lost. The last block is padded; padded positions get
+/// the pad id as input and <see cref="DeepSeekForCausalLM.IgnoreIndex"/> as label.
+/// </summary>
+internal sealed class PackedSequences
+{
+    private readonly int[] stream;
+    private readonly int padId;
+
+    private PackedSequences(int[] stream, int sequenceLength, int padId)
+    {
+        this.stream = stream;
+        this.padId = padId;
+        SequenceLength = sequenceLength;
+        Count = stream.Length < 2 ? 0 : (stream.Length - 1 + sequenceLength - 1) / sequenceLength;
+    }
+
+    public int SequenceLength { get; }
+
+    public int Count { get; }
+
+    public long TokenCount => stream.Length;
+
+    public static PackedSequences Build(Tokenizer tokenizer, IEnumerable<string> texts, int sequenceLength)
+    {
+        var ids = new List<int>();
+        foreach (var text in texts)
+        {
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            ids.AddRange(tokenizer.Encode(text, addBos: true, addEos: true));
+        }
+        return new PackedSequences([.. ids], sequenceLength, tokenizer.PadId);
+    }
+
+    /// <summary>Writes the given blocks row by row into <c>[blocks.Count, L]</c> input and label buffers.</summary>
+    public void Fill(IReadOnlyList<int> blocks, long[] inputs, long[] labels)
+    {
+        int length = SequenceLength;
+        for (int row = 0; row < blocks.Count; row++)
+        {
+            int start = blocks[row] * length;
+            for (int j = 0; j < length; j++)
+            {
+                int position = start + j;
+                bool hasLabel = position + 1 < stream.Length;
+                inputs[row * length + j] = position < stream.Length ? stream[position] : padId;
+                labels[row * length + j] = hasLabel ? stream[position + 1] : DeepSeekForCausalLM.IgnoreIndex;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Endless shuffled order over blocks: epoch e is a Fisher–Yates permutation drawn from a SplitMix64 stream seeded
+/// by (seed, e). The whole position is the number of blocks consumed, which is what a checkpoint stores.
+/// </summary>
+internal sealed class BlockSampler
+{
+    private readonly int count;
+    private readonly int seed;
+    private int[] permutation = [];
+    private long permutationEpoch = -1;
+
+    public BlockSampler(int count, int seed, long consumed = 0)
+    {
+        this.count = count;
+        this.seed = seed;
+        Consumed = consumed;
+    }
+
+    public long Consumed { get; set; }
+
+    public int Next()
+    {
+        long epoch = Consumed / count;
+        if (epoch != permutationEpoch)
+        {
+            permutation = Permutation(epoch);
+            permutationEpoch = epoch;
+        }
+        return permutation[Consumed++ % count];
+    }
+
+    private int[] Permutation(long epoch)
+    {
+        var order = Enumerable.Range(0, count).ToArray();
+        ulong state = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)(epoch + 1) * 0xD1B54A32D192ED03UL);
+        for (int i = count - 1; i > 0; i--)
+        {
+            int j = (int)(NextRandom(ref state) % (ulong)(i + 1));
+            (order[i], order[j]) = (order[j], order[i]);
+        }
+        return order;
+    }
+
+    private static ulong NextRandom(ref ulong state)
+    {
+        ulong z = state += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+}

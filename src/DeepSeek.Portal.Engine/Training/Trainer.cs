@@ -1,0 +1,291 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using DeepSeek.Portal.Engine.Devices;
+using DeepSeek.Portal.Engine.Models;
+using DeepSeek.Portal.Engine.Tokenization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DeepSeek.Portal.Engine.Training;
+
+/// <summary>
+/// Trains a DeepSeek-architecture model from scratch on a set of texts: tokenizer, packing, AdamW with warm-up +
+/// cosine decay, gradient accumulation and clipping, MoE balance loss, periodic safetensors checkpoints, resume, and
+/// a held-out evaluation at the end.
+/// </summary>
+public static class Trainer
+{
+    /// <summary>
+    /// Runs training on a dedicated long-running thread and completes with the outcome.
+    /// </summary>
+    /// <remarks>
+    /// <para><paramref name="onProgress"/> is called synchronously on the training thread after every optimizer
+    /// step; keep it cheap (hand the value to another thread).</para>
+    /// <para>Cancellation is honoured between micro-batches: a partly accumulated step is discarded, a checkpoint of
+    /// the last completed step is written, and the task completes with <see cref="TrainingOutcome.Cancelled"/> set
+    /// (it does not throw <see cref="OperationCanceledException"/>).</para>
+    /// <para>Resume: when <see cref="TrainingRequest.OutputDirectory"/> already holds a checkpoint of the same run
+    /// (same options except <see cref="TrainingOptions.CheckpointEvery"/>, same model, same training texts), training
+    /// continues from it with the saved weights, AdamW state, step and data position, and the tokenizer saved there.
+    /// A checkpoint of a different run in the folder is an error rather than being overwritten.</para>
+    /// <para>Invalid options or empty training data throw <see cref="ArgumentException"/> before any work starts.</para>
+    /// </remarks>
+    public static Task<TrainingOutcome> RunAsync(TrainingRequest request, Action<TrainingProgress> onProgress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(onProgress);
+        ArgumentNullException.ThrowIfNull(request.Options);
+        var errors = request.Options.Validate();
+        if (errors.Count > 0)
+            throw new ArgumentException("Invalid training options: " + string.Join(" ", errors.SelectMany(e => e.Value)), nameof(request));
+        if (request.TrainTexts is null || !request.TrainTexts.Any(t => !string.IsNullOrWhiteSpace(t)))
+            throw new ArgumentException("TrainTexts must contain at least one non-empty text.", nameof(request));
+        if (string.IsNullOrWhiteSpace(request.OutputDirectory))
+            throw new ArgumentException("OutputDirectory is required.", nameof(request));
+
+        return Task.Factory.StartNew(
+            () => new TrainingRun(request, onProgress, cancellationToken).Execute(),
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+    }
+
+    private sealed class TrainingRun(TrainingRequest request, Action<TrainingProgress> onProgress, CancellationToken cancellationToken)
+    {
+        private const double ThroughputSmoothing = 0.3;
+        private readonly TrainingOptions options = request.Options;
+
+        public TrainingOutcome Execute()
+        {
+            var output = Path.GetFullPath(request.OutputDirectory);
+            Directory.CreateDirectory(output);
+            TrainingCheckpoint.RemoveIncomplete(output);
+            var fingerprint = Fingerprint();
+
+            var resumeFrom = TrainingCheckpoint.FindLatest(output);
+            TrainerState? resumed = null;
+            Tokenizer tokenizer;
+            if (resumeFrom is not null)
+            {
+                resumed = TrainingCheckpoint.ReadState(resumeFrom);
+                if (resumed.Fingerprint != fingerprint)
+                    throw new InvalidOperationException(
+                        $"{output} holds a checkpoint of a different run ({Path.GetFileName(resumeFrom)}); use a new output directory.");
+                tokenizer = Tokenizer.Load(Path.Combine(resumeFrom, TrainingCheckpoint.TokenizerFile));
+            }
+            else
+            {
+                tokenizer = Tokenizer.Train(request.TrainTexts, options.TokenizerVocabSize);
+            }
+            tokenizer.Save(Path.Combine(output, TrainingCheckpoint.TokenizerFile));
+
+            var config = ResolveConfig(tokenizer);
+            var device = EngineDevice.Device;
+            var precision = options.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+
+            using var model = new DeepSeekForCausalLM(config);
+            using (var generator = new Generator((ulong)options.Seed))
+            {
+                // Initialised on the CPU with a private generator, so weights depend on the seed alone.
+                model.InitializeWeights(generator);
+            }
+            model.to(device);
+            model.ComputeDType = precision;
+
+            var named = model.named_parameters().ToList();
+            var decayed = named.Where(p => p.parameter.dim() >= 2).ToList();
+            var undecayed = named.Where(p => p.parameter.dim() < 2).ToList();
+            var ordered = decayed.Concat(undecayed).Select(p => (p.name, p.parameter)).ToList();
+            using var optimizer = optim.AdamW(
+                [
+                    new AdamW.ParamGroup(decayed.Select(p => p.parameter), options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay, false, false),
+                    new AdamW.ParamGroup(undecayed.Select(p => p.parameter), options.LearningRate, 0.9, 0.95, 1e-8, 0.0, false, false),
+                ],
+                options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay, false, false);
+
+            var train = PackedSequences.Build(tokenizer, request.TrainTexts, options.SequenceLength);
+            var sampler = new BlockSampler(train.Count, options.Seed);
+            int step = 0;
+            var previousElapsed = TimeSpan.Zero;
+            string? checkpoint = null;
+            if (resumed is not null)
+            {
+                TrainingCheckpoint.LoadInto(resumeFrom!, model, optimizer, ordered);
+                step = resumed.Step;
+                sampler.Consumed = resumed.SamplesConsumed;
+                previousElapsed = TimeSpan.FromSeconds(resumed.ElapsedSeconds);
+                checkpoint = resumeFrom;
+            }
+
+            var parameters = named.Select(p => p.parameter).ToList();
+            int batch = options.MicroBatchSize, length = options.SequenceLength, accumulation = options.GradientAccumulationSteps;
+            long tokensPerStep = (long)batch * length * accumulation;
+            var inputs = new long[batch * length];
+            var labels = new long[batch * length];
+            var blocks = new int[batch];
+            var clock = Stopwatch.StartNew();
+            double smoothedThroughput = 0, stepSeconds = 0;
+            int stepsThisAttempt = 0, lastSavedStep = resumed?.Step ?? -1;
+            double lastLoss = double.NaN, lastRate = 0;
+            bool cancelled = false;
+
+            model.train();
+            while (step < options.Steps)
+            {
+                int nextStep = step + 1;
+                double rate = LearningRateSchedule.At(nextStep, options);
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
+                long consumedAtStart = sampler.Consumed;
+                var stepClock = Stopwatch.StartNew();
+                double lossSum = 0, auxSum = 0, gradNorm;
+
+                using (var scope = NewDisposeScope())
+                {
+                    for (int micro = 0; micro < accumulation; micro++)
+                    {
+                        if (cancellationToken.IsCancellationRequested)
+                        {
+                            cancelled = true;
+                            break;
+                        }
+                        for (int b = 0; b < batch; b++) blocks[b] = sampler.Next();
+                        train.Fill(blocks, inputs, labels);
+                        var x = tensor(inputs, [batch, length], device: device);
+                        var y = tensor(labels, [batch, length], device: device);
+                        var result = model.Forward(x, y);
+                        var total = result.AuxLoss is null ? result.Loss! : result.Loss! + result.AuxLoss;
+                        (total / accumulation).backward();
+                        lossSum += result.Loss!.item<float>();
+                        if (result.AuxLoss is not null) auxSum += result.AuxLoss.item<float>();
+                    }
+                    if (cancelled)
+                    {
+                        optimizer.zero_grad();
+                        sampler.Consumed = consumedAtStart;
+                        break;
+                    }
+                    gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm);
+                    optimizer.step();
+                    optimizer.zero_grad();
+                }
+
+                step = nextStep;
+                stepsThisAttempt++;
+                double seconds = stepClock.Elapsed.TotalSeconds;
+                stepSeconds += seconds;
+                double throughput = tokensPerStep / Math.Max(seconds, 1e-9);
+                smoothedThroughput = stepsThisAttempt == 1 ? throughput : ThroughputSmoothing * throughput + (1 - ThroughputSmoothing) * smoothedThroughput;
+                lastLoss = lossSum / accumulation;
+                lastRate = rate;
+                onProgress(new TrainingProgress(step, options.Steps, lastLoss, rate, smoothedThroughput, gradNorm, previousElapsed + clock.Elapsed)
+                {
+                    AuxLoss = auxSum / accumulation,
+                });
+
+                if (step % options.CheckpointEvery == 0 && step < options.Steps)
+                {
+                    checkpoint = Save(output, model, optimizer, ordered, tokenizer, step, sampler.Consumed, previousElapsed + clock.Elapsed, fingerprint, lastLoss, lastRate);
+                    lastSavedStep = step;
+                }
+            }
+
+            if (step != lastSavedStep)
+                checkpoint = Save(output, model, optimizer, ordered, tokenizer, step, sampler.Consumed, previousElapsed + clock.Elapsed, fingerprint, lastLoss, lastRate);
+
+            double? heldOutLoss = null;
+            if (!cancelled && request.HeldOutTexts is { Count: > 0 })
+                heldOutLoss = Evaluate(model, tokenizer, device);
+
+            return new TrainingOutcome(
+                StepsCompleted: step,
+                Cancelled: cancelled,
+                HeldOutLoss: heldOutLoss,
+                HeldOutPerplexity: heldOutLoss is double l ? Math.Exp(l) : null,
+                CheckpointDirectory: checkpoint,
+                ParameterCount: model.ParameterCount(),
+                Device: EngineDevice.Current.Description,
+                TokensPerSecond: stepSeconds > 0 ? tokensPerStep * stepsThisAttempt / stepSeconds : 0,
+                ModelFlopsPerToken: ModelFlops.TrainingFlopsPerToken(config, options.SequenceLength));
+        }
+
+        private string Save(string output, DeepSeekForCausalLM model, AdamW optimizer, IReadOnlyList<(string, Parameter)> ordered,
+            Tokenizer tokenizer, int step, long consumed, TimeSpan elapsed, string fingerprint, double loss, double rate)
+        {
+            var state = new TrainerState
+            {
+                Step = step,
+                TotalSteps = options.Steps,
+                SamplesConsumed = consumed,
+                ElapsedSeconds = elapsed.TotalSeconds,
+                Fingerprint = fingerprint,
+                Seed = options.Seed,
+                Precision = options.Precision,
+                LastLoss = double.IsFinite(loss) ? loss : null,
+                LastLearningRate = step > 0 ? rate : null,
+            };
+            return TrainingCheckpoint.Save(output, model, optimizer, ordered, tokenizer, state);
+        }
+
+        /// <summary>Mean cross-entropy per target token over the held-out texts, packed like the training data.</summary>
+        private double? Evaluate(DeepSeekForCausalLM model, Tokenizer tokenizer, Device device)
+        {
+            var heldOut = PackedSequences.Build(tokenizer, request.HeldOutTexts, options.SequenceLength);
+            if (heldOut.Count == 0) return null;
+            model.eval();
+            using var noGrad = no_grad();
+            int batch = options.MicroBatchSize, length = options.SequenceLength;
+            double lossSum = 0;
+            long targets = 0;
+            for (int start = 0; start < heldOut.Count; start += batch)
+            {
+                using var scope = NewDisposeScope();
+                int rows = Math.Min(batch, heldOut.Count - start);
+                var blocks = Enumerable.Range(start, rows).ToArray();
+                var inputs = new long[rows * length];
+                var labels = new long[rows * length];
+                heldOut.Fill(blocks, inputs, labels);
+                var x = tensor(inputs, [rows, length], device: device);
+                var y = tensor(labels, [rows, length], device: device);
+                var logits = model.forward(x);
+                var sum = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), y.view(-1),
+                    ignore_index: DeepSeekForCausalLM.IgnoreIndex, reduction: nn.Reduction.Sum);
+                lossSum += sum.item<float>();
+                targets += labels.Count(l => l != DeepSeekForCausalLM.IgnoreIndex);
+            }
+            model.train();
+            return targets == 0 ? null : lossSum / targets;
+        }
+
+        private DeepSeekConfig ResolveConfig(Tokenizer tokenizer)
+        {
+            var config = request.Model ?? DeepSeekConfig.Tiny(tokenizer.VocabSize);
+            if (config.VocabSize == 0) config = config with { VocabSize = tokenizer.VocabSize };
+            if (config.VocabSize < tokenizer.VocabSize)
+                throw new ArgumentException($"Model VocabSize {config.VocabSize} is smaller than the tokenizer's {tokenizer.VocabSize}.");
+            if (config.MaxPositionEmbeddings < options.SequenceLength)
+                throw new ArgumentException($"Model MaxPositionEmbeddings {config.MaxPositionEmbeddings} is shorter than SequenceLength {options.SequenceLength}.");
+            config.ThrowIfInvalid();
+            return config;
+        }
+
+        /// <summary>SHA-256 over the options that shape the trajectory, the model config and the training texts.</summary>
+        private string Fingerprint()
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            void Add(string s)
+            {
+                var bytes = Encoding.UTF8.GetBytes(s);
+                hash.AppendData(BitConverter.GetBytes(bytes.Length));
+                hash.AppendData(bytes);
+            }
+            Add(JsonSerializer.Serialize(options with { CheckpointEvery = 1 }));
+            Add(request.Model is null ? "tiny" : request.Model.ToJson());
+            Add(request.TrainTexts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            foreach (var text in request.TrainTexts) Add(text ?? "");
+            return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using DeepSeek.Portal.Engine.Checkpoints;
+using DeepSeek.Portal.Engine.Models;
+using DeepSeek.Portal.Engine.Tokenization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace DeepSeek.Portal.Engine.Training;
+
+/// <summary>Contents of <c>trainer_state.json</c>: where a run stands, enough to resume it exactly.</summary>
+internal sealed record TrainerState
+{
+    public int FormatVersion { get; init; } = 1;
+    public int Step { get; init; }
+    public int TotalSteps { get; init; }
+    /// <summary>Blocks drawn from the shuffled data order so far (the sampler's whole state).</summary>
+    public long SamplesConsumed { get; init; }
+    public double ElapsedSeconds { get; init; }
+    /// <summary>Hash of everything that determines the run's trajectory; a resume requires it to match.</summary>
+    public string Fingerprint { get; init; } = "";
+    public int Seed { get; init; }
+    public string Precision { get; init; } = "fp32";
+    public double? LastLoss { get; init; }
+    public double? LastLearningRate { get; init; }
+}
+
+/// <summary>
+/// Checkpoint folders <c>checkpoint-NNNNNN</c> inside a run's output directory, each holding
+/// <c>model.safetensors</c>, <c>optimizer.safetensors</c>, <c>config.json</c>, <c>tokenizer.json</c> and
+/// <c>trainer_state.json</c>. A folder is written under a temporary name and renamed into place, so a crash never
+/// leaves a half-written checkpoint under a real name; the two newest are kept.
+/// </summary>
+internal static partial class TrainingCheckpoint
+{
+    public const string ModelFile = "model.safetensors";
+    public const string OptimizerFile = "optimizer.safetensors";
+    public const string ConfigFile = "config.json";
+    public const string TokenizerFile = "tokenizer.json";
+    public const string StateFile = "trainer_state.json";
+    private const int Keep = 2;
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+
+    [GeneratedRegex(@"^checkpoint-(\d{6,})$")]
+    private static partial Regex FolderPattern();
+
+    public static string FolderName(int step) => $"checkpoint-{step.ToString("D6", CultureInfo.InvariantCulture)}";
+
+    /// <summary>The newest complete checkpoint folder, or <c>null</c>.</summary>
+    public static string? FindLatest(string outputDirectory)
+    {
+        if (!Directory.Exists(outputDirectory)) return null;
+        return Directory.EnumerateDirectories(outputDirectory)
+            .Select(d => (Path: d, Match: FolderPattern().Match(Path.GetFileName(d))))
+            .Where(x => x.Match.Success && File.Exists(Path.Combine(x.Path, StateFile)))
+            .OrderByDescending(x => long.Parse(x.Match.Groups[1].Value, CultureInfo.InvariantCulture))
+            .Select(x => x.Path)
+            .FirstOrDefault();
+    }
+
+    /// <summary>Removes temporary folders that an interrupted save left behind.</summary>
+    public static void RemoveIncomplete(string outputDirectory)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(outputDirectory, "checkpoint-*.tmp*"))
+            Directory.Delete(dir, recursive: true);
+    }
+
+    public static TrainerState ReadState(string checkpointDirectory)
+    {
+        var json = File.ReadAllText(Path.Combine(checkpointDirectory, StateFile), Encoding.UTF8);
+        return JsonSerializer.Deserialize<TrainerState>(json, JsonOptions)
+            ?? throw new InvalidDataException($"{StateFile} in {checkpointDirectory} is empty.");
+    }
+
+    public static string Save(
+        string outputDirectory,
+        DeepSeekForCausalLM model,
+        AdamW optimizer,
+        IReadOnlyList<(string Name, Parameter Parameter)> optimizedParameters,
+        Tokenizer tokenizer,
+        TrainerState state)
+    {
+        var final = Path.Combine(outputDirectory, FolderName(state.Step));
+        var temp = final + ".tmp-" + Guid.NewGuid().ToString("N");
+        Directory.CreateDirectory(temp);
+        var stepText = state.Step.ToString(CultureInfo.InvariantCulture);
+
+        SafeTensors.SaveModule(model, Path.Combine(temp, ModelFile), new Dictionary<string, string> { ["step"] = stepText });
+        SaveOptimizer(optimizer, optimizedParameters, Path.Combine(temp, OptimizerFile), stepText);
+        File.WriteAllText(Path.Combine(temp, ConfigFile), model.Config.ToJson(tokenizer.BosId, tokenizer.EosId), new UTF8Encoding(false));
+        File.WriteAllText(Path.Combine(temp, TokenizerFile), tokenizer.ToJson(), new UTF8Encoding(false));
+        File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, JsonOptions), new UTF8Encoding(false));
+
+        if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
+        Directory.Move(temp, final);
+        Prune(outputDirectory);
+        return final;
+    }
+
+    public static void LoadInto(string checkpointDirectory, DeepSeekForCausalLM model, AdamW optimizer, IReadOnlyList<(string Name, Parameter Parameter)> optimizedParameters)
+    {
+        SafeTensors.LoadModule(model, Path.Combine(checkpointDirectory, ModelFile), strict: true);
+        var states = optimizer.state_dict().State;
+        if (states.Count != optimizedParameters.Count)
+            throw new InvalidOperationException($"AdamW holds {states.Count} parameter states but {optimizedParameters.Count} parameters are optimised.");
+        var loaded = SafeTensors.Load(Path.Combine(checkpointDirectory, OptimizerFile));
+        try
+        {
+            using var noGrad = no_grad();
+            for (int i = 0; i < states.Count; i++)
+            {
+                var name = optimizedParameters[i].Name;
+                var state = (AdamW.State)states[i];
+                state.step = Require(loaded, name + ".step").item<long>();
+                state.exp_avg.copy_(Require(loaded, name + ".exp_avg"));
+                state.exp_avg_sq.copy_(Require(loaded, name + ".exp_avg_sq"));
+            }
+        }
+        finally
+        {
+            foreach (var t in loaded.Values) t.Dispose();
+        }
+    }
+
+    private static void SaveOptimizer(AdamW optimizer, IReadOnlyList<(string Name, Parameter Parameter)> optimizedParameters, string path, string stepText)
+    {
+        var states = optimizer.state_dict().State;
+        using var scope = NewDisposeScope();
+        var tensors = new List<KeyValuePair<string, Tensor>>();
+        for (int i = 0; i < states.Count; i++)
+        {
+            var name = optimizedParameters[i].Name;
+            var state = (AdamW.State)states[i];
+            tensors.Add(new(name + ".step", tensor(state.step)));
+            tensors.Add(new(name + ".exp_avg", state.exp_avg));
+            tensors.Add(new(name + ".exp_avg_sq", state.exp_avg_sq));
+        }
+        SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["optimizer"] = "AdamW", ["step"] = stepText });
+    }
+
+    private static Tensor Require(Dictionary<string, Tensor> tensors, string name) =>
+        tensors.TryGetValue(name, out var t) ? t : throw new InvalidDataException($"{OptimizerFile} lacks tensor '{name}'.");
+
+    private static void Prune(string outputDirectory)
+    {
+        var old = Directory.EnumerateDirectories(outputDirectory)
+            .Select(d => (Path: d, Match: FolderPattern().Match(Path.GetFileName(d))))
+            .Where(x => x.Match.Success)
+            .OrderByDescending(x => long.Parse(x.Match.Groups[1].Value, CultureInfo.InvariantCulture))
+            .Skip(Keep);
+        foreach (var (path, _) in old) Directory.Delete(path, recursive: true);
+    }
+}

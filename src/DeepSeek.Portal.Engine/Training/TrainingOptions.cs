@@ -1,0 +1,83 @@
+namespace DeepSeek.Portal.Engine.Training;
+
+/// <summary>Hyper-parameters of one training run. Defaults train the demo model visibly within a minute on two CPU cores.</summary>
+public sealed record TrainingOptions
+{
+    /// <summary>Sequences per forward/backward pass.</summary>
+    public int MicroBatchSize { get; init; } = 8;
+
+    /// <summary>Micro-batches accumulated per optimizer step (effective batch = 8 × 4 = 32 by default).</summary>
+    public int GradientAccumulationSteps { get; init; } = 4;
+
+    /// <summary>Peak AdamW learning rate (after warm-up; cosine decay to 10 % of it).</summary>
+    public double LearningRate { get; init; } = 3e-3;
+
+    /// <summary>Optimizer steps to run.</summary>
+    public int Steps { get; init; } = 200;
+
+    /// <summary>"fp32", or "bf16" (fp32 master weights, forward and backward activations in bf16).</summary>
+    public string Precision { get; init; } = "fp32";
+
+    /// <summary>Seed of weight initialisation and data order.</summary>
+    public int Seed { get; init; } = 42;
+
+    /// <summary>Steps of linear learning-rate warm-up.</summary>
+    public int WarmupSteps { get; init; } = 20;
+
+    /// <summary>Tokens per training sequence.</summary>
+    public int SequenceLength { get; init; } = 64;
+
+    /// <summary>AdamW decoupled weight decay, applied to matrices only (not to norm weights).</summary>
+    public double WeightDecay { get; init; } = 0.01;
+
+    /// <summary>Global gradient-norm clip.</summary>
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>Optimizer steps between checkpoints (a checkpoint is also written at the end and on cancellation).</summary>
+    public int CheckpointEvery { get; init; } = 50;
+
+    /// <summary>Upper bound on the tokenizer trained from the run's texts.</summary>
+    public int TokenizerVocabSize { get; init; } = 2048;
+
+    /// <summary>Sequences per optimizer step.</summary>
+    public int EffectiveBatchSize => MicroBatchSize * GradientAccumulationSteps;
+
+    /// <summary>Accepted values of <see cref="Precision"/>.</summary>
+    public static IReadOnlyList<string> SupportedPrecisions { get; } = ["fp32", "bf16"];
+
+    /// <summary>Field name → messages for every invalid field; empty when the options are usable.</summary>
+    public IReadOnlyDictionary<string, string[]> Validate()
+    {
+        var errors = new Dictionary<string, List<string>>();
+        void Fail(string field, string message)
+        {
+            if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
+            list.Add(message);
+        }
+
+        if (MicroBatchSize < 1 || MicroBatchSize > 4096)
+            Fail(nameof(MicroBatchSize), $"MicroBatchSize must be between 1 and 4096 (was {MicroBatchSize}).");
+        if (GradientAccumulationSteps < 1 || GradientAccumulationSteps > 1024)
+            Fail(nameof(GradientAccumulationSteps), $"GradientAccumulationSteps must be between 1 and 1024 (was {GradientAccumulationSteps}).");
+        if (!(LearningRate > 0) || LearningRate > 1)
+            Fail(nameof(LearningRate), $"LearningRate must be greater than 0 and at most 1 (was {LearningRate}).");
+        if (Steps < 1 || Steps > 100_000)
+            Fail(nameof(Steps), $"Steps must be between 1 and 100000 (was {Steps}).");
+        if (!SupportedPrecisions.Contains(Precision))
+            Fail(nameof(Precision), $"Precision must be one of {string.Join(", ", SupportedPrecisions)} (was '{Precision}').");
+        if (WarmupSteps < 0 || WarmupSteps > Steps)
+            Fail(nameof(WarmupSteps), $"WarmupSteps must be between 0 and Steps ({Steps}) (was {WarmupSteps}).");
+        if (SequenceLength < 8 || SequenceLength > 4096)
+            Fail(nameof(SequenceLength), $"SequenceLength must be between 8 and 4096 (was {SequenceLength}).");
+        if (!(WeightDecay >= 0) || WeightDecay > 1)
+            Fail(nameof(WeightDecay), $"WeightDecay must be between 0 and 1 (was {WeightDecay}).");
+        if (!(MaxGradNorm > 0) || double.IsInfinity(MaxGradNorm))
+            Fail(nameof(MaxGradNorm), $"MaxGradNorm must be a positive finite number (was {MaxGradNorm}).");
+        if (CheckpointEvery < 1)
+            Fail(nameof(CheckpointEvery), $"CheckpointEvery must be at least 1 (was {CheckpointEvery}).");
+        if (TokenizerVocabSize < 259 || TokenizerVocabSize > 262_144)
+            Fail(nameof(TokenizerVocabSize), $"TokenizerVocabSize must be between 259 (specials + bytes) and 262144 (was {TokenizerVocabSize}).");
+
+        return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+    }
+}

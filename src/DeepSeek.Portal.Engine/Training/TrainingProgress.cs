@@ -1,0 +1,21 @@
+namespace DeepSeek.Portal.Engine.Training;
+
+/// <summary>Snapshot after an optimizer step.</summary>
+/// <param name="Step">Optimizer steps completed (counting steps from an earlier, resumed attempt).</param>
+/// <param name="TotalSteps">Steps the run will take in total.</param>
+/// <param name="Loss">Mean language-model cross-entropy of the step's micro-batches (nats/token, without the MoE balance loss).</param>
+/// <param name="LearningRate">Learning rate used for this step.</param>
+/// <param name="TokensPerSecond">Smoothed training throughput (tokens per step ÷ step wall time).</param>
+/// <param name="GradNorm">Global gradient L2 norm before clipping.</param>
+/// <param name="Elapsed">Training wall time so far, including earlier attempts of a resumed run.</param>
+public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, double LearningRate, double TokensPerSecond, double GradNorm, TimeSpan Elapsed)
+{
+    /// <summary>MoE balance loss of the step (already weighted by α).</summary>
+    public double AuxLoss { get; init; }
+
+    /// <summary>Share of the run done, 0–100.</summary>
+    public double Percent => TotalSteps <= 0 ? 0 : 100.0 * Step / TotalSteps;
+
+    /// <summary>Remaining time at the average pace so far; <c>null</c> before the first step.</summary>
+    public TimeSpan? Eta => Step <= 0 ? null : TimeSpan.FromTicks(Elapsed.Ticks / Step * Math.Max(0, TotalSteps - Step));
+}
