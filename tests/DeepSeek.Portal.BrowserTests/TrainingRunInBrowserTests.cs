@@ -11,7 +11,7 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
     {
         var page = await portal.SignedInPageAsync();
         await page.GotoAsync("/runs");
-        var steps = page.Locator("[data-testid=launch-steps] input");
+        var steps = page.Locator("input[data-testid=launch-steps]");
         await steps.FillAsync("400");
         await steps.BlurAsync();
         await page.ClickAsync("[data-testid=launch-run]");

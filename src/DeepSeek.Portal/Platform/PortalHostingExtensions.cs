@@ -84,6 +84,9 @@ public static class PortalHostingExtensions
         builder.Services.AddPortalHealthChecks();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<PerCallScope>();
+        // Chinese pages stay readable (and smaller) in the HTML source: do not escape CJK as &#x…; entities.
+        builder.Services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
+            o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
         return builder;
     }
 

@@ -98,7 +98,9 @@ public sealed class RunProgressPublisher(
             var steps = group.Where(i => i.Progress is not null).ToList();
             if (steps.Count == 0)
                 continue;
-            var stored = await db.RunMetrics.Where(m => m.RunId == group.Key && m.Step >= steps.Min(s => s.Progress!.Step)).Select(m => m.Step).ToListAsync();
+            var runId = group.Key;
+            var firstStep = steps.Min(s => s.Progress!.Step);
+            var stored = await db.RunMetrics.Where(m => m.RunId == runId && m.Step >= firstStep).Select(m => m.Step).ToListAsync();
             var existing = stored.ToHashSet();
             var list = new List<RunPoint>();
             foreach (var s in steps)
@@ -108,7 +110,10 @@ public sealed class RunProgressPublisher(
                 list.Add(point);
                 // A resumed run repeats the steps after its last checkpoint: keep the newest values.
                 if (existing.Contains(p.Step))
-                    await db.RunMetrics.Where(m => m.RunId == group.Key && m.Step == p.Step).ExecuteDeleteAsync();
+                {
+                    var step = p.Step;
+                    await db.RunMetrics.Where(m => m.RunId == runId && m.Step == step).ExecuteDeleteAsync();
+                }
                 db.RunMetrics.Add(new RunMetric
                 {
                     RunId = group.Key, Step = p.Step, Loss = p.Loss, LearningRate = p.LearningRate, TokensPerSecond = p.TokensPerSecond,
@@ -117,10 +122,11 @@ public sealed class RunProgressPublisher(
                 existing.Add(p.Step);
             }
             var last = steps[^1].Progress!;
-            await db.Runs.Where(r => r.Id == group.Key).ExecuteUpdateAsync(u => u
-                .SetProperty(r => r.CurrentStep, last.Step)
-                .SetProperty(r => r.LastLoss, last.Loss)
-                .SetProperty(r => r.TokensPerSecond, last.TokensPerSecond));
+            var (lastStep, lastLoss, lastRate) = (last.Step, last.Loss, last.TokensPerSecond);
+            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
+                .SetProperty(r => r.CurrentStep, lastStep)
+                .SetProperty(r => r.LastLoss, lastLoss)
+                .SetProperty(r => r.TokensPerSecond, lastRate));
             points[group.Key] = list;
         }
         await db.SaveChangesAsync();

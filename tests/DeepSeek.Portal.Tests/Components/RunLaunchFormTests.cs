@@ -32,7 +32,7 @@ public sealed class RunLaunchFormTests : ComponentTestContext
     public async Task Micro_batch_of_zero_is_refused_with_a_message_and_nothing_is_launched()
     {
         var form = Render();
-        await form.Find("[data-testid=launch-micro-batch] input").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = "0" });
+        await form.Find("input[data-testid=launch-micro-batch]").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = "0" });
         await form.Find("[data-testid=launch-run]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
 
         Assert.Empty(_launched);
@@ -43,7 +43,7 @@ public sealed class RunLaunchFormTests : ComponentTestContext
     public async Task Negative_learning_rate_is_refused()
     {
         var form = Render();
-        await form.Find("[data-testid=launch-lr] input").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = "-0.1" });
+        await form.Find("input[data-testid=launch-lr]").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = "-0.1" });
         await form.Find("[data-testid=launch-run]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
         Assert.Empty(_launched);
         Assert.Contains("earning", form.Find("[data-testid=launch-errors]").TextContent, StringComparison.OrdinalIgnoreCase);
@@ -53,7 +53,7 @@ public sealed class RunLaunchFormTests : ComponentTestContext
     public async Task Valid_settings_are_handed_to_the_owner_with_the_chosen_values()
     {
         var form = Render();
-        await form.Find("[data-testid=launch-steps] input").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = "50" });
+        await form.Find("input[data-testid=launch-steps]").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = "50" });
         await form.Find("[data-testid=launch-run]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
 
         var request = Assert.Single(_launched);
