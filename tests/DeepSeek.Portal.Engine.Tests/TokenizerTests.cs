@@ -1,0 +1,102 @@
+using DeepSeek.Portal.Engine.Tokenization;
+using DeepSeek.Portal.Engine.Training;
+
+namespace DeepSeek.Portal.Engine.Tests;
+
+public class TokenizerTests
+{
+    private static readonly Lazy<Tokenizer> Trained = new(() => Tokenizer.Train(DemoCorpus.Generate(1500, 3), 1024));
+
+    private static readonly string[] SampleTexts =
+    [
+        "客户张伟的账户余额为1234.56元。",
+        "Customer Zhang Wei has a balance of 1234.56 yuan.",
+        "混合 mixed 文本 text 123 with emoji 😀👍🏽 and 龘 (rare) + ©®™",
+        "  leading and trailing spaces  ",
+        "tabs\tand\nnewlines\r\n多行\n\n",
+        "Ünïcödé combining: e\u0301 a\u0308, Ελληνικά, русский, 日本語のテキスト, 한국어",
+        "\0control\u0007chars\u001b[0m",
+        "<｜end▁of▁sentence｜> is just text here",
+        "",
+        "𠀀𠀁 supplementary-plane Han",
+    ];
+
+    public static TheoryData<string> Samples => new(SampleTexts);
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Decode_of_encode_returns_the_exact_input(string text)
+    {
+        var ids = Trained.Value.Encode(text);
+        Assert.Equal(text, Trained.Value.Decode(ids));
+        Assert.All(ids, id => Assert.InRange(id, 3, Trained.Value.VocabSize - 1));
+    }
+
+    [Fact]
+    public void Special_tokens_have_fixed_ids_and_frame_a_sentence()
+    {
+        var tokenizer = Trained.Value;
+        Assert.Equal((0, 1, 2), (tokenizer.BosId, tokenizer.EosId, tokenizer.PadId));
+        var ids = tokenizer.Encode("你好", addBos: true, addEos: true);
+        Assert.Equal(tokenizer.BosId, ids[0]);
+        Assert.Equal(tokenizer.EosId, ids[^1]);
+        Assert.Equal("你好", tokenizer.Decode(ids));
+        Assert.Equal(Tokenizer.BeginOfSentence + "你好" + Tokenizer.EndOfSentence, tokenizer.Decode(ids, skipSpecialTokens: false));
+    }
+
+    [Fact]
+    public void Saved_and_loaded_tokenizer_gives_identical_ids()
+    {
+        using var temp = new TempDirectory();
+        var path = Path.Combine(temp.Path, "tokenizer.json");
+        Trained.Value.Save(path);
+        var loaded = Tokenizer.Load(path);
+        Assert.Equal(Trained.Value.VocabSize, loaded.VocabSize);
+        foreach (var text in SampleTexts)
+            Assert.Equal(Trained.Value.Encode(text), loaded.Encode(text));
+        Assert.Equal(Trained.Value.ToJson(), loaded.ToJson());
+    }
+
+    [Fact]
+    public void Training_is_deterministic_and_respects_the_vocabulary_bound()
+    {
+        var again = Tokenizer.Train(DemoCorpus.Generate(1500, 3), 1024);
+        Assert.Equal(Trained.Value.ToJson(), again.ToJson());
+        Assert.InRange(again.VocabSize, 300, 1024);
+    }
+
+    [Fact]
+    public void Every_chinese_character_of_the_corpus_is_one_token_and_frequent_words_merge()
+    {
+        var corpus = DemoCorpus.Generate(1500, 3);
+        var tokenizer = Trained.Value;
+        var han = corpus.SelectMany(t => t.EnumerateRunes()).Where(r => r.Value is >= 0x4E00 and <= 0x9FFF).Distinct();
+        foreach (var rune in han)
+            Assert.Single(tokenizer.Encode(rune.ToString()));
+        Assert.Single(tokenizer.Encode(" balance"));
+        Assert.True(tokenizer.Encode("账户余额").Length <= 2);
+        Assert.True(tokenizer.MergeCount > 0);
+    }
+
+    [Fact]
+    public void Unknown_characters_fall_back_to_utf8_bytes()
+    {
+        var ids = Trained.Value.Encode("🦄");
+        Assert.Equal(4, ids.Length); // four UTF-8 bytes, one byte token each
+        Assert.Equal("<0xF0>", Trained.Value.TokenText(ids[0]));
+    }
+
+    [Fact]
+    public void Train_rejects_a_vocabulary_smaller_than_specials_plus_bytes()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Tokenizer.Train(["abc"], 100));
+        Assert.Contains("259", e.Message);
+    }
+
+    [Fact]
+    public void Loading_a_foreign_json_file_fails_with_a_format_error()
+    {
+        Assert.Throws<FormatException>(() => Tokenizer.FromJson("{\"type\":\"BPE\",\"version\":1}"));
+        Assert.Throws<FormatException>(() => Tokenizer.FromJson("not json"));
+    }
+}
