@@ -24,6 +24,8 @@ public sealed class BrowserPortal : WebApplicationFactory<Program>, IAsyncLifeti
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        // Outside Development the host only serves published assets; tests run from the build output.
+        builder.UseStaticWebAssets();
         builder.UseSetting("Portal:DataDirectory", _dataDirectory);
         builder.UseSetting("Portal:Admin:Email", "admin@browser.local");
         builder.UseSetting("Portal:Admin:Password", Password);
@@ -66,6 +68,16 @@ public sealed class BrowserPortal : WebApplicationFactory<Program>, IAsyncLifeti
         await page.WaitForSelectorAsync("[data-testid=current-user]");
         return page;
     }
+
+    /// <summary>Navigates and waits until the Blazor circuit is live (prerendered buttons do nothing before that).</summary>
+    public static async Task GotoInteractiveAsync(IPage page, string url)
+    {
+        await page.GotoAsync(url);
+        await WaitInteractiveAsync(page);
+    }
+
+    public static Task WaitInteractiveAsync(IPage page) =>
+        page.WaitForSelectorAsync("#portal-interactive[data-ready=true]", new() { State = WaitForSelectorState.Attached });
 
     async Task IAsyncLifetime.DisposeAsync()
     {

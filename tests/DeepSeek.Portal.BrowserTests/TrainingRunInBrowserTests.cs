@@ -10,12 +10,12 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
     public async Task Engineer_launches_a_run_watches_the_chart_grow_cancels_it_and_sees_the_stored_curve_after_reload()
     {
         var page = await portal.SignedInPageAsync();
-        await page.GotoAsync("/runs");
+        await BrowserPortal.GotoInteractiveAsync(page, "/runs");
         var steps = page.Locator("input[data-testid=launch-steps]");
         await steps.FillAsync("400");
         await steps.BlurAsync();
         await page.ClickAsync("[data-testid=launch-run]");
-        await page.WaitForURLAsync("**/runs/*");
+        await page.WaitForURLAsync("**/runs/*", new() { WaitUntil = WaitUntilState.Commit });
 
         // The chart gets points live, and keeps getting more.
         await page.WaitForFunctionAsync($"({PlottedPoints})() >= 2", null, new() { Timeout = 120_000 });
@@ -31,6 +31,7 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
         Assert.True(shown > first);
 
         await page.ReloadAsync();
+        await BrowserPortal.WaitInteractiveAsync(page);
         await page.WaitForFunctionAsync($"({PlottedPoints})() > 0");
         var reloaded = await page.EvaluateAsync<int>(PlottedPoints);
         Assert.Equal(shown, reloaded);
@@ -42,9 +43,9 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
     public async Task Language_menu_switches_the_ui_to_simplified_chinese()
     {
         var page = await portal.SignedInPageAsync();
-        await page.GotoAsync("/datasets");
+        await BrowserPortal.GotoInteractiveAsync(page, "/datasets");
         await page.ClickAsync("[data-testid=language-menu] button");
-        await page.ClickAsync("text=简体中文");
+        await page.ClickAsync("[data-testid=language-zh-Hans]");
         await page.WaitForSelectorAsync("h4:has-text('数据集')");
         Assert.Contains("demo-bank-support", await page.Locator("[data-testid=datasets-table]").TextContentAsync() ?? "", StringComparison.Ordinal);
     }
