@@ -1,3 +1,56 @@
-using static TorchSharp.torch;
-var a = randn(512, 512); var c = a.matmul(a);
-Console.WriteLine($"ok {c.shape[0]} {cuda.is_available()}");
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using DeepSeek.Portal.Bench;
+using DeepSeek.Portal.Engine.Devices;
+
+// Engine benchmark: machine matmul roofline (fp32, bf16) and the demo training run's throughput and MFU.
+// Usage: dotnet run -c Release --project bench/DeepSeek.Portal.Bench -- [--steps N] [--precision fp32|bf16|both] [--threads N] [--out path.json]
+var settings = BenchSettings.Parse(args);
+if (settings.Threads is int threads)
+    Environment.SetEnvironmentVariable(EngineDevice.ThreadsVariable, threads.ToString(CultureInfo.InvariantCulture));
+var device = EngineDevice.Current; // fixes the engine's intra-op thread count before anything else runs
+var report = new BenchReport
+{
+    StartedAt = DateTimeOffset.UtcNow,
+    Device = device.Description,
+    ProcessorCount = Environment.ProcessorCount,
+    EngineThreads = device.Threads,
+};
+
+Console.WriteLine($"# DeepSeek Portal engine bench — {report.Device}, {report.ProcessorCount} logical processors");
+Console.WriteLine();
+var total = Stopwatch.StartNew();
+
+// On its own short-lived thread: libgomp keeps an OpenMP team per thread that has run parallel torch work, and
+// once teams outnumber the cores it stops spin-waiting, which would slow the training run that follows.
+var matmul = new List<MatmulResult>();
+var matmulThread = new Thread(() =>
+{
+    matmul.AddRange(MatmulBench.Run([512, 1024, 2048], Environment.ProcessorCount));
+    if (device.Threads != Environment.ProcessorCount) matmul.AddRange(MatmulBench.Run([512, 1024, 2048], device.Threads));
+});
+matmulThread.Start();
+matmulThread.Join();
+report.Matmul = matmul;
+Console.WriteLine(MatmulBench.Markdown(report.Matmul));
+
+foreach (var precision in settings.Precisions)
+{
+    var result = await TrainingBench.RunAsync(settings.Steps, precision);
+    double Roofline(int threads) => report.Matmul.Where(m => m.Precision == precision && m.Threads == threads).Max(m => m.GflopsPerSecond);
+    double modelFlops = result.ModelFlopsPerToken * result.TokensPerSecond;
+    result.MatmulGflopsPerSecond = Roofline(Environment.ProcessorCount);
+    result.ModelFlopsUtilisation = modelFlops / (result.MatmulGflopsPerSecond * 1e9);
+    result.EngineThreadsMatmulGflopsPerSecond = Roofline(device.Threads);
+    result.EngineThreadsModelFlopsUtilisation = modelFlops / (result.EngineThreadsMatmulGflopsPerSecond * 1e9);
+    report.Training.Add(result);
+}
+Console.WriteLine();
+Console.WriteLine(TrainingBench.Markdown(report.Training));
+report.TotalSeconds = total.Elapsed.TotalSeconds;
+
+var outPath = settings.OutPath ?? Path.Combine("bench", "results", $"engine-bench-{report.StartedAt:yyyyMMdd-HHmmss}.json");
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+File.WriteAllText(outPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {outPath} ({report.TotalSeconds:F0} s in total)."));

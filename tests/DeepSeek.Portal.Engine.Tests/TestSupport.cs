@@ -35,7 +35,7 @@ internal static class TestModels
     {
         MicroBatchSize = 4,
         GradientAccumulationSteps = 2,
-        LearningRate = 3e-3,
+        LearningRate = 1e-2,
         Steps = steps,
         WarmupSteps = Math.Min(5, steps),
         SequenceLength = 32,
