@@ -11,7 +11,7 @@ namespace DeepSeek.Portal.Tests;
 /// The real portal in-process: SQLite files in a fresh data directory, the real Quartz scheduler with its SQLite job
 /// store, real training. Several factories may share one data directory to simulate a restart.
 /// </summary>
-public sealed class PortalFactory(string? dataDirectory = null, bool seedDemo = false) : WebApplicationFactory<Program>
+public sealed class PortalFactory(string? dataDirectory = null, bool seedDemo = false, bool configureAdmin = true) : WebApplicationFactory<Program>
 {
     public const string AdminEmail = "admin@test.local";
     public const string Password = "Test-password-1";
@@ -24,8 +24,11 @@ public sealed class PortalFactory(string? dataDirectory = null, bool seedDemo = 
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting("Portal:DataDirectory", DataDirectory);
-        builder.UseSetting("Portal:Admin:Email", AdminEmail);
-        builder.UseSetting("Portal:Admin:Password", Password);
+        if (configureAdmin)
+        {
+            builder.UseSetting("Portal:Admin:Email", AdminEmail);
+            builder.UseSetting("Portal:Admin:Password", Password);
+        }
         builder.UseSetting("Portal:Uploads:MaxBytes", "65536");
         builder.UseSetting("Portal:SeedDemoWorkspace", seedDemo ? "true" : "false");
     }

@@ -17,7 +17,7 @@ public sealed class RunProgressPublisher(
     IHubContext<RunsHub> hub,
     ILogger<RunProgressPublisher> logger) : BackgroundService
 {
-    private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(40);
     private readonly Channel<Item> _channel = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<int, TrainingProgress> _latest = new();
 
