@@ -2,14 +2,18 @@ namespace DeepSeek.Portal.Engine.Tokenization;
 
 /// <summary>
 /// Learns BPE merges over a bag of pre-tokenized words. Pair counts are updated incrementally (only words that
-/// contain the merged pair are touched), so training on a few thousand demo texts takes well under a second.
+/// contain the merged pair are touched) and the best pair comes from a lazily updated heap, so a few thousand demo
+/// texts take milliseconds.
 /// </summary>
 internal sealed class BpeTrainer
 {
     private readonly List<List<int>> words = [];
     private readonly List<long> wordCounts = [];
     private readonly Dictionary<long, long> pairCounts = [];
-    private readonly Dictionary<long, HashSet<int>> pairWords = [];
+    // Words that contain (or once contained) each pair; may hold duplicates and stale entries, which a per-merge stamp
+    // filters out. Lists instead of sets keep a corpus with a million distinct pairs cheap to index.
+    private readonly Dictionary<long, List<int>> pairWords = [];
+    private readonly List<int> visitedAt = [];
     private int nextId;
 
     public BpeTrainer(int firstMergeId) => nextId = firstMergeId;
@@ -19,22 +23,28 @@ internal sealed class BpeTrainer
         int index = words.Count;
         words.Add(symbols);
         wordCounts.Add(count);
-        AddPairs(index, +1);
+        visitedAt.Add(-1);
+        for (int i = 0; i + 1 < symbols.Count; i++)
+            Update(Tokenizer.PairKey(symbols[i], symbols[i + 1]), count, index, null);
     }
 
     public (int Left, int Right)[] Learn(int maxMerges)
     {
+        // Max-heap on (count, then smaller pair key) with lazy updates. Pairs whose count grew are pushed after each
+        // merge; a pair whose count shrank keeps an entry that overstates it, which is re-queued with the true
+        // count when it surfaces. So the top valid entry is always the best pair.
+        var heap = new PriorityQueue<long, (long NegativeCount, long Key)>();
+        foreach (var (key, count) in pairCounts) heap.Enqueue(key, (-count, key));
+
         var merges = new List<(int, int)>();
-        while (merges.Count < maxMerges)
+        var grown = new HashSet<long>();
+        while (merges.Count < maxMerges && heap.TryDequeue(out long bestKey, out var priority))
         {
-            long bestKey = 0, bestCount = 0;
-            foreach (var (key, count) in pairCounts)
+            if (!pairCounts.TryGetValue(bestKey, out long bestCount)) continue;
+            if (bestCount != -priority.NegativeCount)
             {
-                if (count > bestCount || (count == bestCount && key < bestKey))
-                {
-                    bestKey = key;
-                    bestCount = count;
-                }
+                heap.Enqueue(bestKey, (-bestCount, bestKey));
+                continue;
             }
             // A pair seen once would only memorise a single word.
             if (bestCount < 2) break;
@@ -42,11 +52,18 @@ internal sealed class BpeTrainer
             int left = (int)(bestKey >> 32), right = (int)(bestKey & 0xFFFFFFFF);
             int merged = nextId++;
             merges.Add((left, right));
-            foreach (int w in pairWords[bestKey].Order().ToArray())
+            grown.Clear();
+            // The list cannot change while we iterate: merging never creates the merged pair again.
+            int stamp = merges.Count;
+            foreach (int w in pairWords[bestKey])
             {
-                AddPairs(w, -1);
-                words[w] = ApplyMerge(words[w], left, right, merged);
-                AddPairs(w, +1);
+                if (visitedAt[w] == stamp) continue;
+                visitedAt[w] = stamp;
+                words[w] = MergeInWord(w, left, right, merged, grown);
+            }
+            foreach (long key in grown)
+            {
+                if (pairCounts.TryGetValue(key, out long count)) heap.Enqueue(key, (-count, key));
             }
         }
         return [.. merges];
@@ -71,26 +88,57 @@ internal sealed class BpeTrainer
         return result;
     }
 
-    private void AddPairs(int wordIndex, int sign)
+    /// <summary>
+    /// Applies one merge to a word and updates only the pair counts next to each occurrence: the merged pair, the
+    /// pair with the symbol before (taken from the already merged prefix, so "a b a b" is counted right) and the
+    /// pair with the symbol after.
+    /// </summary>
+    private List<int> MergeInWord(int wordIndex, int left, int right, int merged, HashSet<long> grown)
     {
         var symbols = words[wordIndex];
-        long count = wordCounts[wordIndex] * sign;
-        for (int i = 0; i + 1 < symbols.Count; i++)
+        long count = wordCounts[wordIndex];
+        var result = new List<int>(symbols.Count);
+        for (int i = 0; i < symbols.Count; i++)
         {
-            long key = Tokenizer.PairKey(symbols[i], symbols[i + 1]);
-            long updated = pairCounts.GetValueOrDefault(key) + count;
-            if (updated <= 0)
+            if (i + 1 < symbols.Count && symbols[i] == left && symbols[i + 1] == right)
             {
-                pairCounts.Remove(key);
-                pairWords.Remove(key);
-                continue;
+                Update(Tokenizer.PairKey(left, right), -count, wordIndex, grown);
+                if (result.Count > 0)
+                {
+                    Update(Tokenizer.PairKey(result[^1], left), -count, wordIndex, grown);
+                    Update(Tokenizer.PairKey(result[^1], merged), count, wordIndex, grown);
+                }
+                if (i + 2 < symbols.Count)
+                {
+                    Update(Tokenizer.PairKey(right, symbols[i + 2]), -count, wordIndex, grown);
+                    Update(Tokenizer.PairKey(merged, symbols[i + 2]), count, wordIndex, grown);
+                }
+                result.Add(merged);
+                i++;
             }
-            pairCounts[key] = updated;
-            if (sign > 0)
+            else
             {
-                if (!pairWords.TryGetValue(key, out var set)) pairWords[key] = set = [];
-                set.Add(wordIndex);
+                result.Add(symbols[i]);
             }
+        }
+        return result;
+    }
+
+    private void Update(long key, long delta, int wordIndex, HashSet<long>? grown)
+    {
+        if (delta > 0) grown?.Add(key);
+        long updated = pairCounts.GetValueOrDefault(key) + delta;
+        if (updated <= 0)
+        {
+            pairCounts.Remove(key);
+            pairWords.Remove(key);
+            return;
+        }
+        pairCounts[key] = updated;
+        if (delta > 0)
+        {
+            if (!pairWords.TryGetValue(key, out var list)) pairWords[key] = list = [];
+            if (list.Count == 0 || list[^1] != wordIndex) list.Add(wordIndex);
         }
     }
 }
