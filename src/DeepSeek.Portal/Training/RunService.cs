@@ -54,17 +54,11 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
             DatasetId = dataset.Id,
             Dataset = dataset,
             Status = RunStatus.Queued,
-            MicroBatchSize = options.MicroBatchSize,
-            GradientAccumulationSteps = options.GradientAccumulationSteps,
-            LearningRate = options.LearningRate,
-            Steps = options.Steps,
             Precision = options.Precision,
-            Seed = options.Seed,
-            WarmupSteps = options.WarmupSteps,
-            SequenceLength = options.SequenceLength,
             CreatedAt = now,
             CreatedBy = user,
         };
+        run.Apply(options);
         db.Runs.Add(run);
         await db.SaveChangesAsync(ct);
         await ScheduleAsync(run.Id, ct);

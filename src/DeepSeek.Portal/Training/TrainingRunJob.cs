@@ -70,7 +70,7 @@ public sealed class TrainingRunJob(
         {
             var texts = await scope.ServiceProvider.GetRequiredService<DatasetService>().LoadTextsAsync(run.DatasetId, stopping);
             var (train, heldOut) = DemoDataset.Split(texts);
-            var request = new TrainingRequest(ToOptions(run), train, heldOut, paths.RunDirectory(runId));
+            var request = new TrainingRequest(run.ToOptions(), train, heldOut, paths.RunDirectory(runId));
             logger.LogInformation("Run {RunId} starts (attempt {Attempt}) on {Device}", runId, run.Attempts, run.Device);
             var outcome = await Trainer.RunAsync(request, p => publisher.Report(runId, p), lease.Token);
 
@@ -113,16 +113,4 @@ public sealed class TrainingRunJob(
         await db.SaveChangesAsync(CancellationToken.None);
         await publisher.PublishStatusAsync(run.Id);
     }
-
-    private static TrainingOptions ToOptions(TrainingRun run) => RunService.Defaults with
-    {
-        MicroBatchSize = run.MicroBatchSize,
-        GradientAccumulationSteps = run.GradientAccumulationSteps,
-        LearningRate = run.LearningRate,
-        Steps = run.Steps,
-        Precision = run.Precision,
-        Seed = run.Seed,
-        WarmupSteps = run.WarmupSteps,
-        SequenceLength = run.SequenceLength,
-    };
 }
