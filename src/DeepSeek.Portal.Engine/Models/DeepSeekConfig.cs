@@ -85,8 +85,9 @@ public sealed record DeepSeekConfig
     public bool IsMoeLayer(int layerIndex) => layerIndex >= FirstKDenseReplace && NRoutedExperts > 0;
 
     /// <summary>
-    /// The demo model: small enough that a 200-step run on two CPU cores takes about a minute, big enough that
-    /// every architectural piece (MLA with a latent, dense layer, MoE layer with shared + routed experts) is exercised.
+    /// The demo model (≈0.9 M parameters with a ~1.1 k vocabulary): a 200-step run with default options takes about
+    /// 30 s on the 2-core portal machine, and every architectural piece is exercised — MLA with a KV latent, one dense
+    /// layer, then three MoE layers with a shared expert and top-2 of 4 routed experts.
     /// </summary>
     public static DeepSeekConfig Tiny(int vocabSize) => new()
     {
