@@ -87,6 +87,13 @@ public class TokenizerTests
     }
 
     [Fact]
+    public void Unpaired_surrogates_are_not_unicode_text_and_come_back_as_replacement_characters()
+    {
+        var ids = Trained.Value.Encode("a\uD800b");
+        Assert.Equal("a\uFFFDb", Trained.Value.Decode(ids));
+    }
+
+    [Fact]
     public void Train_rejects_a_vocabulary_smaller_than_specials_plus_bytes()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Tokenizer.Train(["abc"], 100));

@@ -103,7 +103,7 @@ public static class SafeTensors
         stream.ReadExactly(prefix);
         ulong n = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (n > MaxHeaderLength)
-            throw new SafeTensorsException($"Header length {n} exceeds the limit of {MaxHeaderLength:N0} bytes.");
+            throw new SafeTensorsException($"Header length {n} exceeds the limit of 100,000,000 bytes.");
         if ((long)n > fileLength - 8)
             throw new SafeTensorsException($"Header length {n} runs past the end of the file ({fileLength} bytes).");
         var json = new byte[n];
