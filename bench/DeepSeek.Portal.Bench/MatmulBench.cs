@@ -9,7 +9,10 @@ namespace DeepSeek.Portal.Bench;
 internal static class MatmulBench
 {
     private const int Warmup = 2;
-    private const int Trials = 5;
+    private const int MinTrials = 5;
+    private const int MaxTrials = 50;
+    // The machine is shared: keep timing until this much time has been spent, so a burst of other load is outlasted.
+    private const double MinSeconds = 0.5;
 
     public static IReadOnlyList<MatmulResult> Run(int[] sizes, int threads)
     {
@@ -25,7 +28,8 @@ internal static class MatmulBench
                 var b = randn(n, n).to(type);
                 for (int i = 0; i < Warmup; i++) a.matmul(b).Dispose();
                 double best = double.MaxValue;
-                for (int i = 0; i < Trials; i++)
+                var spent = Stopwatch.StartNew();
+                for (int i = 0; i < MaxTrials && (i < MinTrials || spent.Elapsed.TotalSeconds < MinSeconds); i++)
                 {
                     var clock = Stopwatch.StartNew();
                     using var c = a.matmul(b);
