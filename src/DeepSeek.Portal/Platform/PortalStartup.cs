@@ -21,7 +21,7 @@ public sealed class PortalStartup(IServiceScopeFactory scopes, DataPaths paths, 
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<PortalDbContext>();
-        await db.Database.EnsureCreatedAsync(ct);
+        await db.Database.MigrateAsync(ct);
         // WAL lets the pages read while the progress publisher writes; the mode sticks to the file.
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
 
