@@ -85,5 +85,14 @@ public sealed class BrowserPortal : WebApplicationFactory<Program>, IAsyncLifeti
             await Browser.DisposeAsync();
         _playwright?.Dispose();
         await DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left to the OS temp cleaner.
+        }
     }
 }

@@ -16,6 +16,8 @@ public sealed class PortalFactory(string? dataDirectory = null, bool seedDemo = 
     public const string AdminEmail = "admin@test.local";
     public const string Password = "Test-password-1";
 
+    private readonly bool _ownsDataDirectory = dataDirectory is null;
+
     public string DataDirectory { get; } = dataDirectory ?? NewDataDirectory();
 
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "deepseek-portal-tests", Guid.NewGuid().ToString("N"));
@@ -66,6 +68,21 @@ public sealed class PortalFactory(string? dataDirectory = null, bool seedDemo = 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (_ownsDataDirectory)
+            DeleteDataDirectory(DataDirectory);
         GC.SuppressFinalize(this);
+    }
+
+    public static void DeleteDataDirectory(string path)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a finishing background write; the OS temp cleaner gets it.
+        }
     }
 }

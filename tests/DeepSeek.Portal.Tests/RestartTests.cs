@@ -11,7 +11,7 @@ public sealed class RestartTests
     {
         var dataDirectory = PortalFactory.NewDataDirectory();
         int runId;
-        const int steps = 30;
+        const int steps = 60;
         await using (var first = new PortalFactory(dataDirectory))
         {
             var engineer = await first.ClientForRoleAsync(PortalRoles.Engineer);
@@ -24,12 +24,20 @@ public sealed class RestartTests
             await TestData.WaitForRunAsync(engineer, runId, r => r.CurrentStep >= 3);
         } // graceful stop while training
 
-        await using var second = new PortalFactory(dataDirectory);
-        var client = await second.ClientForRoleAsync(PortalRoles.Stakeholder);
-        var done = await TestData.WaitForRunAsync(client, runId, r => !r.IsActive);
-        Assert.Equal("Succeeded", done.Status);
-        Assert.Equal(2, done.Attempts);
-        var points = await client.GetFromJsonAsync<List<RunPoint>>($"/api/runs/{runId}/metrics");
-        Assert.Equal(Enumerable.Range(1, steps), points!.Select(p => p.Step));
+        var second = new PortalFactory(dataDirectory);
+        try
+        {
+            var client = await second.ClientForRoleAsync(PortalRoles.Stakeholder);
+            var done = await TestData.WaitForRunAsync(client, runId, r => !r.IsActive);
+            Assert.Equal("Succeeded", done.Status);
+            Assert.Equal(2, done.Attempts);
+            var points = await client.GetFromJsonAsync<List<RunPoint>>($"/api/runs/{runId}/metrics");
+            Assert.Equal(Enumerable.Range(1, steps), points!.Select(p => p.Step));
+        }
+        finally
+        {
+            await second.DisposeAsync();
+            PortalFactory.DeleteDataDirectory(dataDirectory);
+        }
     }
 }
