@@ -48,6 +48,7 @@ await page.ClickAsync("[data-testid=sign-in]");
 await page.WaitForSelectorAsync("#portal-interactive[data-ready=true]", new() { State = WaitForSelectorState.Attached });
 await page.GotoAsync("/runs");
 await page.WaitForSelectorAsync("#portal-interactive[data-ready=true]", new() { State = WaitForSelectorState.Attached });
+await page.WaitForSelectorAsync("[data-testid=launch-form][data-interactive=true]");
 var stepsInput = page.Locator("input[data-testid=launch-steps]");
 await stepsInput.FillAsync(steps.ToString(CultureInfo.InvariantCulture));
 await stepsInput.BlurAsync();

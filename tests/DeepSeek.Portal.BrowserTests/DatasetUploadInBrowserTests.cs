@@ -10,6 +10,7 @@ public sealed class DatasetUploadInBrowserTests(BrowserPortal portal) : IClassFi
     {
         var page = await portal.SignedInPageAsync();
         await BrowserPortal.GotoInteractiveAsync(page, "/datasets");
+        await page.WaitForSelectorAsync("[data-testid=upload-panel][data-interactive=true]");
 
         var bad = "{\"text\":\"第一条\"}\n{\"text\": 42}\n";
         await page.SetInputFilesAsync("input[data-testid=dataset-file]", new FilePayload { Name = "bad.jsonl", MimeType = "application/x-ndjson", Buffer = Encoding.UTF8.GetBytes(bad) });

@@ -11,11 +11,16 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
     {
         var page = await portal.SignedInPageAsync();
         await BrowserPortal.GotoInteractiveAsync(page, "/runs");
+        await page.WaitForSelectorAsync("[data-testid=launch-form][data-interactive=true]");
         var steps = page.Locator("input[data-testid=launch-steps]");
         await steps.FillAsync("400");
         await steps.BlurAsync();
         await page.ClickAsync("[data-testid=launch-run]");
-        await page.WaitForURLAsync("**/runs/*", new() { WaitUntil = WaitUntilState.Commit });
+        // Either the run page opens or the form says why not (then fail with its words).
+        await page.WaitForFunctionAsync("() => /\\/runs\\/\\d+$/.test(location.pathname) || document.querySelector('[data-testid=launch-errors]')");
+        var launchErrors = page.Locator("[data-testid=launch-errors]");
+        if (await launchErrors.CountAsync() > 0)
+            Assert.Fail("The run was not launched: " + await launchErrors.TextContentAsync());
 
         // The chart gets points live, and keeps getting more.
         await page.WaitForFunctionAsync($"({PlottedPoints})() >= 2", null, new() { Timeout = 120_000 });
