@@ -60,6 +60,11 @@ public sealed class AuthorizationTests : IAsyncLifetime
         Assert.Equal(canLaunch ? HttpStatusCode.NotFound : HttpStatusCode.Forbidden, cancel.StatusCode);
 
         Assert.Equal(canAdminister ? HttpStatusCode.OK : HttpStatusCode.Forbidden, (await client.GetAsync("/api/users")).StatusCode);
+
+        // Pages declare the same policies.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/runs")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/datasets")).StatusCode);
+        Assert.Equal(canAdminister ? HttpStatusCode.OK : HttpStatusCode.Forbidden, (await client.GetAsync("/admin/users")).StatusCode);
     }
 
     [Fact]
