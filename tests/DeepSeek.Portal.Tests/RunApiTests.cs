@@ -110,6 +110,17 @@ public sealed class RunApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hub_accepts_the_token_as_access_token_query_like_browser_clients_send_it_and_refuses_without()
+    {
+        var token = await PortalFactory.TokenAsync(_portal.CreateClient(), "engineer@test.local");
+        var client = _portal.CreateClient();
+        var withToken = await client.PostAsync($"{RunsHub.Path}/negotiate?negotiateVersion=1&access_token={Uri.EscapeDataString(token)}", null);
+        Assert.Equal(HttpStatusCode.OK, withToken.StatusCode);
+        var without = await client.PostAsync($"{RunsHub.Path}/negotiate?negotiateVersion=1", null);
+        Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
+    }
+
+    [Fact]
     public async Task Cancelling_a_finished_run_changes_nothing()
     {
         var dataset = await TestData.UploadDatasetAsync(_engineer, "finished");

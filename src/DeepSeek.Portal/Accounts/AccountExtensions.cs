@@ -19,10 +19,19 @@ public static class AccountExtensions
             })
             // API clients send "Authorization: Bearer …"; the browser carries the Identity cookie.
             .AddPolicyScheme(SmartScheme, "Cookie or bearer", o => o.ForwardDefaultSelector = ctx =>
-                ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || HubAccessToken(ctx.Request) is not null
                     ? IdentityConstants.BearerScheme
                     : IdentityConstants.ApplicationScheme)
-            .AddBearerToken(IdentityConstants.BearerScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(8))
+            .AddBearerToken(IdentityConstants.BearerScheme, o =>
+            {
+                o.BearerTokenExpiration = TimeSpan.FromHours(8);
+                // Browsers cannot set headers on WebSocket/SSE requests; SignalR clients send the token as ?access_token= instead.
+                o.Events.OnMessageReceived = ctx =>
+                {
+                    ctx.Token ??= HubAccessToken(ctx.Request);
+                    return Task.CompletedTask;
+                };
+            })
             .AddIdentityCookies();
 
         services.ConfigureApplicationCookie(o =>
@@ -63,6 +72,9 @@ public static class AccountExtensions
         services.AddScoped<AccountService>();
         return builder;
     }
+
+    private static string? HubAccessToken(HttpRequest request) =>
+        request.Path.StartsWithSegments("/hubs") && request.Query.TryGetValue("access_token", out var token) && !string.IsNullOrEmpty(token) ? token.ToString() : null;
 
     private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
     {
