@@ -78,6 +78,21 @@ if (screenshots is not null)
     await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, "run-finished.png"), FullPage = true });
 
 var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
+if (screenshots is not null)
+{
+    // A tour of the other pages in both languages, for a person to look at.
+    foreach (var culture in new[] { "en", "zh-Hans" })
+    {
+        await page.GotoAsync($"/culture/set?culture={culture}&redirectUri=/");
+        foreach (var (path, name) in new[] { ("/", "overview"), ("/runs", "runs"), ("/datasets", "datasets"), ($"/runs/{runId}", "run") })
+        {
+            await page.GotoAsync(path);
+            await page.WaitForSelectorAsync("#portal-interactive[data-ready=true]", new() { State = WaitForSelectorState.Attached });
+            await page.WaitForTimeoutAsync(700);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(screenshots, $"{name}-{culture}.png"), FullPage = true });
+        }
+    }
+}
 var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
 var token = await (await http.PostAsJsonAsync("/api/auth/token", new { email = LatencyPortal.Email, password = LatencyPortal.Password })).Content.ReadFromJsonAsync<JsonElement>();
 http.DefaultRequestHeaders.Authorization = new("Bearer", token.GetProperty("accessToken").GetString());
