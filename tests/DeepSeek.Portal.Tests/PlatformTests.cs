@@ -65,6 +65,15 @@ public sealed class PlatformTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Responses_carry_baseline_security_headers()
+    {
+        var response = await _portal.CreateClient().GetAsync("/account/login");
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Portal_serves_its_own_stylesheet_logo_and_favicon()
     {
         var client = _portal.CreateClient();
