@@ -37,6 +37,7 @@ S = {
     "Format": ("Format", "格式"),
     "HeldOutPerplexity": ("Held-out perplexity", "验证集困惑度"),
     "Imported": ("Imported \"{0}\": {1} records.", "已导入“{0}”：{1} 条记录。"),
+    "InvalidSettings": ("These settings cannot be run; nothing was queued:", "这些设置无法运行，未加入队列："),
     "Language": ("Language", "语言"),
     "LaunchRun": ("Launch a training run", "启动训练"),
     "LearningRate": ("Learning rate", "学习率"),
