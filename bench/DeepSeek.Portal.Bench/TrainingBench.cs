@@ -1,3 +1,4 @@
+using DeepSeek.Portal.Feeding.Demo;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -16,8 +17,8 @@ internal static class TrainingBench
             Precision = precision,
             WarmupSteps = Math.Min(new TrainingOptions().WarmupSteps, steps),
         };
-        var train = DemoCorpus.Generate(4000, seed: 1);
-        var heldOut = DemoCorpus.Generate(400, seed: 2);
+        // The portal's demo workspace data and split, so these numbers are the ones a user's demo run gets.
+        var (train, heldOut) = DemoDataset.Split(DemoDataset.Generate());
         var output = Path.Combine(Path.GetTempPath(), "ds-engine-bench-" + Guid.NewGuid().ToString("N"));
         var progress = new List<(TrainingProgress Progress, double At)>();
         var clock = Stopwatch.StartNew();

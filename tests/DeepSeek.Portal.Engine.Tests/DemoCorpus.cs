@@ -1,13 +1,13 @@
 using System.Globalization;
 
-namespace DeepSeek.Portal.Engine.Training;
+namespace DeepSeek.Portal.Engine.Tests;
 
 /// <summary>
 /// Synthetic bilingual (Simplified Chinese / English) customer-service and retail-banking sentences built from
-/// templates. Used for demos, benchmarks and tests, so that nothing has to be downloaded; the same seed always gives
-/// the same texts.
+/// templates, for the engine's own tests (the engine knows nothing of the Feeding library, whose
+/// <c>DemoDataset</c> is what the portal and the benchmark train on). The same seed always gives the same texts.
 /// </summary>
-public static class DemoCorpus
+internal static class DemoCorpus
 {
     private static readonly (string Zh, string En)[] Names =
     [
