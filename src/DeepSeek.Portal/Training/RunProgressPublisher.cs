@@ -19,13 +19,18 @@ public sealed class RunProgressPublisher(
 {
     private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(40);
     private readonly Channel<Item> _channel = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<int, TrainingProgress> _latest = new();
+    /// <summary>Longest silence for a training run: slower steps get heartbeats (status, ETA counting down).</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<int, (TrainingProgress Progress, long AtUnixMs)> _latest = new();
+    private readonly ConcurrentDictionary<int, long> _lastPushUnixMs = new();
 
     /// <summary>Called on the training thread after each optimizer step; never blocks.</summary>
     public void Report(int runId, TrainingProgress progress)
     {
-        _latest[runId] = progress;
-        _channel.Writer.TryWrite(new Item(runId, progress, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null));
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _latest[runId] = (progress, now);
+        _channel.Writer.TryWrite(new Item(runId, progress, now, null));
     }
 
     /// <summary>Announces a status change of the run (after everything reported before it is stored).</summary>
@@ -36,6 +41,34 @@ public sealed class RunProgressPublisher(
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var heartbeat = HeartbeatAsync(stoppingToken);
+        await PumpAsync(stoppingToken);
+        await heartbeat;
+    }
+
+    // Big models take longer than a second per step; the page still hears from a live run at least once a second.
+    private async Task HeartbeatAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(HeartbeatInterval / 2);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                foreach (var runId in _latest.Keys)
+                {
+                    if (now - _lastPushUnixMs.GetValueOrDefault(runId) >= HeartbeatInterval.TotalMilliseconds * 0.9)
+                        _channel.Writer.TryWrite(new Item(runId, null, now, null));
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task PumpAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Item>();
         while (await _channel.Reader.WaitToReadAsync(CancellationToken.None))
@@ -136,19 +169,32 @@ public sealed class RunProgressPublisher(
             var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == group.Key);
             if (run is null)
                 continue;
-            _latest.TryGetValue(run.Id, out var latest);
-            if (!run.IsActive)
+            var eta = EtaSeconds(run.Id);
+            _lastPushUnixMs[run.Id] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            if (run.Status != RunStatus.Running)
+            {
                 _latest.TryRemove(run.Id, out _);
+                _lastPushUnixMs.TryRemove(run.Id, out _);
+            }
             var update = new RunUpdate(
                 run.Id, run.Status.ToString(), run.CurrentStep, run.Steps,
                 run.Steps == 0 ? 0 : 100.0 * run.CurrentStep / run.Steps,
-                run.IsActive ? latest?.Eta?.TotalSeconds : null,
+                run.IsActive ? eta : null,
                 run.TokensPerSecond,
                 points.GetValueOrDefault(run.Id) ?? [],
                 run.HeldOutPerplexity, run.Error);
             await feed.PublishAsync(update);
             await hub.Clients.Group(RunsHub.Group(run.Id)).SendAsync(RunsHub.UpdateMethod, update);
         }
+    }
+
+    /// <summary>The engine's latest ETA, counted down by the time since it was reported.</summary>
+    private double? EtaSeconds(int runId)
+    {
+        if (!_latest.TryGetValue(runId, out var latest) || latest.Progress.Eta is not { } eta)
+            return null;
+        var since = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - latest.AtUnixMs) / 1000.0;
+        return Math.Max(0, eta.TotalSeconds - since);
     }
 
     private sealed record Item(int RunId, TrainingProgress? Progress, long UnixMs, TaskCompletionSource? Done);

@@ -1,0 +1,63 @@
+using DeepSeek.Portal.Data;
+using DeepSeek.Portal.Engine.Training;
+using DeepSeek.Portal.Training;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DeepSeek.Portal.Tests;
+
+public sealed class LiveProgressTests : IAsyncLifetime
+{
+    private readonly PortalFactory _portal = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
+
+    [Fact]
+    public async Task A_run_with_slow_steps_still_gets_an_update_every_second_with_a_falling_eta_and_stops_when_finished()
+    {
+        int runId;
+        await using (var scope = _portal.Services.CreateAsyncScope())
+        {
+            // A run row without a job: this test plays the engine.
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var dataset = new Dataset { Name = "live", SourceFileName = "live.jsonl", Format = "jsonl", Sha256 = "x", CreatedAt = DateTimeOffset.UtcNow };
+            db.Datasets.Add(dataset);
+            var run = new TrainingRun { Name = "slow", Dataset = dataset, Status = RunStatus.Running, Precision = "fp32", Steps = 100, CreatedAt = DateTimeOffset.UtcNow };
+            db.Runs.Add(run);
+            await db.SaveChangesAsync();
+            runId = run.Id;
+        }
+        var updates = new List<(DateTime At, RunUpdate Update)>();
+        using var subscription = _portal.Services.GetRequiredService<RunLiveFeed>().Subscribe(runId, u =>
+        {
+            lock (updates) updates.Add((DateTime.UtcNow, u));
+            return Task.CompletedTask;
+        });
+        var publisher = _portal.Services.GetRequiredService<RunProgressPublisher>();
+
+        // One step that "took" 60 s: the next one is a minute away.
+        publisher.Report(runId, new TrainingProgress(1, 100, 7.5, 1e-4, 30, 1.0, TimeSpan.FromSeconds(60)));
+        await Task.Delay(TimeSpan.FromSeconds(3.2));
+
+        List<(DateTime At, RunUpdate Update)> seen;
+        lock (updates) seen = [.. updates];
+        Assert.Single(seen, u => u.Update.Points.Count == 1);
+        Assert.True(seen.Count >= 3, $"expected heartbeats, got {seen.Count} update(s)");
+        Assert.All(seen.Zip(seen.Skip(1)), pair => Assert.True(pair.Second.At - pair.First.At < TimeSpan.FromSeconds(1.5)));
+        var etas = seen.Select(u => u.Update.EtaSeconds!.Value).ToList();
+        Assert.True(etas[^1] < etas[0], "the ETA counts down between steps");
+
+        await using (var scope = _portal.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var run = await db.Runs.FindAsync(runId);
+            run!.Status = RunStatus.Cancelled;
+            await db.SaveChangesAsync();
+        }
+        await publisher.PublishStatusAsync(runId);
+        int countAfterFinish;
+        lock (updates) countAfterFinish = updates.Count;
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        lock (updates) Assert.Equal(countAfterFinish, updates.Count);
+    }
+}
