@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Datasets;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace DeepSeek.Portal.Tests;
 
@@ -38,9 +39,29 @@ public sealed class DatasetApiTests : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains("broken.jsonl", body, StringComparison.Ordinal);
         Assert.Contains("line 3", body, StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"MalformedJson\"", body, StringComparison.Ordinal);
         var listed = await _engineer.GetFromJsonAsync<List<DatasetSummary>>("/api/datasets");
         Assert.DoesNotContain(listed!, d => d.Name == "broken");
         Assert.Equal(filesBefore, Directory.GetFiles(Path.Combine(_portal.DataDirectory, "datasets")).Length);
+    }
+
+    [Fact]
+    public void Import_errors_read_in_chinese_by_kind_with_the_english_detail()
+    {
+        var localizer = _portal.Services.GetRequiredService<Microsoft.Extensions.Localization.IStringLocalizer<SharedResource>>();
+        var error = new DeepSeek.Portal.Feeding.Import.ImportError("数据.jsonl", 7, "text", "expected a string but found a number") { Kind = DeepSeek.Portal.Feeding.Import.ImportErrorKind.WrongType };
+        var previous = System.Globalization.CultureInfo.CurrentUICulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("zh-Hans");
+            Assert.Equal("数据.jsonl，第 7 行，字段“text”：字段类型错误（expected a string but found a number）", ImportErrorText.Describe(error, localizer));
+            System.Globalization.CultureInfo.CurrentUICulture = new System.Globalization.CultureInfo("en");
+            Assert.Equal("数据.jsonl, line 7, field \"text\": expected a string but found a number", ImportErrorText.Describe(error, localizer));
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentUICulture = previous;
+        }
     }
 
     [Fact]

@@ -83,6 +83,8 @@ public static class PortalHostingExtensions
         builder.Services.AddPortalLocalization();
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
+        // Enums travel as names ("Running", "MalformedJson"), not numbers, for people reading the API.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddPortalHealthChecks();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<PerCallScope>();
