@@ -36,7 +36,9 @@ public sealed class RunLaunchFormTests : ComponentTestContext
         await form.Find("[data-testid=launch-run]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
 
         Assert.Empty(_launched);
-        Assert.NotEmpty(form.Find("[data-testid=launch-errors]").TextContent.Trim());
+        var errors = form.Find("[data-testid=launch-errors]").TextContent;
+        Assert.Contains("nothing was queued", errors, StringComparison.Ordinal);
+        Assert.Contains("Micro-batch size:", errors, StringComparison.Ordinal);
     }
 
     [Fact]
