@@ -100,25 +100,28 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
         return dataset;
     }
 
-    public async Task<IReadOnlyList<string>> LoadTextsAsync(int datasetId, CancellationToken ct)
+    public async Task<IReadOnlyList<string>> LoadTextsAsync(int datasetId, CancellationToken ct) =>
+        await ReadTextsAsync(datasetId, int.MaxValue, ct);
+
+    /// <summary>The first records only: a preview reads no further into the file than it shows.</summary>
+    public async Task<IReadOnlyList<string>> PreviewAsync(int datasetId, int count, CancellationToken ct) =>
+        await ReadTextsAsync(datasetId, Math.Clamp(count, 1, 100), ct);
+
+    private async Task<List<string>> ReadTextsAsync(int datasetId, int limit, CancellationToken ct)
     {
         var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, ct)
             ?? throw new InvalidOperationException($"Dataset {datasetId} does not exist.");
-        var texts = new List<string>(dataset.RecordCount);
+        var texts = new List<string>(Math.Min(limit, dataset.RecordCount));
         await foreach (var line in File.ReadLinesAsync(FilePath(dataset.Sha256), ct))
         {
+            if (texts.Count >= limit)
+                break;
             if (line.Length == 0)
                 continue;
             using var doc = JsonDocument.Parse(line);
             texts.Add(doc.RootElement.GetProperty("text").GetString() ?? string.Empty);
         }
         return texts;
-    }
-
-    public async Task<IReadOnlyList<string>> PreviewAsync(int datasetId, int count, CancellationToken ct)
-    {
-        var texts = await LoadTextsAsync(datasetId, ct);
-        return texts.Take(Math.Clamp(count, 1, 100)).ToList();
     }
 
     private string FilePath(string sha) => Path.Combine(paths.Datasets, sha + ".jsonl");
