@@ -122,6 +122,33 @@ public sealed class RunApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Runs_take_turns_on_the_engine_and_a_queued_run_can_be_cancelled_before_it_starts()
+    {
+        var dataset = await TestData.UploadDatasetAsync(_engineer, "turns");
+        async Task<RunSummary> LaunchAsync(int steps) => (await (await _engineer.PostAsJsonAsync("/api/runs",
+            new RunLaunchRequest { DatasetId = dataset.Id, Steps = steps, MicroBatchSize = 2, GradientAccumulationSteps = 1, WarmupSteps = 1, SequenceLength = 32 }))
+            .Content.ReadFromJsonAsync<RunSummary>())!;
+
+        var first = await LaunchAsync(400);
+        await TestData.WaitForRunAsync(_engineer, first.Id, r => r.CurrentStep >= 1);
+        var second = await LaunchAsync(3);
+        var third = await LaunchAsync(3);
+        await Task.Delay(500);
+        Assert.Equal("Queued", (await _engineer.GetFromJsonAsync<RunSummary>($"/api/runs/{second.Id}"))!.Status);
+
+        var cancelled = await (await _engineer.PostAsync($"/api/runs/{third.Id}/cancel", null)).Content.ReadFromJsonAsync<RunSummary>();
+        Assert.Equal("Cancelled", cancelled!.Status);
+        await _engineer.PostAsync($"/api/runs/{first.Id}/cancel", null);
+
+        var secondDone = await TestData.WaitForRunAsync(_engineer, second.Id, r => !r.IsActive);
+        Assert.Equal("Succeeded", secondDone.Status);
+        Assert.True(secondDone.StartedAt >= (await _engineer.GetFromJsonAsync<RunSummary>($"/api/runs/{first.Id}"))!.FinishedAt);
+        var thirdAfter = await _engineer.GetFromJsonAsync<RunSummary>($"/api/runs/{third.Id}");
+        Assert.Equal("Cancelled", thirdAfter!.Status);
+        Assert.Equal(0, thirdAfter.Attempts);
+    }
+
+    [Fact]
     public async Task Cancelling_a_finished_run_changes_nothing()
     {
         var dataset = await TestData.UploadDatasetAsync(_engineer, "finished");
