@@ -1,3 +1,4 @@
+using DeepSeek.Portal.Feeding.Splitting;
 using DeepSeek.Portal.Feeding.Demo;
 using System.Diagnostics;
 using System.Globalization;
@@ -18,7 +19,7 @@ internal static class TrainingBench
             WarmupSteps = Math.Min(new TrainingOptions().WarmupSteps, steps),
         };
         // The portal's demo workspace data and split, so these numbers are the ones a user's demo run gets.
-        var (train, heldOut) = DemoDataset.Split(DemoDataset.Generate());
+        var (train, heldOut) = HeldOutSplit.Split(DemoDataset.Generate());
         var output = Path.Combine(Path.GetTempPath(), "ds-engine-bench-" + Guid.NewGuid().ToString("N"));
         var progress = new List<(TrainingProgress Progress, double At)>();
         var clock = Stopwatch.StartNew();

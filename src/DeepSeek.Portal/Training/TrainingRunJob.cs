@@ -1,8 +1,8 @@
+using DeepSeek.Portal.Feeding.Splitting;
 using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Datasets;
 using DeepSeek.Portal.Engine.Devices;
 using DeepSeek.Portal.Engine.Training;
-using DeepSeek.Portal.Feeding.Demo;
 using DeepSeek.Portal.Options;
 using Microsoft.EntityFrameworkCore;
 using Quartz;
@@ -69,7 +69,7 @@ public sealed class TrainingRunJob(
         try
         {
             var texts = await scope.ServiceProvider.GetRequiredService<DatasetService>().LoadTextsAsync(run.DatasetId, stopping);
-            var (train, heldOut) = DemoDataset.Split(texts);
+            var (train, heldOut) = HeldOutSplit.Split(texts);
             var request = new TrainingRequest(run.ToOptions(), train, heldOut, paths.RunDirectory(runId));
             logger.LogInformation("Run {RunId} starts (attempt {Attempt}) on {Device}", runId, run.Attempts, run.Device);
             var outcome = await Trainer.RunAsync(request, p => publisher.Report(runId, p), lease.Token);

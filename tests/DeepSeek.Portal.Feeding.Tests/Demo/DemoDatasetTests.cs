@@ -1,3 +1,4 @@
+using DeepSeek.Portal.Feeding.Splitting;
 using System.Text;
 using DeepSeek.Portal.Feeding.Demo;
 using DeepSeek.Portal.Feeding.Import;
@@ -108,7 +109,7 @@ public sealed class DemoDatasetTests : IDisposable
     [Fact]
     public void Split_is_disjoint_and_covers_every_text()
     {
-        var (train, heldOut) = DemoDataset.Split(Default);
+        var (train, heldOut) = HeldOutSplit.Split(Default);
 
         Assert.Equal(150, heldOut.Count);
         Assert.Equal(2850, train.Count);
@@ -119,9 +120,9 @@ public sealed class DemoDatasetTests : IDisposable
     [Fact]
     public void Split_is_deterministic_for_a_seed_and_varies_with_it()
     {
-        var a = DemoDataset.Split(Default, seed: 1);
-        var b = DemoDataset.Split(Default, seed: 1);
-        var c = DemoDataset.Split(Default, seed: 2);
+        var a = HeldOutSplit.Split(Default, seed: 1);
+        var b = HeldOutSplit.Split(Default, seed: 1);
+        var c = HeldOutSplit.Split(Default, seed: 2);
 
         Assert.Equal(a.HeldOut, b.HeldOut);
         Assert.Equal(a.Train, b.Train);
@@ -135,7 +136,7 @@ public sealed class DemoDatasetTests : IDisposable
 
         for (var seed = 0; seed < 20; seed++)
         {
-            var (train, heldOut) = DemoDataset.Split(texts, 0.3, seed);
+            var (train, heldOut) = HeldOutSplit.Split(texts, 0.3, seed);
 
             Assert.Empty(train.Intersect(heldOut));
             Assert.Equal(texts.Length, train.Count + heldOut.Count);
@@ -146,7 +147,7 @@ public sealed class DemoDatasetTests : IDisposable
     [Fact]
     public void Split_holds_out_at_least_one_text_when_asked_to()
     {
-        var (train, heldOut) = DemoDataset.Split(["x", "y", "z"], 0.01);
+        var (train, heldOut) = HeldOutSplit.Split(["x", "y", "z"], 0.01);
 
         Assert.Single(heldOut);
         Assert.Equal(2, train.Count);
