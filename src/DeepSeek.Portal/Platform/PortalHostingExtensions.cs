@@ -63,6 +63,8 @@ public static class PortalHostingExtensions
         {
             q.ConfigureScheduler(o => o.InstanceName = "DeepSeekPortal");
             q.UseDefaultThreadPool(tp => tp.MaxConcurrency = 4);
+            // One training run per node: queued runs wait in the job store, not on a scheduler thread.
+            q.UseExecutionLimits(limits => limits.ForGroup(TrainingRunJob.ExecutionGroup, 1));
             q.UsePersistentStore(store =>
             {
                 store.UseSqlite($"Data Source={schedulerDb};Default Timeout=30");

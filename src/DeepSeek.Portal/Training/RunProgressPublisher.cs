@@ -50,7 +50,7 @@ public sealed class RunProgressPublisher(
     // Big models take longer than a second per step; the page still hears from a live run at least once a second.
     private async Task HeartbeatAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(HeartbeatInterval / 2);
+        using var timer = new PeriodicTimer(HeartbeatInterval / 4);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
@@ -58,7 +58,8 @@ public sealed class RunProgressPublisher(
                 var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 foreach (var runId in _latest.Keys)
                 {
-                    if (now - _lastPushUnixMs.GetValueOrDefault(runId) >= HeartbeatInterval.TotalMilliseconds * 0.9)
+                    // Leave room for the store-and-push after the tick, so the page hears within the interval.
+                    if (now - _lastPushUnixMs.GetValueOrDefault(runId) >= HeartbeatInterval.TotalMilliseconds * 0.7)
                         _channel.Writer.TryWrite(new Item(runId, null, now, null));
                 }
             }

@@ -77,7 +77,7 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
             // A crash mid-run re-fires the job on the next start; the engine resumes from its last checkpoint.
             .RequestRecovery()
             .Build();
-        var trigger = TriggerBuilder.Create().WithIdentity(key.Name, key.Group).StartNow().Build();
+        var trigger = TriggerBuilder.Create().WithIdentity(key.Name, key.Group).WithExecutionGroup(TrainingRunJob.ExecutionGroup).StartNow().Build();
         await scheduler.ScheduleJob(job, trigger, cancellationToken: ct);
     }
 

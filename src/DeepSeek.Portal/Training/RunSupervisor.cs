@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace DeepSeek.Portal.Training;
 
 /// <summary>
-/// Owns the engine slot (one training run at a time per node: runs compete for the same cores or GPU)
-/// and the cancellation of the run in progress.
+/// Owns the cancellation of the run in progress and the engine slot. Quartz's execution limit for the training group
+/// already fires one training job at a time per node (runs compete for the same cores or GPU); the slot makes that
+/// hold for any other path into the engine too.
 /// </summary>
 public sealed class RunSupervisor : IDisposable
 {

@@ -24,6 +24,8 @@ public sealed class TrainingRunJob(
     ILogger<TrainingRunJob> logger) : IJob
 {
     public const string RunIdKey = "runId";
+    /// <summary>Quartz execution group of training jobs, limited to one at a time per node.</summary>
+    public const string ExecutionGroup = "training";
     private const string Group = "training";
 
     public static JobKey KeyFor(int runId) => new($"run-{runId}", Group);
