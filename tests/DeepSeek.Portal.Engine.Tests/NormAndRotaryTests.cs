@@ -15,7 +15,7 @@ public class NormAndRotaryTests
         // mean(x²) = 30/4 = 7.5, rms = 2.7386128; y = x / rms · w
         var expected = new[] { 0.36514837f, 0.36514837f, 2.1908903f, 1.4605935f };
         var actual = output.data<float>().ToArray();
-        for (int i = 0; i < 4; i++) Assert.Equal(expected[i], actual[i], 5);
+        for (int i = 0; i < 4; i++) Assert.Equal(expected[i], actual[i], 1e-5);
     }
 
     [Fact]
@@ -50,10 +50,10 @@ public class NormAndRotaryTests
         var x = tensor(new float[] { 1, 0, 1, 0 }).reshape(1, 4);
         var y = RotaryEmbedding.Apply(x, cos, sin).data<float>().ToArray();
         // Pair (0,1) turns by 1 rad (θ^0); pair (2,3) by 1/√10000 = 0.01 rad.
-        Assert.Equal(Math.Cos(1.0), y[0], 5);
-        Assert.Equal(Math.Sin(1.0), y[1], 5);
-        Assert.Equal(Math.Cos(0.01), y[2], 5);
-        Assert.Equal(Math.Sin(0.01), y[3], 5);
+        Assert.Equal(Math.Cos(1.0), y[0], 1e-5);
+        Assert.Equal(Math.Sin(1.0), y[1], 1e-5);
+        Assert.Equal(Math.Cos(0.01), y[2], 1e-5);
+        Assert.Equal(Math.Sin(0.01), y[3], 1e-5);
     }
 
     [Fact]
@@ -69,6 +69,6 @@ public class NormAndRotaryTests
             var (ck, sk) = rotary.Frequencies(tensor(new[] { pk }));
             return (RotaryEmbedding.Apply(q.reshape(1, 8), cq, sq) * RotaryEmbedding.Apply(k.reshape(1, 8), ck, sk)).sum().item<float>();
         }
-        Assert.Equal(Score(3, 1), Score(10, 8), 4);
+        Assert.Equal(Score(3, 1), Score(10, 8), 1e-4);
     }
 }

@@ -32,7 +32,7 @@ public class ReferenceAttentionTests
 
         var w = attention.named_parameters().ToDictionary(p => p.name, p => Matrix(p.parameter));
         var expected = Reference(config, Matrix(x.reshape(seq, config.HiddenSize)), w);
-        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 4);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4);
     }
 
     private static double[,] Matrix(Tensor t)

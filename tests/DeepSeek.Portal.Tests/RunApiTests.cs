@@ -74,7 +74,7 @@ public sealed class RunApiTests : IAsyncLifetime
         Assert.Equal(40, done.CurrentStep);
         Assert.NotNull(done.HeldOutPerplexity);
         Assert.True(double.IsFinite(done.HeldOutPerplexity!.Value) && done.HeldOutPerplexity > 1);
-        Assert.Equal(Math.Exp(done.HeldOutLoss!.Value), done.HeldOutPerplexity.Value, 6);
+        Assert.Equal(Math.Exp(done.HeldOutLoss!.Value), done.HeldOutPerplexity.Value, 1e-6);
 
         var points = await _engineer.GetFromJsonAsync<List<RunPoint>>($"/api/runs/{run.Id}/metrics");
         Assert.Equal(Enumerable.Range(1, 40), points!.Select(p => p.Step));
