@@ -64,20 +64,20 @@ public sealed class RunApiTests : IAsyncLifetime
         hub.On<RunUpdate>(RunsHub.UpdateMethod, u => { lock (received) received.Add(u); });
         await hub.StartAsync();
 
-        var launch = await _engineer.PostAsJsonAsync("/api/runs", new RunLaunchRequest { DatasetId = dataset.Id, Steps = 40, MicroBatchSize = 2, GradientAccumulationSteps = 2, WarmupSteps = 1, SequenceLength = 32 });
+        var launch = await _engineer.PostAsJsonAsync("/api/runs", new RunLaunchRequest { DatasetId = dataset.Id, Steps = 100, MicroBatchSize = 2, GradientAccumulationSteps = 2, WarmupSteps = 1, SequenceLength = 32 });
         Assert.Equal(HttpStatusCode.Created, launch.StatusCode);
         var run = (await launch.Content.ReadFromJsonAsync<RunSummary>())!;
         await hub.InvokeAsync("Watch", run.Id);
 
         var done = await TestData.WaitForRunAsync(_engineer, run.Id, r => !r.IsActive);
         Assert.Equal("Succeeded", done.Status);
-        Assert.Equal(40, done.CurrentStep);
+        Assert.Equal(100, done.CurrentStep);
         Assert.NotNull(done.HeldOutPerplexity);
         Assert.True(double.IsFinite(done.HeldOutPerplexity!.Value) && done.HeldOutPerplexity > 1);
         Assert.Equal(Math.Exp(done.HeldOutLoss!.Value), done.HeldOutPerplexity.Value, 1e-6);
 
         var points = await _engineer.GetFromJsonAsync<List<RunPoint>>($"/api/runs/{run.Id}/metrics");
-        Assert.Equal(Enumerable.Range(1, 40), points!.Select(p => p.Step));
+        Assert.Equal(Enumerable.Range(1, 100), points!.Select(p => p.Step));
         Assert.All(points!, p => Assert.True(p.Loss > 0 && p.TokensPerSecond > 0));
 
         // The hub saw the final status (it may have joined after the first steps were pushed).

@@ -167,6 +167,9 @@ public sealed class RunProgressPublisher(
 
         foreach (var group in byRun)
         {
+            // A heartbeat queued just before the run finished has nothing left to say.
+            if (group.All(i => i.IsHeartbeat) && !_latest.ContainsKey(group.Key))
+                continue;
             var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == group.Key);
             if (run is null)
                 continue;
@@ -198,5 +201,8 @@ public sealed class RunProgressPublisher(
         return Math.Max(0, eta.TotalSeconds - since);
     }
 
-    private sealed record Item(int RunId, TrainingProgress? Progress, long UnixMs, TaskCompletionSource? Done);
+    private sealed record Item(int RunId, TrainingProgress? Progress, long UnixMs, TaskCompletionSource? Done)
+    {
+        public bool IsHeartbeat => Progress is null && Done is null;
+    }
 }
