@@ -149,6 +149,21 @@ public sealed class RunApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_run_is_not_confused_by_a_stale_folder_left_from_a_reset_database()
+    {
+        var dataset = await TestData.UploadDatasetAsync(_engineer, "stale");
+        var stale = Path.Combine(_portal.DataDirectory, "runs", "1");
+        Directory.CreateDirectory(Path.Combine(stale, "checkpoint-000050"));
+        await File.WriteAllTextAsync(Path.Combine(stale, "checkpoint-000050", "trainer_state.json"), "{\"step\": 50, \"fingerprint\": \"another run\"}");
+        var launch = await _engineer.PostAsJsonAsync("/api/runs", new RunLaunchRequest { DatasetId = dataset.Id, Steps = 3, MicroBatchSize = 2, GradientAccumulationSteps = 1, WarmupSteps = 0, SequenceLength = 32 });
+        var run = (await launch.Content.ReadFromJsonAsync<RunSummary>())!;
+        Assert.Equal(1, run.Id);
+        var done = await TestData.WaitForRunAsync(_engineer, run.Id, r => !r.IsActive);
+        Assert.Equal("Succeeded", done.Status);
+        Assert.Equal(3, done.CurrentStep);
+    }
+
+    [Fact]
     public async Task Cancelling_a_finished_run_changes_nothing()
     {
         var dataset = await TestData.UploadDatasetAsync(_engineer, "finished");

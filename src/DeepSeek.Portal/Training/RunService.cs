@@ -1,5 +1,6 @@
 using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Engine.Training;
+using DeepSeek.Portal.Options;
 using Microsoft.EntityFrameworkCore;
 using Quartz;
 
@@ -11,7 +12,7 @@ public sealed record RunLaunchOutcome(RunSummary? Run, IReadOnlyDictionary<strin
 }
 
 /// <summary>Creates, queries and cancels training runs. A run executes as a Quartz job; this service never trains.</summary>
-public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFactory, RunSupervisor supervisor, TimeProvider clock)
+public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFactory, RunSupervisor supervisor, DataPaths paths, TimeProvider clock)
 {
     public static TrainingOptions Defaults { get; } = new();
 
@@ -61,6 +62,11 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         run.Apply(options);
         db.Runs.Add(run);
         await db.SaveChangesAsync(ct);
+        // A new run owns its folder: anything there is left from a database that was reset, and the engine would
+        // rightly refuse to resume someone else's checkpoint.
+        var folder = paths.RunDirectory(run.Id);
+        if (Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
         await ScheduleAsync(run.Id, ct);
         return new RunLaunchOutcome(RunSummary.From(run), new Dictionary<string, string[]>());
     }
