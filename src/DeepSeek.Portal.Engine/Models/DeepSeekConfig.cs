@@ -85,8 +85,8 @@ public sealed record DeepSeekConfig
     public bool IsMoeLayer(int layerIndex) => layerIndex >= FirstKDenseReplace && NRoutedExperts > 0;
 
     /// <summary>
-    /// The demo model (≈0.9 M parameters with a ~1.1 k vocabulary): a 200-step run with default options takes about
-    /// 30 s on the 2-core portal machine, and every architectural piece is exercised — MLA with a KV latent, one dense
+    /// The demo model (≈1.1 M parameters with the default 2,048-token vocabulary): a 200-step run with default options
+    /// takes about 35 s on the 2-core portal machine (docs/PERFORMANCE.md), and every architectural piece is exercised — MLA with a KV latent, one dense
     /// layer, then three MoE layers with a shared expert and top-2 of 4 routed experts.
     /// </summary>
     public static DeepSeekConfig Tiny(int vocabSize) => new()

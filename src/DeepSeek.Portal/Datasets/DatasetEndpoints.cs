@@ -67,7 +67,7 @@ public static class DatasetEndpoints
         var outcome = await service.ImportAsync(stream, file.FileName, form["name"], form["description"], user.Identity?.Name, ct);
         if (outcome.Succeeded)
             return TypedResults.Created($"/api/datasets/{outcome.Dataset!.Id}", outcome.Dataset);
-        var tooLarge = outcome.Errors.Any(e => e.Message.Contains("larger than", StringComparison.Ordinal));
+        var tooLarge = outcome.Errors.Any(e => e.Kind == ImportErrorKind.FileTooLarge);
         return TypedResults.Problem(
             title: tooLarge ? "The file is too large." : "The file was not imported.",
             detail: string.Join("\n", outcome.Errors.Select(e => e.ToString())),

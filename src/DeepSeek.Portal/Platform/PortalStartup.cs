@@ -32,14 +32,12 @@ public sealed class PortalStartup(IServiceScopeFactory scopes, DataPaths paths, 
         var device = EngineDevice.Current;
         logger.LogInformation("Training engine device: {Kind} ({Description})", device.Kind, device.Description);
 
+        // A run left "Running" by a crash is queued again; its job resumes from the last checkpoint.
+        await db.Runs.Where(r => r.Status == RunStatus.Running).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Queued), ct);
         var runs = services.GetRequiredService<RunService>();
-        var interrupted = await db.Runs.Where(r => r.Status == RunStatus.Queued || r.Status == RunStatus.Running).Select(r => r.Id).ToListAsync(ct);
+        var interrupted = await db.Runs.Where(r => r.Status == RunStatus.Queued).Select(r => r.Id).ToListAsync(ct);
         foreach (var id in interrupted)
-        {
-            // A run left "Running" by a crash is queued again; its job resumes from the last checkpoint.
-            await db.Runs.Where(r => r.Id == id && r.Status == RunStatus.Running).ExecuteUpdateAsync(u => u.SetProperty(r => r.Status, RunStatus.Queued), ct);
             await runs.ScheduleAsync(id, ct);
-        }
         if (interrupted.Count > 0)
             logger.LogInformation("Re-queued {Count} interrupted run(s): {Runs}", interrupted.Count, interrupted);
     }

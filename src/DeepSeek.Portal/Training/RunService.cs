@@ -29,11 +29,14 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         SequenceLength = r.SequenceLength ?? Defaults.SequenceLength,
     };
 
+    /// <summary>The engine's rules for a request's settings, keyed by the request's JSON field names (camelCase).</summary>
+    public static Dictionary<string, string[]> ValidateSettings(RunLaunchRequest request) =>
+        ToOptions(request).Validate().ToDictionary(kv => char.ToLowerInvariant(kv.Key[0]) + kv.Key[1..], kv => kv.Value);
+
     /// <summary>Field → messages for a launch request; empty when it may be queued.</summary>
     public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(RunLaunchRequest request, CancellationToken ct)
     {
-        var errors = ToOptions(request).Validate()
-            .ToDictionary(kv => char.ToLowerInvariant(kv.Key[0]) + kv.Key[1..], kv => kv.Value);
+        var errors = ValidateSettings(request);
         if (!await db.Datasets.AnyAsync(d => d.Id == request.DatasetId, ct))
             errors["datasetId"] = [$"Dataset {request.DatasetId} does not exist."];
         if (request.Name is { Length: > 200 })
