@@ -15,7 +15,7 @@ internal static class TrainingBench
         var options = new TrainingOptions
         {
             Steps = steps,
-            Precision = precision,
+            Precision = TrainingPrecisions.TryParse(precision, out var p) ? p : throw new ArgumentException($"Unknown precision {precision}", nameof(precision)),
             WarmupSteps = Math.Min(new TrainingOptions().WarmupSteps, steps),
         };
         // The portal's demo workspace data and split, so these numbers are the ones a user's demo run gets.

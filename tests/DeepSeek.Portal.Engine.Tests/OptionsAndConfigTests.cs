@@ -11,19 +11,19 @@ public class OptionsAndConfigTests
         var options = new TrainingOptions();
         Assert.Empty(options.Validate());
         Assert.Equal(32, options.EffectiveBatchSize);
-        Assert.Equal(["fp32", "bf16"], TrainingOptions.SupportedPrecisions);
+        Assert.Equal(["fp32", "bf16"], TrainingPrecisions.All.Select(p => p.Name()));
     }
 
     [Fact]
     public void Validate_rejects_zero_batch_negative_learning_rate_and_unknown_precision_naming_each_field()
     {
-        var errors = new TrainingOptions { MicroBatchSize = 0, LearningRate = -0.1, Precision = "fp8" }.Validate();
+        var errors = new TrainingOptions { MicroBatchSize = 0, LearningRate = -0.1, Precision = (TrainingPrecision)7 }.Validate();
         Assert.Equal(
             [nameof(TrainingOptions.LearningRate), nameof(TrainingOptions.MicroBatchSize), nameof(TrainingOptions.Precision)],
             errors.Keys.Order());
         Assert.Contains("MicroBatchSize", Assert.Single(errors[nameof(TrainingOptions.MicroBatchSize)]));
         Assert.Contains("LearningRate", Assert.Single(errors[nameof(TrainingOptions.LearningRate)]));
-        Assert.Contains("fp8", Assert.Single(errors[nameof(TrainingOptions.Precision)]));
+        Assert.Contains("fp32, bf16", Assert.Single(errors[nameof(TrainingOptions.Precision)]));
     }
 
     [Theory]

@@ -154,7 +154,7 @@ public class TrainerTests(FiftyStepRun run) : IClassFixture<FiftyStepRun>
     {
         using var dir = new TempDirectory();
         var request = TestModels.QuickRequest(dir.Path, 20, trainTexts: 300);
-        request = request with { Options = request.Options with { Precision = "bf16" } };
+        request = request with { Options = request.Options with { Precision = TrainingPrecision.Bf16 } };
         var (outcome, progress) = await Train(request);
         Assert.Equal(20, outcome.StepsCompleted);
         Assert.All(progress, p => Assert.True(double.IsFinite(p.Loss)));

@@ -1,3 +1,4 @@
+using DeepSeek.Portal.Data;
 using System.Net.Http.Json;
 using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Training;
@@ -19,6 +20,8 @@ public sealed class RestartTests
             var launch = await engineer.PostAsJsonAsync("/api/runs", new RunLaunchRequest
             {
                 DatasetId = dataset.Id, Steps = steps, MicroBatchSize = 2, GradientAccumulationSteps = 1, WarmupSteps = 2, SequenceLength = 32,
+                // Not the defaults: a resume that took today's defaults instead would fail the engine's fingerprint check.
+                WeightDecay = 0.05, MaxGradNorm = 0.5, CheckpointEvery = 10, TokenizerVocabSize = 400,
             });
             runId = (await launch.Content.ReadFromJsonAsync<RunSummary>())!.Id;
             await TestData.WaitForRunAsync(engineer, runId, r => r.CurrentStep >= 3);
@@ -29,8 +32,9 @@ public sealed class RestartTests
         {
             var client = await second.ClientForRoleAsync(PortalRoles.Stakeholder);
             var done = await TestData.WaitForRunAsync(client, runId, r => !r.IsActive);
-            Assert.Equal("Succeeded", done.Status);
+            Assert.Equal(RunStatus.Succeeded, done.Status);
             Assert.Equal(2, done.Attempts);
+            Assert.Equal((0.05, 0.5, 10, 400), (done.Settings.WeightDecay, done.Settings.MaxGradNorm, done.Settings.CheckpointEvery, done.Settings.TokenizerVocabSize));
             var points = await client.GetFromJsonAsync<List<RunPoint>>($"/api/runs/{runId}/metrics");
             Assert.Equal(Enumerable.Range(1, steps), points!.Select(p => p.Step));
         }

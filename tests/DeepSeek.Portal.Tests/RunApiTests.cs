@@ -1,3 +1,4 @@
+using DeepSeek.Portal.Data;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -70,7 +71,7 @@ public sealed class RunApiTests : IAsyncLifetime
         await hub.InvokeAsync("Watch", run.Id);
 
         var done = await TestData.WaitForRunAsync(_engineer, run.Id, r => !r.IsActive);
-        Assert.Equal("Succeeded", done.Status);
+        Assert.Equal(RunStatus.Succeeded, done.Status);
         Assert.Equal(100, done.CurrentStep);
         Assert.NotNull(done.HeldOutPerplexity);
         Assert.True(double.IsFinite(done.HeldOutPerplexity!.Value) && done.HeldOutPerplexity > 1);
@@ -82,12 +83,12 @@ public sealed class RunApiTests : IAsyncLifetime
 
         // The hub saw the final status (it may have joined after the first steps were pushed).
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline && !received.Any(u => u.Status == "Succeeded"))
+        while (DateTime.UtcNow < deadline && !received.Any(u => u.Status == RunStatus.Succeeded))
             await Task.Delay(100);
         lock (received)
         {
-            Assert.Contains(received, u => u.Status == "Succeeded" && u.HeldOutPerplexity is not null);
-            Assert.Contains(received, u => u.Status == "Running" && u.Points.Count > 0);
+            Assert.Contains(received, u => u.Status == RunStatus.Succeeded && u.HeldOutPerplexity is not null);
+            Assert.Contains(received, u => u.Status == RunStatus.Running && u.Points.Count > 0);
             Assert.All(received, u => Assert.Equal(run.Id, u.RunId));
         }
     }
@@ -104,7 +105,7 @@ public sealed class RunApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
 
         var done = await TestData.WaitForRunAsync(_engineer, run.Id, r => !r.IsActive, TimeSpan.FromSeconds(60));
-        Assert.Equal("Cancelled", done.Status);
+        Assert.Equal(RunStatus.Cancelled, done.Status);
         Assert.True(done.CurrentStep < 2000);
         var points = await _engineer.GetFromJsonAsync<List<RunPoint>>($"/api/runs/{run.Id}/metrics");
         Assert.Equal(done.CurrentStep, points!.Count);
@@ -134,17 +135,17 @@ public sealed class RunApiTests : IAsyncLifetime
         var second = await LaunchAsync(3);
         var third = await LaunchAsync(3);
         await Task.Delay(500);
-        Assert.Equal("Queued", (await _engineer.GetFromJsonAsync<RunSummary>($"/api/runs/{second.Id}"))!.Status);
+        Assert.Equal(RunStatus.Queued, (await _engineer.GetFromJsonAsync<RunSummary>($"/api/runs/{second.Id}"))!.Status);
 
         var cancelled = await (await _engineer.PostAsync($"/api/runs/{third.Id}/cancel", null)).Content.ReadFromJsonAsync<RunSummary>();
-        Assert.Equal("Cancelled", cancelled!.Status);
+        Assert.Equal(RunStatus.Cancelled, cancelled!.Status);
         await _engineer.PostAsync($"/api/runs/{first.Id}/cancel", null);
 
         var secondDone = await TestData.WaitForRunAsync(_engineer, second.Id, r => !r.IsActive);
-        Assert.Equal("Succeeded", secondDone.Status);
+        Assert.Equal(RunStatus.Succeeded, secondDone.Status);
         Assert.True(secondDone.StartedAt >= (await _engineer.GetFromJsonAsync<RunSummary>($"/api/runs/{first.Id}"))!.FinishedAt);
         var thirdAfter = await _engineer.GetFromJsonAsync<RunSummary>($"/api/runs/{third.Id}");
-        Assert.Equal("Cancelled", thirdAfter!.Status);
+        Assert.Equal(RunStatus.Cancelled, thirdAfter!.Status);
         Assert.Equal(0, thirdAfter.Attempts);
     }
 
@@ -159,7 +160,7 @@ public sealed class RunApiTests : IAsyncLifetime
         var run = (await launch.Content.ReadFromJsonAsync<RunSummary>())!;
         Assert.Equal(1, run.Id);
         var done = await TestData.WaitForRunAsync(_engineer, run.Id, r => !r.IsActive);
-        Assert.Equal("Succeeded", done.Status);
+        Assert.Equal(RunStatus.Succeeded, done.Status);
         Assert.Equal(3, done.CurrentStep);
     }
 
@@ -172,6 +173,6 @@ public sealed class RunApiTests : IAsyncLifetime
         await TestData.WaitForRunAsync(_engineer, run.Id, r => !r.IsActive);
         var cancel = await _engineer.PostAsync($"/api/runs/{run.Id}/cancel", null);
         var after = await cancel.Content.ReadFromJsonAsync<RunSummary>();
-        Assert.Equal("Succeeded", after!.Status);
+        Assert.Equal(RunStatus.Succeeded, after!.Status);
     }
 }

@@ -84,7 +84,7 @@ public static class Trainer
 
             var config = ResolveConfig(tokenizer);
             var device = EngineDevice.Device;
-            var precision = options.Precision == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32;
+            var precision = options.Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
 
             using var model = new DeepSeekForCausalLM(config);
             using (var generator = new Generator((ulong)options.Seed))
@@ -222,7 +222,7 @@ public static class Trainer
                 ElapsedSeconds = elapsed.TotalSeconds,
                 Fingerprint = fingerprint,
                 Seed = options.Seed,
-                Precision = options.Precision,
+                Precision = options.Precision.Name(),
                 LastLoss = double.IsFinite(loss) ? loss : null,
                 LastLearningRate = step > 0 ? rate : null,
             };

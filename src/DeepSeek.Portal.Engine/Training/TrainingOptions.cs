@@ -15,8 +15,8 @@ public sealed record TrainingOptions
     /// <summary>Optimizer steps to run.</summary>
     public int Steps { get; init; } = 200;
 
-    /// <summary>"fp32", or "bf16" (fp32 master weights, forward and backward activations in bf16).</summary>
-    public string Precision { get; init; } = "fp32";
+    /// <summary>fp32, or bf16 (fp32 master weights, forward and backward activations in bf16).</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
 
     /// <summary>Seed of weight initialisation and data order.</summary>
     public int Seed { get; init; } = 42;
@@ -42,9 +42,6 @@ public sealed record TrainingOptions
     /// <summary>Sequences per optimizer step.</summary>
     public int EffectiveBatchSize => MicroBatchSize * GradientAccumulationSteps;
 
-    /// <summary>Accepted values of <see cref="Precision"/>.</summary>
-    public static IReadOnlyList<string> SupportedPrecisions { get; } = ["fp32", "bf16"];
-
     /// <summary>Field name → messages for every invalid field; empty when the options are usable.</summary>
     public IReadOnlyDictionary<string, string[]> Validate()
     {
@@ -63,8 +60,8 @@ public sealed record TrainingOptions
             Fail(nameof(LearningRate), $"LearningRate must be greater than 0 and at most 1 (was {LearningRate}).");
         if (Steps < 1 || Steps > 100_000)
             Fail(nameof(Steps), $"Steps must be between 1 and 100000 (was {Steps}).");
-        if (!SupportedPrecisions.Contains(Precision))
-            Fail(nameof(Precision), $"Precision must be one of {string.Join(", ", SupportedPrecisions)} (was '{Precision}').");
+        if (!Enum.IsDefined(Precision))
+            Fail(nameof(Precision), $"Precision must be one of {string.Join(", ", TrainingPrecisions.All.Select(p => p.Name()))} (was {(int)Precision}).");
         if (WarmupSteps < 0 || WarmupSteps > Steps)
             Fail(nameof(WarmupSteps), $"WarmupSteps must be between 0 and Steps ({Steps}) (was {WarmupSteps}).");
         if (SequenceLength < 8 || SequenceLength > 4096)

@@ -70,7 +70,20 @@ public static class AccountExtensions
         services.AddCascadingAuthenticationState();
         services.AddSingleton<SetupGate>();
         services.AddScoped<AccountService>();
+        services.AddHostedService<AccountsStartup>();
         return builder;
+    }
+
+    /// <summary>Creates the roles and the first administrator (or opens the setup page) before anyone can sign in.</summary>
+    private sealed class AccountsStartup(IServiceScopeFactory scopes) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken ct)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<AccountService>().InitialiseAsync(ct);
+        }
+
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }
 
     private static string? HubAccessToken(HttpRequest request) =>

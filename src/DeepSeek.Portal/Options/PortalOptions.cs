@@ -34,22 +34,3 @@ public sealed class UploadOptions
     [Range(1024, 512L * 1024 * 1024)]
     public long MaxBytes { get; set; } = 20 * 1024 * 1024;
 }
-
-/// <summary>Resolved absolute paths below the data directory.</summary>
-public sealed class DataPaths(string root)
-{
-    public string Root { get; } = Path.GetFullPath(root);
-    public string Database => Path.Combine(Root, "portal.db");
-    public string Scheduler => Path.Combine(Root, "scheduler.db");
-    public string Datasets => Path.Combine(Root, "datasets");
-    public string Runs => Path.Combine(Root, "runs");
-    public string Keys => Path.Combine(Root, "keys");
-    public string RunDirectory(int runId) => Path.Combine(Runs, runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-
-    public void EnsureCreated()
-    {
-        Directory.CreateDirectory(Root);
-        Directory.CreateDirectory(Datasets);
-        Directory.CreateDirectory(Runs);
-    }
-}

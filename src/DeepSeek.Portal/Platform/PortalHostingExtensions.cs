@@ -1,14 +1,8 @@
-using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Components;
-using DeepSeek.Portal.Data;
-using DeepSeek.Portal.Datasets;
 using DeepSeek.Portal.Options;
-using DeepSeek.Portal.Training;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
-using Quartz;
 
 namespace DeepSeek.Portal.Platform;
 
@@ -35,52 +29,11 @@ public static class PortalHostingExtensions
         return builder;
     }
 
-    public static WebApplicationBuilder AddPortalData(this WebApplicationBuilder builder)
-    {
-        builder.Services.AddDbContext<PortalDbContext>((sp, o) =>
-            o.UseSqlite($"Data Source={sp.GetRequiredService<DataPaths>().Database};Default Timeout=30"));
-        builder.Services.AddScoped<DatasetService>();
-        return builder;
-    }
-
-    /// <summary>Training runs: Quartz with a persistent SQLite job store, the engine slot and the live progress pipeline.</summary>
-    public static WebApplicationBuilder AddPortalTraining(this WebApplicationBuilder builder)
-    {
-        var services = builder.Services;
-        services.AddSingleton<RunSupervisor>();
-        services.AddSingleton<RunLiveFeed>();
-        services.AddSingleton<RunProgressPublisher>();
-        services.AddScoped<RunService>();
-        services.AddSignalR();
-
-        // Order matters: hosted services start in this order and stop in reverse, so the schema and accounts exist
-        // before jobs fire, and the progress publisher outlives the jobs that report to it.
-        services.AddHostedService<PortalStartup>();
-        services.AddHostedService(sp => sp.GetRequiredService<RunProgressPublisher>());
-
-        var schedulerDb = ((DataPaths)services.Single(d => d.ServiceType == typeof(DataPaths)).ImplementationInstance!).Scheduler;
-        services.AddQuartz(q =>
-        {
-            q.ConfigureScheduler(o => o.InstanceName = "DeepSeekPortal");
-            q.UseDefaultThreadPool(tp => tp.MaxConcurrency = 4);
-            // One training run per node: queued runs wait in the job store, not on a scheduler thread.
-            q.UseExecutionLimits(limits => limits.ForGroup(TrainingRunJob.ExecutionGroup, 1));
-            q.UsePersistentStore(store =>
-            {
-                store.UseSqlite($"Data Source={schedulerDb};Default Timeout=30");
-                store.UseSystemTextJsonSerializer();
-                store.ProvisionSchema();
-            });
-        });
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
-        return builder;
-    }
-
     public static WebApplicationBuilder AddPortalUi(this WebApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
-        // X-Frame-Options is set once for every response by MapPortal (DENY), not per form by antiforgery.
+        // X-Frame-Options is set once for every response by UsePortalPipeline (DENY), not per form by antiforgery.
         builder.Services.AddAntiforgery(o => o.SuppressXFrameOptionsHeader = true);
         builder.Services.AddPortalLocalization();
         builder.Services.AddOpenApi();
@@ -96,7 +49,8 @@ public static class PortalHostingExtensions
         return builder;
     }
 
-    public static WebApplication MapPortal(this WebApplication app)
+    /// <summary>The request pipeline every endpoint goes through: errors, security headers, culture, static files, authentication, antiforgery.</summary>
+    public static WebApplication UsePortalPipeline(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
         {
@@ -126,16 +80,17 @@ public static class PortalHostingExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        return app;
+    }
 
+    /// <summary>The platform's own endpoints (static assets, OpenAPI, health, culture, engine) and the Blazor pages.</summary>
+    public static WebApplication MapPortalUi(this WebApplication app)
+    {
         app.MapStaticAssets().AllowAnonymous();
         app.MapOpenApi().AllowAnonymous();
         app.MapPortalHealth();
         app.MapCultureEndpoint();
-        app.MapAccountEndpoints();
-        app.MapDatasetEndpoints();
-        app.MapRunEndpoints();
         app.MapEngineEndpoints();
-        app.MapHub<RunsHub>(RunsHub.Path);
         // The portal-wide CSP above already forbids framing; Blazor's own frame-ancestors header would duplicate it.
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using DeepSeek.Portal.Data;
+using DeepSeek.Portal.Engine.Training;
 
 namespace DeepSeek.Portal.Training;
 
@@ -18,7 +18,7 @@ public sealed record RunLaunchRequest
     public double? LearningRate { get; init; }
     [Description("Optimizer steps.")]
     public int? Steps { get; init; }
-    [Description("fp32 or bf16.")]
+    [Description("fp32 or bf16 (case-insensitive).")]
     public string? Precision { get; init; }
     [Description("Seed for initialisation and data order.")]
     public int? Seed { get; init; }
@@ -26,22 +26,30 @@ public sealed record RunLaunchRequest
     public int? WarmupSteps { get; init; }
     [Description("Tokens per training sequence.")]
     public int? SequenceLength { get; init; }
+    [Description("AdamW decoupled weight decay (matrices only).")]
+    public double? WeightDecay { get; init; }
+    [Description("Global gradient-norm clip.")]
+    public double? MaxGradNorm { get; init; }
+    [Description("Optimizer steps between checkpoints.")]
+    public int? CheckpointEvery { get; init; }
+    [Description("Upper bound on the vocabulary of the tokenizer trained from the dataset.")]
+    public int? TokenizerVocabSize { get; init; }
 }
 
+/// <summary>A run as lists, pages and the API show it: identity, status, the full settings it runs with, progress.</summary>
 public sealed record RunSummary(
-    int Id, string Name, int DatasetId, string? DatasetName, string Status,
-    int MicroBatchSize, int GradientAccumulationSteps, int EffectiveBatchSize, double LearningRate, int Steps, string Precision, int Seed, int WarmupSteps, int SequenceLength,
+    int Id, string Name, int DatasetId, string? DatasetName, RunStatus Status, TrainingOptions Settings,
     int CurrentStep, double Percent, double? LastLoss, double? TokensPerSecond, double? HeldOutLoss, double? HeldOutPerplexity,
     long? ParameterCount, string? Device, string? Error, int Attempts,
-    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? CreatedBy)
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, string? CreatedBy, DateTimeOffset? ArchivedAt)
 {
-    public bool IsActive => Status is nameof(RunStatus.Queued) or nameof(RunStatus.Running);
+    public bool IsActive => Status.IsActive();
+    public int Steps => Settings.Steps;
 
     public static RunSummary From(TrainingRun r) => new(
-        r.Id, r.Name, r.DatasetId, r.Dataset?.Name, r.Status.ToString(),
-        r.MicroBatchSize, r.GradientAccumulationSteps, r.MicroBatchSize * r.GradientAccumulationSteps, r.LearningRate, r.Steps, r.Precision, r.Seed, r.WarmupSteps, r.SequenceLength,
-        r.CurrentStep, r.Steps == 0 ? 0 : 100.0 * r.CurrentStep / r.Steps, r.LastLoss, r.TokensPerSecond, r.HeldOutLoss, r.HeldOutPerplexity,
-        r.ParameterCount, r.Device, r.Error, r.Attempts, r.CreatedAt, r.StartedAt, r.FinishedAt, r.CreatedBy);
+        r.Id, r.Name, r.DatasetId, r.Dataset?.Name, r.Status, r.ToOptions(),
+        r.CurrentStep, RunStatusFacts.Percent(r.CurrentStep, r.Steps), r.LastLoss, r.TokensPerSecond, r.HeldOutLoss, r.HeldOutPerplexity,
+        r.ParameterCount, r.Device, r.Error, r.Attempts, r.CreatedAt, r.StartedAt, r.FinishedAt, r.CreatedBy, r.ArchivedAt);
 }
 
 /// <summary>One point of a run's curves, as stored and as streamed.</summary>
@@ -51,4 +59,4 @@ public sealed record RunPoint(int Step, double Loss, double LearningRate, double
 }
 
 /// <summary>A live update of a run: new points and/or a status change. Sent over SignalR to the group "run-{id}".</summary>
-public sealed record RunUpdate(int RunId, string Status, int CurrentStep, int TotalSteps, double Percent, double? EtaSeconds, double? TokensPerSecond, IReadOnlyList<RunPoint> Points, double? HeldOutPerplexity, string? Error);
+public sealed record RunUpdate(int RunId, RunStatus Status, int CurrentStep, int TotalSteps, double Percent, double? EtaSeconds, double? TokensPerSecond, IReadOnlyList<RunPoint> Points, double? HeldOutPerplexity, string? Error);

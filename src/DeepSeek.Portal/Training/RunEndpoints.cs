@@ -14,18 +14,8 @@ public static class RunEndpoints
         group.MapGet("/", (RunService runs, CancellationToken ct) => runs.ListAsync(ct))
             .WithName("ListRuns").WithSummary("The 200 most recent training runs, newest first.");
 
-        group.MapGet("/defaults", () => TypedResults.Ok(new RunLaunchRequest
-            {
-                MicroBatchSize = RunService.Defaults.MicroBatchSize,
-                GradientAccumulationSteps = RunService.Defaults.GradientAccumulationSteps,
-                LearningRate = RunService.Defaults.LearningRate,
-                Steps = RunService.Defaults.Steps,
-                Precision = RunService.Defaults.Precision,
-                Seed = RunService.Defaults.Seed,
-                WarmupSteps = RunService.Defaults.WarmupSteps,
-                SequenceLength = RunService.Defaults.SequenceLength,
-            }))
-            .WithName("GetRunDefaults").WithSummary("The launch settings a new run gets when a field is left out; precisions: " + string.Join(", ", TrainingOptions.SupportedPrecisions) + ".");
+        group.MapGet("/defaults", () => TypedResults.Ok(RunService.Defaults))
+            .WithName("GetRunDefaults").WithSummary("The complete settings a new run gets when a launch field is left out; precisions: " + string.Join(", ", TrainingPrecisions.All.Select(p => p.Name())) + ".");
 
         group.MapGet("/{id:int}", async Task<Results<Ok<RunSummary>, NotFound>> (int id, RunService runs, CancellationToken ct) =>
                 await runs.GetAsync(id, ct) is { } run ? TypedResults.Ok(run) : TypedResults.NotFound())

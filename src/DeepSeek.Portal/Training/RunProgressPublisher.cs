@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Engine.Training;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
@@ -181,8 +180,8 @@ public sealed class RunProgressPublisher(
                 _lastPushUnixMs.TryRemove(run.Id, out _);
             }
             var update = new RunUpdate(
-                run.Id, run.Status.ToString(), run.CurrentStep, run.Steps,
-                run.Steps == 0 ? 0 : 100.0 * run.CurrentStep / run.Steps,
+                run.Id, run.Status, run.CurrentStep, run.Steps,
+                RunStatusFacts.Percent(run.CurrentStep, run.Steps),
                 run.IsActive ? eta : null,
                 run.TokensPerSecond,
                 points.GetValueOrDefault(run.Id) ?? [],

@@ -16,22 +16,32 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
 {
     public static TrainingOptions Defaults { get; } = new();
 
-    /// <summary>Engine options for a request, unset fields taking the engine defaults.</summary>
+    /// <summary>Engine options for a request, unset fields taking the engine defaults. An unknown precision is left at the default; <see cref="ValidateSettings"/> reports it.</summary>
     public static TrainingOptions ToOptions(RunLaunchRequest r) => Defaults with
     {
         MicroBatchSize = r.MicroBatchSize,
         GradientAccumulationSteps = r.GradientAccumulationSteps,
         LearningRate = r.LearningRate ?? Defaults.LearningRate,
         Steps = r.Steps ?? Defaults.Steps,
-        Precision = (r.Precision ?? Defaults.Precision).Trim().ToLowerInvariant(),
+        Precision = TrainingPrecisions.TryParse(r.Precision, out var precision) ? precision : Defaults.Precision,
         Seed = r.Seed ?? Defaults.Seed,
+        // Short runs warm up for a tenth of their steps rather than failing on the default.
         WarmupSteps = r.WarmupSteps ?? Math.Min(Defaults.WarmupSteps, Math.Max(0, (r.Steps ?? Defaults.Steps) / 10)),
         SequenceLength = r.SequenceLength ?? Defaults.SequenceLength,
+        WeightDecay = r.WeightDecay ?? Defaults.WeightDecay,
+        MaxGradNorm = r.MaxGradNorm ?? Defaults.MaxGradNorm,
+        CheckpointEvery = r.CheckpointEvery ?? Defaults.CheckpointEvery,
+        TokenizerVocabSize = r.TokenizerVocabSize ?? Defaults.TokenizerVocabSize,
     };
 
     /// <summary>The engine's rules for a request's settings, keyed by the request's JSON field names (camelCase).</summary>
-    public static Dictionary<string, string[]> ValidateSettings(RunLaunchRequest request) =>
-        ToOptions(request).Validate().ToDictionary(kv => char.ToLowerInvariant(kv.Key[0]) + kv.Key[1..], kv => kv.Value);
+    public static Dictionary<string, string[]> ValidateSettings(RunLaunchRequest request)
+    {
+        var errors = ToOptions(request).Validate().ToDictionary(kv => char.ToLowerInvariant(kv.Key[0]) + kv.Key[1..], kv => kv.Value);
+        if (request.Precision is not null && !TrainingPrecisions.TryParse(request.Precision, out _))
+            errors["precision"] = [$"Precision must be one of {string.Join(", ", TrainingPrecisions.All.Select(p => p.Name()))} (was '{request.Precision}')."];
+        return errors;
+    }
 
     /// <summary>Field → messages for a launch request; empty when it may be queued.</summary>
     public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(RunLaunchRequest request, CancellationToken ct)
@@ -58,7 +68,7 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
             DatasetId = dataset.Id,
             Dataset = dataset,
             Status = RunStatus.Queued,
-            Precision = options.Precision,
+            Settings = "",
             CreatedAt = now,
             CreatedBy = user,
         };

@@ -3,24 +3,25 @@ using System.Collections.Concurrent;
 namespace DeepSeek.Portal.Training;
 
 /// <summary>
-/// Owns the cancellation of the run in progress and the engine slot. Quartz's execution limit for the training group
-/// already fires one training job at a time per node (runs compete for the same cores or GPU); the slot makes that
-/// hold for any other path into the engine too.
+/// Owns the cancellation of the runs executing on this node. It does not decide how many run at once: the Quartz
+/// execution limit of the "training" group does, alone (see <see cref="TrainingFeature"/>).
 /// </summary>
-public sealed class RunSupervisor : IDisposable
+public sealed class RunSupervisor
 {
-    private readonly SemaphoreSlim _slot = new(1, 1);
     private readonly ConcurrentDictionary<int, CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<int, bool> _userCancelled = new();
 
     public bool IsRunning(int runId) => _running.ContainsKey(runId);
 
-    /// <summary>Waits for the engine slot; the returned lease releases it.</summary>
-    public async Task<Lease> AcquireAsync(int runId, CancellationToken ct)
+    /// <summary>Registers a run as executing; the returned lease unregisters it. Its token fires on user cancel or <paramref name="ct"/>.</summary>
+    public Lease Register(int runId, CancellationToken ct)
     {
-        await _slot.WaitAsync(ct);
         var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        _running[runId] = cts;
+        if (!_running.TryAdd(runId, cts))
+        {
+            cts.Dispose();
+            throw new InvalidOperationException($"Run {runId} is already executing on this node.");
+        }
         if (_userCancelled.ContainsKey(runId))
             cts.Cancel();
         return new Lease(this, runId, cts);
@@ -40,10 +41,7 @@ public sealed class RunSupervisor : IDisposable
         if (_running.TryRemove(runId, out var cts))
             cts.Dispose();
         _userCancelled.TryRemove(runId, out _);
-        _slot.Release();
     }
-
-    public void Dispose() => _slot.Dispose();
 
     public sealed class Lease(RunSupervisor owner, int runId, CancellationTokenSource cts) : IDisposable
     {

@@ -1,9 +1,7 @@
 using DeepSeek.Portal.Feeding.Splitting;
-using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Datasets;
 using DeepSeek.Portal.Engine.Devices;
 using DeepSeek.Portal.Engine.Training;
-using DeepSeek.Portal.Options;
 using Microsoft.EntityFrameworkCore;
 using Quartz;
 
@@ -13,7 +11,6 @@ namespace DeepSeek.Portal.Training;
 /// Executes one training run. Progress goes to <see cref="RunProgressPublisher"/>; the outcome to the run's row.
 /// When the portal stops mid-run the run goes back to Queued and resumes from its last checkpoint at the next start.
 /// </summary>
-[DisallowConcurrentExecution]
 public sealed class TrainingRunJob(
     IServiceScopeFactory scopes,
     RunSupervisor supervisor,
@@ -52,7 +49,7 @@ public sealed class TrainingRunJob(
         if (run is null || !run.IsActive)
             return;
 
-        using var lease = await supervisor.AcquireAsync(runId, stopping);
+        using var lease = supervisor.Register(runId, stopping);
         await db.Entry(run).ReloadAsync(stopping);
         if (run.CancelRequested)
         {

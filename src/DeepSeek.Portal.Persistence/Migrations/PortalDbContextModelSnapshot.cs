@@ -22,6 +22,9 @@ namespace DeepSeek.Portal.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ArchivedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("Bytes")
                         .HasColumnType("INTEGER");
 
@@ -179,6 +182,9 @@ namespace DeepSeek.Portal.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ArchivedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
@@ -206,9 +212,6 @@ namespace DeepSeek.Portal.Data.Migrations
                     b.Property<long?>("FinishedAt")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("GradientAccumulationSteps")
-                        .HasColumnType("INTEGER");
-
                     b.Property<double?>("HeldOutLoss")
                         .HasColumnType("REAL");
 
@@ -218,12 +221,6 @@ namespace DeepSeek.Portal.Data.Migrations
                     b.Property<double?>("LastLoss")
                         .HasColumnType("REAL");
 
-                    b.Property<double>("LearningRate")
-                        .HasColumnType("REAL");
-
-                    b.Property<int>("MicroBatchSize")
-                        .HasColumnType("INTEGER");
-
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -231,14 +228,11 @@ namespace DeepSeek.Portal.Data.Migrations
                     b.Property<long?>("ParameterCount")
                         .HasColumnType("INTEGER");
 
-                    b.Property<string>("Precision")
+                    b.Property<string>("Settings")
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<int>("Seed")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("SequenceLength")
+                    b.Property<int>("SettingsVersion")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("StartedAt")
@@ -255,16 +249,13 @@ namespace DeepSeek.Portal.Data.Migrations
                     b.Property<double?>("TokensPerSecond")
                         .HasColumnType("REAL");
 
-                    b.Property<int>("WarmupSteps")
-                        .HasColumnType("INTEGER");
-
                     b.HasKey("Id");
 
                     b.HasIndex("DatasetId");
 
                     b.HasIndex("Status");
 
-                    b.ToTable("Runs");
+                    b.ToTable("Runs", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRole", b =>

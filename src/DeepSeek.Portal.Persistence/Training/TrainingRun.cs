@@ -1,38 +1,12 @@
-using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace DeepSeek.Portal.Data;
 
-public sealed class PortalUser : IdentityUser
-{
-    public string? DisplayName { get; set; }
-}
-
-/// <summary>An imported dataset. Its content is an immutable JSONL file under the data directory, named by hash.</summary>
-public sealed class Dataset
-{
-    public int Id { get; set; }
-    public required string Name { get; set; }
-    public string? Description { get; set; }
-    public required string SourceFileName { get; set; }
-    public required string Format { get; set; }
-    public int RecordCount { get; set; }
-    public long Characters { get; set; }
-    public long Bytes { get; set; }
-    public required string Sha256 { get; set; }
-    public bool IsDemo { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public string? CreatedBy { get; set; }
-}
-
-public enum RunStatus
-{
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
-}
-
+/// <summary>
+/// One training run. Its settings are stored whole, as the JSON of the engine's options record
+/// (<see cref="Settings"/>, format <see cref="SettingsVersion"/>), so a resumed run uses exactly what it started with.
+/// </summary>
 public sealed class TrainingRun
 {
     public int Id { get; set; }
@@ -41,14 +15,12 @@ public sealed class TrainingRun
     public Dataset? Dataset { get; set; }
     public RunStatus Status { get; set; }
 
-    public int MicroBatchSize { get; set; }
-    public int GradientAccumulationSteps { get; set; }
-    public double LearningRate { get; set; }
+    /// <summary>The complete training options as JSON (every field written, none defaulted on read).</summary>
+    public required string Settings { get; set; }
+    /// <summary>Format of <see cref="Settings"/>; bumped when the options record changes incompatibly.</summary>
+    public int SettingsVersion { get; set; }
+    /// <summary>Optimizer steps planned (also inside <see cref="Settings"/>; kept as a column for progress queries).</summary>
     public int Steps { get; set; }
-    public required string Precision { get; set; }
-    public int Seed { get; set; }
-    public int WarmupSteps { get; set; }
-    public int SequenceLength { get; set; }
 
     public int CurrentStep { get; set; }
     public double? LastLoss { get; set; }
@@ -66,8 +38,10 @@ public sealed class TrainingRun
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? FinishedAt { get; set; }
     public string? CreatedBy { get; set; }
+    /// <summary>Set when the run is archived: hidden from the run list by default, its curves kept.</summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
 
-    public bool IsActive => Status is RunStatus.Queued or RunStatus.Running;
+    public bool IsActive => Status.IsActive();
 }
 
 /// <summary>One optimizer step of a run, as the engine reported it.</summary>
@@ -83,4 +57,23 @@ public sealed class RunMetric
     public double ElapsedSeconds { get; set; }
     /// <summary>When the engine finished the step (Unix milliseconds); used to measure chart latency.</summary>
     public long RecordedAtUnixMs { get; set; }
+}
+
+internal sealed class TrainingRunConfiguration : IEntityTypeConfiguration<TrainingRun>
+{
+    public void Configure(EntityTypeBuilder<TrainingRun> e)
+    {
+        e.ToTable("Runs");
+        e.Property(r => r.Status).HasConversion<string>().HasMaxLength(20);
+        e.HasIndex(r => r.Status);
+        e.Ignore(r => r.IsActive);
+    }
+}
+
+internal sealed class RunMetricConfiguration : IEntityTypeConfiguration<RunMetric>
+{
+    public void Configure(EntityTypeBuilder<RunMetric> e)
+    {
+        e.HasIndex(m => new { m.RunId, m.Step }).IsUnique();
+    }
 }

@@ -1,8 +1,13 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace DeepSeek.Portal.Data;
 
+/// <summary>
+/// The portal's one database (Identity, datasets, runs, per-step metrics). Each feature's entities and their
+/// <see cref="IEntityTypeConfiguration{TEntity}"/> live in that feature's folder of this project.
+/// </summary>
 public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
 {
     public DbSet<Dataset> Datasets => Set<Dataset>();
@@ -12,28 +17,12 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
-        builder.Entity<Dataset>(e =>
-        {
-            e.HasIndex(d => d.Name).IsUnique();
-            e.Property(d => d.Name).HasMaxLength(200);
-        });
-        builder.Entity<TrainingRun>(e =>
-        {
-            e.Property(r => r.Status).HasConversion<string>().HasMaxLength(20);
-            e.HasIndex(r => r.Status);
-            e.Ignore(r => r.IsActive);
-        });
-        builder.Entity<RunMetric>(e =>
-        {
-            e.HasIndex(m => new { m.RunId, m.Step }).IsUnique();
-        });
+        builder.ApplyConfigurationsFromAssembly(typeof(PortalDbContext).Assembly);
         // SQLite cannot order or compare DateTimeOffset natively; store UTC ticks.
         foreach (var entity in builder.Model.GetEntityTypes())
         {
             foreach (var property in entity.GetProperties().Where(p => p.ClrType == typeof(DateTimeOffset) || p.ClrType == typeof(DateTimeOffset?)))
-            {
-                property.SetValueConverter(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter());
-            }
+                property.SetValueConverter(new DateTimeOffsetToBinaryConverter());
         }
     }
 }

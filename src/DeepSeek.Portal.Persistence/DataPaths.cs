@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace DeepSeek.Portal.Data;
+
+/// <summary>Resolved absolute paths below the data directory (databases, dataset files, run folders, keys, temp).</summary>
+public sealed class DataPaths(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+    public string Database => Path.Combine(Root, "portal.db");
+    public string Scheduler => Path.Combine(Root, "scheduler.db");
+    public string Datasets => Path.Combine(Root, "datasets");
+    public string Runs => Path.Combine(Root, "runs");
+    public string Keys => Path.Combine(Root, "keys");
+    /// <summary>Work files of imports in progress; swept at start-up.</summary>
+    public string Temp => Path.Combine(Root, "temp");
+    public string RunDirectory(int runId) => Path.Combine(Runs, runId.ToString(CultureInfo.InvariantCulture));
+
+    public void EnsureCreated()
+    {
+        Directory.CreateDirectory(Root);
+        Directory.CreateDirectory(Datasets);
+        Directory.CreateDirectory(Runs);
+        Directory.CreateDirectory(Temp);
+    }
+}

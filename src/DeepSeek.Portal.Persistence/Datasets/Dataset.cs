@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace DeepSeek.Portal.Data;
+
+/// <summary>An imported dataset. Its content is an immutable JSONL file under the data directory, named by hash.</summary>
+public sealed class Dataset
+{
+    public int Id { get; set; }
+    public required string Name { get; set; }
+    public string? Description { get; set; }
+    public required string SourceFileName { get; set; }
+    public required string Format { get; set; }
+    public int RecordCount { get; set; }
+    public long Characters { get; set; }
+    public long Bytes { get; set; }
+    public required string Sha256 { get; set; }
+    public bool IsDemo { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public string? CreatedBy { get; set; }
+    /// <summary>Set when the dataset is archived instead of deleted (a run used it); hidden from lists by default.</summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
+}
+
+internal sealed class DatasetConfiguration : IEntityTypeConfiguration<Dataset>
+{
+    public void Configure(EntityTypeBuilder<Dataset> e)
+    {
+        e.HasIndex(d => d.Name).IsUnique();
+        e.Property(d => d.Name).HasMaxLength(200);
+    }
+}
