@@ -54,6 +54,8 @@ public sealed class LiveProgressTests : IAsyncLifetime
             await db.SaveChangesAsync();
         }
         await publisher.PublishStatusAsync(runId);
+        // Delivery to watchers is asynchronous: wait for the final status to arrive, then for silence.
+        await LiveFeedTests.WaitUntilAsync(() => { lock (updates) return updates.Any(u => u.Update.Status == RunStatus.Cancelled); });
         int countAfterFinish;
         lock (updates) countAfterFinish = updates.Count;
         await Task.Delay(TimeSpan.FromSeconds(1.5));

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using DeepSeek.Portal.Engine.Training;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.EntityFrameworkCore;
 
 namespace DeepSeek.Portal.Training;
@@ -10,10 +9,15 @@ namespace DeepSeek.Portal.Training;
 /// Takes the engine's per-step progress off the training thread, stores it in SQLite in small batches and then
 /// pushes it to the browser and the hub. Storing first means a reload always shows every point that was pushed.
 /// </summary>
+/// <remarks>
+/// Storing never depends on a watcher: pushing only queues the update in each watcher's mailbox
+/// (<see cref="RunLiveFeed"/>, <see cref="RunHubRelay"/>), so a browser that went away cannot stop the metrics, the
+/// job that waits for them (<see cref="PublishStatusAsync"/>), Cancel or shutdown.
+/// </remarks>
 public sealed class RunProgressPublisher(
     IServiceScopeFactory scopes,
     RunLiveFeed feed,
-    IHubContext<RunsHub> hub,
+    RunHubRelay hubRelay,
     ILogger<RunProgressPublisher> logger) : BackgroundService
 {
     private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(40);
@@ -23,6 +27,7 @@ public sealed class RunProgressPublisher(
 
     private readonly ConcurrentDictionary<int, (TrainingProgress Progress, long AtUnixMs)> _latest = new();
     private readonly ConcurrentDictionary<int, long> _lastPushUnixMs = new();
+    private readonly Dictionary<int, RunState> _runs = [];
 
     /// <summary>Called on the training thread after each optimizer step; never blocks.</summary>
     public void Report(int runId, TrainingProgress progress)
@@ -103,7 +108,7 @@ public sealed class RunProgressPublisher(
             }
             catch (Exception e)
             {
-                logger.LogError(e, "Storing or pushing run progress failed");
+                logger.LogError(e, "Storing run progress failed; its points are not pushed");
             }
             finally
             {
@@ -122,73 +127,126 @@ public sealed class RunProgressPublisher(
 
     private async Task FlushAsync(List<Item> batch)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var byRun = batch.GroupBy(i => i.RunId).ToList();
         var points = new Dictionary<int, List<RunPoint>>();
-        foreach (var group in byRun)
+        try
         {
-            var steps = group.Where(i => i.Progress is not null).ToList();
-            if (steps.Count == 0)
-                continue;
-            var runId = group.Key;
-            var firstStep = steps.Min(s => s.Progress!.Step);
-            var stored = await db.RunMetrics.Where(m => m.RunId == runId && m.Step >= firstStep).Select(m => m.Step).ToListAsync();
-            var existing = stored.ToHashSet();
-            var list = new List<RunPoint>();
-            foreach (var s in steps)
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            // The job changed the row before announcing a status: read it then (and for a run first seen), never
+            // after this pump's own writes, which the in-memory state already holds.
+            foreach (var group in byRun)
             {
-                var p = s.Progress!;
-                var point = new RunPoint(p.Step, p.Loss, p.LearningRate, p.TokensPerSecond, p.GradNorm, p.Elapsed.TotalSeconds, s.UnixMs);
-                list.Add(point);
-                // A resumed run repeats the steps after its last checkpoint: keep the newest values.
-                if (existing.Contains(p.Step))
-                {
-                    var step = p.Step;
-                    await db.RunMetrics.Where(m => m.RunId == runId && m.Step == step).ExecuteDeleteAsync();
-                }
-                db.RunMetrics.Add(new RunMetric
-                {
-                    RunId = group.Key, Step = p.Step, Loss = p.Loss, LearningRate = p.LearningRate, TokensPerSecond = p.TokensPerSecond,
-                    GradNorm = p.GradNorm, ElapsedSeconds = p.Elapsed.TotalSeconds, RecordedAtUnixMs = s.UnixMs,
-                });
-                existing.Add(p.Step);
+                if (group.Any(i => i.Done is not null) || (!_runs.ContainsKey(group.Key) && group.Any(i => i.Progress is not null)))
+                    await LoadStateAsync(db, group.Key);
             }
-            var last = steps[^1].Progress!;
-            var (lastStep, lastLoss, lastRate) = (last.Step, last.Loss, last.TokensPerSecond);
-            await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
-                .SetProperty(r => r.CurrentStep, lastStep)
-                .SetProperty(r => r.LastLoss, lastLoss)
-                .SetProperty(r => r.TokensPerSecond, lastRate));
-            points[group.Key] = list;
-        }
-        await db.SaveChangesAsync();
 
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            foreach (var group in byRun)
+            {
+                if (!_runs.TryGetValue(group.Key, out var state))
+                    continue;
+                // One point per step; a repeated step keeps the newest report.
+                var steps = group.Where(i => i.Progress is not null).GroupBy(i => i.Progress!.Step).Select(g => g.Last()).ToList();
+                if (steps.Count == 0)
+                    continue;
+                var runId = group.Key;
+                var (first, last) = (steps.Min(s => s.Progress!.Step), steps.Max(s => s.Progress!.Step));
+                // A resumed run repeats the steps after its last checkpoint and keeps the newest values: steps this
+                // process has not stored yet for the run may still be in the table from an earlier attempt.
+                if (state.StoredThrough is not { } through || first <= through)
+                    await db.RunMetrics.Where(m => m.RunId == runId && m.Step >= first && m.Step <= last).ExecuteDeleteAsync();
+                var list = new List<RunPoint>(steps.Count);
+                foreach (var s in steps)
+                {
+                    var p = s.Progress!;
+                    list.Add(new RunPoint(p.Step, p.Loss, p.LearningRate, p.TokensPerSecond, p.GradNorm, p.Elapsed.TotalSeconds, s.UnixMs));
+                    db.RunMetrics.Add(new RunMetric
+                    {
+                        RunId = runId, Step = p.Step, Loss = p.Loss, LearningRate = p.LearningRate, TokensPerSecond = p.TokensPerSecond,
+                        GradNorm = p.GradNorm, ElapsedSeconds = p.Elapsed.TotalSeconds, RecordedAtUnixMs = s.UnixMs,
+                    });
+                }
+                state.StoredThrough = Math.Max(state.StoredThrough ?? 0, last);
+                var latest = group.Last(i => i.Progress is not null).Progress!;
+                (state.CurrentStep, state.TokensPerSecond) = (latest.Step, latest.TokensPerSecond);
+                var (step, loss, rate) = (latest.Step, latest.Loss, latest.TokensPerSecond);
+                await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
+                    .SetProperty(r => r.CurrentStep, step)
+                    .SetProperty(r => r.LastLoss, loss)
+                    .SetProperty(r => r.TokensPerSecond, rate));
+                points[runId] = list;
+            }
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+        }
+        catch
+        {
+            // What this process believes it stored may be wrong now: read the rows again next time.
+            foreach (var group in byRun)
+                _runs.Remove(group.Key);
+            throw;
+        }
+
+        // Stored; now hand the updates to the watchers, which never makes this pump wait.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         foreach (var group in byRun)
         {
+            if (!_runs.TryGetValue(group.Key, out var state))
+                continue;
             // A heartbeat queued just before the run finished has nothing left to say.
             if (group.All(i => i.IsHeartbeat) && !_latest.ContainsKey(group.Key))
                 continue;
-            var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == group.Key);
-            if (run is null)
-                continue;
-            var eta = EtaSeconds(run.Id);
-            _lastPushUnixMs[run.Id] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            if (run.Status != RunStatus.Running)
-            {
-                _latest.TryRemove(run.Id, out _);
-                _lastPushUnixMs.TryRemove(run.Id, out _);
-            }
+            var active = state.Status.IsActive();
             var update = new RunUpdate(
-                run.Id, run.Status, run.CurrentStep, run.Steps,
-                RunStatusFacts.Percent(run.CurrentStep, run.Steps),
-                run.IsActive ? eta : null,
-                run.TokensPerSecond,
-                points.GetValueOrDefault(run.Id) ?? [],
-                run.HeldOutPerplexity, run.Error);
-            await feed.PublishAsync(update);
-            await hub.Clients.Group(RunsHub.Group(run.Id)).SendAsync(RunsHub.UpdateMethod, update);
+                group.Key, state.Status, state.CurrentStep, state.Steps,
+                RunStatusFacts.Percent(state.CurrentStep, state.Steps),
+                active ? EtaSeconds(group.Key) : null,
+                state.TokensPerSecond,
+                points.GetValueOrDefault(group.Key) ?? [],
+                state.HeldOutPerplexity, state.Error);
+            _lastPushUnixMs[group.Key] = now;
+            if (state.Status != RunStatus.Running)
+            {
+                // Not running: no heartbeats; the next status announcement reads the row again.
+                _latest.TryRemove(group.Key, out _);
+                _lastPushUnixMs.TryRemove(group.Key, out _);
+                _runs.Remove(group.Key);
+            }
+            feed.Publish(update);
+            hubRelay.Publish(update);
         }
+    }
+
+    private async Task LoadStateAsync(PortalDbContext db, int runId)
+    {
+        var row = await db.Runs.AsNoTracking().Where(r => r.Id == runId)
+            .Select(r => new { r.Status, r.Steps, r.CurrentStep, r.TokensPerSecond, r.HeldOutPerplexity, r.Error })
+            .FirstOrDefaultAsync();
+        if (row is null)
+        {
+            _runs.Remove(runId);
+            return;
+        }
+        var storedThrough = _runs.GetValueOrDefault(runId)?.StoredThrough;
+        _runs[runId] = new RunState
+        {
+            Status = row.Status, Steps = row.Steps, CurrentStep = row.CurrentStep, TokensPerSecond = row.TokensPerSecond,
+            HeldOutPerplexity = row.HeldOutPerplexity, Error = row.Error, StoredThrough = storedThrough,
+        };
+    }
+
+    /// <summary>What the pump knows of a run it is storing for; touched by the pump only.</summary>
+    private sealed class RunState
+    {
+        public RunStatus Status { get; init; }
+        public int Steps { get; init; }
+        public int CurrentStep { get; set; }
+        public double? TokensPerSecond { get; set; }
+        public double? HeldOutPerplexity { get; init; }
+        public string? Error { get; init; }
+        /// <summary>Highest step this process stored for the run; unknown (null) until its first batch.</summary>
+        public int? StoredThrough { get; set; }
     }
 
     /// <summary>The engine's latest ETA, counted down by the time since it was reported.</summary>

@@ -12,7 +12,9 @@ public static class TrainingFeature
     {
         var services = builder.Services;
         services.AddSingleton<RunSupervisor>();
+        services.AddOptions<LiveUpdateOptions>().BindConfiguration(LiveUpdateOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RunLiveFeed>();
+        services.AddSingleton<RunHubRelay>();
         services.AddSingleton<RunProgressPublisher>();
         services.AddScoped<RunService>();
         services.AddSignalR().AddJsonProtocol(o =>
