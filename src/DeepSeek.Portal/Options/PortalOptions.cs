@@ -44,6 +44,8 @@ public sealed class DataPaths(string root)
     public string Datasets => Path.Combine(Root, "datasets");
     public string Runs => Path.Combine(Root, "runs");
     public string Keys => Path.Combine(Root, "keys");
+    /// <summary>Files that exist only while a request or an import is under way (uploads, canonical files before their move); swept at start.</summary>
+    public string Temp => Path.Combine(Root, "temp");
     public string RunDirectory(int runId) => Path.Combine(Runs, runId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public void EnsureCreated()
@@ -51,5 +53,6 @@ public sealed class DataPaths(string root)
         Directory.CreateDirectory(Root);
         Directory.CreateDirectory(Datasets);
         Directory.CreateDirectory(Runs);
+        Directory.CreateDirectory(Temp);
     }
 }
