@@ -19,9 +19,21 @@ public static class DatasetEndpoints
                 await service.GetAsync(id, ct) is { } d ? TypedResults.Ok(d) : TypedResults.NotFound())
             .WithName("GetDataset").WithSummary("One dataset's metadata.");
 
-        group.MapGet("/{id:int}/preview", async Task<Results<Ok<IReadOnlyList<string>>, NotFound>> (int id, int? count, DatasetService service, CancellationToken ct) =>
-                await service.GetAsync(id, ct) is null ? TypedResults.NotFound() : TypedResults.Ok(await service.PreviewAsync(id, count ?? 10, ct)))
-            .WithName("PreviewDataset").WithSummary("The first records of a dataset (at most 100).");
+        group.MapGet("/{id:int}/preview", async Task<Results<Ok<IReadOnlyList<string>>, NotFound, ProblemHttpResult>> (int id, int? count, DatasetService service, CancellationToken ct) =>
+            {
+                if (await service.GetAsync(id, ct) is null)
+                    return TypedResults.NotFound();
+                try
+                {
+                    return TypedResults.Ok(await service.PreviewAsync(id, count ?? 10, ct));
+                }
+                catch (DatasetFileMissingException e)
+                {
+                    return TypedResults.Problem(title: "The dataset's file is missing.", detail: e.Message, statusCode: StatusCodes.Status410Gone,
+                        extensions: new Dictionary<string, object?> { ["datasetId"] = id });
+                }
+            })
+            .WithName("PreviewDataset").WithSummary("The first records of a dataset (at most 100); 410 when its file is missing from the data directory.");
 
         group.MapPost("/", UploadAsync)
             .RequireAuthorization(PortalPolicies.Launch)

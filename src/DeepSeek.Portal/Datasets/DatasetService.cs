@@ -171,15 +171,25 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
     {
         var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, ct)
             ?? throw new InvalidOperationException($"Dataset {datasetId} does not exist.");
+        var path = FilePath(dataset.Sha256);
+        if (!File.Exists(path))
+            throw new DatasetFileMissingException(dataset.Id, dataset.Name, dataset.Sha256);
         var texts = new List<string>(Math.Min(limit, dataset.RecordCount));
-        await foreach (var line in File.ReadLinesAsync(FilePath(dataset.Sha256), ct))
+        try
         {
-            if (texts.Count >= limit)
-                break;
-            if (line.Length == 0)
-                continue;
-            using var doc = JsonDocument.Parse(line);
-            texts.Add(doc.RootElement.GetProperty("text").GetString() ?? string.Empty);
+            await foreach (var line in File.ReadLinesAsync(path, ct))
+            {
+                if (texts.Count >= limit)
+                    break;
+                if (line.Length == 0)
+                    continue;
+                using var doc = JsonDocument.Parse(line);
+                texts.Add(doc.RootElement.GetProperty("text").GetString() ?? string.Empty);
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DatasetFileMissingException(dataset.Id, dataset.Name, dataset.Sha256);
         }
         return texts;
     }

@@ -2,6 +2,7 @@ using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Engine.Training;
 using DeepSeek.Portal.Options;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace DeepSeek.Portal.Training;
@@ -12,7 +13,7 @@ public sealed record RunLaunchOutcome(RunSummary? Run, IReadOnlyDictionary<strin
 }
 
 /// <summary>Creates, queries and cancels training runs. A run executes as a Quartz job; this service never trains.</summary>
-public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFactory, RunSupervisor supervisor, DataPaths paths, TimeProvider clock)
+public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFactory, RunSupervisor supervisor, DataPaths paths, TimeProvider clock, IOptions<PortalOptions> portalOptions)
 {
     public static TrainingOptions Defaults { get; } = new();
 
@@ -31,14 +32,21 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
 
     /// <summary>The engine's rules for a request's settings, keyed by the request's JSON field names (camelCase).</summary>
     public static Dictionary<string, string[]> ValidateSettings(RunLaunchRequest request) =>
-        ToOptions(request).Validate().ToDictionary(kv => char.ToLowerInvariant(kv.Key[0]) + kv.Key[1..], kv => kv.Value);
+        ToOptions(request).Validate().ToDictionary(kv => JsonFieldName(kv.Key), kv => kv.Value);
+
+    /// <summary>An engine option's name as the request's JSON field (camelCase).</summary>
+    public static string JsonFieldName(string optionName) => char.ToLowerInvariant(optionName[0]) + optionName[1..];
 
     /// <summary>Field → messages for a launch request; empty when it may be queued.</summary>
     public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(RunLaunchRequest request, CancellationToken ct)
     {
         var errors = ValidateSettings(request);
-        if (!await db.Datasets.AnyAsync(d => d.Id == request.DatasetId, ct))
-            errors["datasetId"] = [$"Dataset {request.DatasetId} does not exist."];
+        // Valid field by field is not enough: together the settings must fit this machine.
+        if (errors.Count == 0)
+            errors = RunPreflight.CheckCapacity(ToOptions(request), portalOptions.Value.RunLimits);
+        var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == request.DatasetId, ct);
+        if (RunPreflight.CheckDataset(dataset, request.DatasetId, paths) is { } datasetProblem)
+            errors["datasetId"] = [datasetProblem];
         if (request.Name is { Length: > 200 })
             errors["name"] = ["The name is longer than 200 characters."];
         return errors;
