@@ -22,6 +22,8 @@ public sealed class Dataset
     public bool IsDemo { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public string? CreatedBy { get; set; }
+    /// <summary>Set when the dataset was deleted while runs still refer to it: hidden from lists and launches, kept for those runs.</summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
 }
 
 public enum RunStatus

@@ -12,8 +12,16 @@ public static class DatasetEndpoints
     {
         var group = app.MapGroup("/api/datasets").WithTags("Datasets").RequireAuthorization(PortalPolicies.Read);
 
-        group.MapGet("/", (DatasetService service, CancellationToken ct) => service.ListAsync(ct))
-            .WithName("ListDatasets").WithSummary("Lists all datasets, the demo dataset first.");
+        group.MapGet("/", (bool? includeArchived, DatasetService service, CancellationToken ct) => service.ListAsync(includeArchived ?? false, ct))
+            .WithName("ListDatasets").WithSummary("Lists the datasets, the demo dataset first; archived ones only with ?includeArchived=true.");
+
+        group.MapDelete("/{id:int}", async Task<Results<Ok<DatasetRemovalResult>, NotFound>> (int id, DatasetService service, CancellationToken ct) =>
+                await service.DeleteAsync(id, ct) is var result and not DatasetRemoval.NotFound
+                    ? TypedResults.Ok(new DatasetRemovalResult(id, result))
+                    : TypedResults.NotFound())
+            .RequireAuthorization(PortalPolicies.Launch)
+            .WithName("DeleteDataset")
+            .WithSummary("Deletes a dataset and its file, or archives it when a run used it; the answer's result says which (Deleted or Archived).");
 
         group.MapGet("/{id:int}", async Task<Results<Ok<DatasetSummary>, NotFound>> (int id, DatasetService service, CancellationToken ct) =>
                 await service.GetAsync(id, ct) is { } d ? TypedResults.Ok(d) : TypedResults.NotFound())

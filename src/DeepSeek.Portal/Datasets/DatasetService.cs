@@ -11,9 +11,11 @@ using Microsoft.Extensions.Options;
 
 namespace DeepSeek.Portal.Datasets;
 
-public sealed record DatasetSummary(int Id, string Name, string? Description, string SourceFileName, string Format, int RecordCount, long Characters, long Bytes, string Sha256, bool IsDemo, DateTimeOffset CreatedAt, string? CreatedBy)
+public sealed record DatasetSummary(int Id, string Name, string? Description, string SourceFileName, string Format, int RecordCount, long Characters, long Bytes, string Sha256, bool IsDemo, DateTimeOffset CreatedAt, string? CreatedBy, DateTimeOffset? ArchivedAt = null)
 {
-    public static DatasetSummary From(Dataset d) => new(d.Id, d.Name, d.Description, d.SourceFileName, d.Format, d.RecordCount, d.Characters, d.Bytes, d.Sha256, d.IsDemo, d.CreatedAt, d.CreatedBy);
+    public bool IsArchived => ArchivedAt is not null;
+
+    public static DatasetSummary From(Dataset d) => new(d.Id, d.Name, d.Description, d.SourceFileName, d.Format, d.RecordCount, d.Characters, d.Bytes, d.Sha256, d.IsDemo, d.CreatedAt, d.CreatedBy, d.ArchivedAt);
 }
 
 /// <summary>Outcome of an upload: the new dataset, or the specific errors (nothing is stored then).</summary>
@@ -31,8 +33,35 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
 {
     public long MaxUploadBytes => options.Value.Uploads.MaxBytes;
 
-    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken ct) =>
-        (await db.Datasets.AsNoTracking().OrderByDescending(d => d.IsDemo).ThenBy(d => d.Name).ToListAsync(ct)).Select(DatasetSummary.From).ToList();
+    /// <summary>The datasets a run can be launched on (archived ones left out), the demo dataset first.</summary>
+    public Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken ct) => ListAsync(includeArchived: false, ct);
+
+    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(bool includeArchived, CancellationToken ct) =>
+        (await db.Datasets.AsNoTracking().Where(d => includeArchived || d.ArchivedAt == null)
+            .OrderByDescending(d => d.IsDemo).ThenBy(d => d.Name).ToListAsync(ct)).Select(DatasetSummary.From).ToList();
+
+    /// <summary>
+    /// Deletes a dataset and its file, or archives it when any run used it (the run pages still name it, and a queued
+    /// run still reads its file). Deciding and deleting is one statement, so a run launched at the same moment can
+    /// never lose its dataset.
+    /// </summary>
+    public async Task<DatasetRemoval> DeleteAsync(int id, CancellationToken ct)
+    {
+        var sha = await db.Datasets.Where(d => d.Id == id).Select(d => d.Sha256).FirstOrDefaultAsync(ct);
+        if (sha is null)
+            return DatasetRemoval.NotFound;
+        var deleted = await db.Datasets.Where(d => d.Id == id && !db.Runs.Any(r => r.DatasetId == d.Id)).ExecuteDeleteAsync(ct);
+        if (deleted == 1)
+        {
+            // Another row may share the file (two names for one content, imported at the same moment).
+            if (!await db.Datasets.AnyAsync(d => d.Sha256 == sha, CancellationToken.None))
+                File.Delete(FilePath(sha));
+            return DatasetRemoval.Deleted;
+        }
+        var now = clock.GetUtcNow();
+        await db.Datasets.Where(d => d.Id == id && d.ArchivedAt == null).ExecuteUpdateAsync(u => u.SetProperty(d => d.ArchivedAt, now), ct);
+        return await db.Datasets.AnyAsync(d => d.Id == id, ct) ? DatasetRemoval.Archived : DatasetRemoval.NotFound;
+    }
 
     public async Task<DatasetSummary?> GetAsync(int id, CancellationToken ct) =>
         await db.Datasets.AsNoTracking().Where(d => d.Id == id).Select(d => DatasetSummary.From(d)).FirstOrDefaultAsync(ct);

@@ -18,6 +18,7 @@ public sealed class PortalStartup(IServiceScopeFactory scopes, DataPaths paths, 
     public async Task StartAsync(CancellationToken ct)
     {
         paths.EnsureCreated();
+        TempFileSweep.Run(paths, logger);
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<PortalDbContext>();

@@ -23,6 +23,8 @@ public static class RunPreflight
     {
         if (dataset is null)
             return $"Dataset {datasetId} does not exist.";
+        if (dataset.ArchivedAt is not null)
+            return $"Dataset \"{dataset.Name}\" is archived; new runs cannot use it.";
         if (dataset.RecordCount < HeldOutSplit.MinimumDistinctTexts)
             return HeldOutSplit.TooSmallMessage(dataset.RecordCount);
         if (!File.Exists(Path.Combine(paths.Datasets, dataset.Sha256 + ".jsonl")))

@@ -107,6 +107,26 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
     public async Task<IReadOnlyList<RunPoint>> GetPointsAsync(int id, int afterStep, CancellationToken ct) =>
         (await db.RunMetrics.AsNoTracking().Where(m => m.RunId == id && m.Step > afterStep).OrderBy(m => m.Step).ToListAsync(ct)).Select(RunPoint.From).ToList();
 
+    /// <summary>Deletes a finished run: its metrics, its row and its folder. A queued or running run is refused (cancel it first).</summary>
+    public async Task<RunRemoval> DeleteAsync(int id, CancellationToken ct)
+    {
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+        if (run is null)
+            return RunRemoval.NotFound;
+        if (run.IsActive || supervisor.IsRunning(id))
+            return RunRemoval.Active;
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            await db.RunMetrics.Where(m => m.RunId == id).ExecuteDeleteAsync(ct);
+            await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        var folder = paths.RunDirectory(id);
+        if (Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
+        return RunRemoval.Deleted;
+    }
+
     /// <summary>Requests cancellation. A queued run is cancelled at once; a running one stops after its current micro-batch.</summary>
     public async Task<RunSummary?> CancelAsync(int id, CancellationToken ct)
     {
