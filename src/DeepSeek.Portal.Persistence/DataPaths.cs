@@ -11,7 +11,7 @@ public sealed class DataPaths(string root)
     public string Datasets => Path.Combine(Root, "datasets");
     public string Runs => Path.Combine(Root, "runs");
     public string Keys => Path.Combine(Root, "keys");
-    /// <summary>Work files of imports in progress; swept at start-up.</summary>
+    /// <summary>Files that exist only while a request or an import is under way (uploads, canonical files before their move); swept at start.</summary>
     public string Temp => Path.Combine(Root, "temp");
     public string RunDirectory(int runId) => Path.Combine(Runs, runId.ToString(CultureInfo.InvariantCulture));
 

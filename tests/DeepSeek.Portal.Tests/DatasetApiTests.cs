@@ -91,11 +91,14 @@ public sealed class DatasetApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Duplicate_dataset_names_are_refused()
+    public async Task Duplicate_dataset_names_are_a_409_naming_the_existing_dataset()
     {
-        await TestData.UploadDatasetAsync(_engineer, "same-name", records: 3);
-        var again = await _engineer.PostAsync("/api/datasets", TestData.Upload("same-name.jsonl", TestData.BilingualJsonl(3), "same-name"));
-        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
-        Assert.Contains("already exists", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var first = await TestData.UploadDatasetAsync(_engineer, "same-name", records: 3);
+        var again = await _engineer.PostAsync("/api/datasets", TestData.Upload("same-name.jsonl", TestData.BilingualJsonl(4), "same-name"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        var body = await again.Content.ReadAsStringAsync();
+        Assert.Contains("already exists", body, StringComparison.Ordinal);
+        Assert.Contains($"\"datasetId\":{first.Id}", body, StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"DuplicateName\"", body, StringComparison.Ordinal);
     }
 }

@@ -57,11 +57,18 @@ public sealed class PlatformTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Culture_switch_never_redirects_off_site()
+    public async Task Culture_switch_refuses_an_unusable_redirect_with_400()
     {
         var client = _portal.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
-        var set = await client.GetAsync("/culture/set?culture=en&redirectUri=//evil.example/");
-        Assert.Equal("/", set.Headers.Location!.OriginalString);
+        foreach (var bad in new[] { "//evil.example/", "/\\evil.example/", "https://evil.example/", "evil", "/%0d%0aSet-Cookie:x=1".Replace("%0d%0a", "\r\n"), "/" + new string('a', 3000) })
+        {
+            var set = await client.GetAsync("/culture/set?culture=en&redirectUri=" + Uri.EscapeDataString(bad));
+            Assert.Equal(HttpStatusCode.BadRequest, set.StatusCode);
+            Assert.Contains("redirectUri", await set.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.False(set.Headers.Contains("Set-Cookie"), bad);
+        }
+        var plain = await client.GetAsync("/culture/set?culture=en");
+        Assert.Equal(("/", HttpStatusCode.Redirect), (plain.Headers.Location!.OriginalString, plain.StatusCode));
     }
 
     [Fact]

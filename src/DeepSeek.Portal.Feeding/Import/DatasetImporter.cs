@@ -68,8 +68,15 @@ public static class DatasetImporter
             return TooLarge(fileName, limits, content.Length - content.Position);
         }
 
-        var session = new ImportSession(fileName, limits);
-        var reader = new Utf8LineReader(content, limits.MaxBytes);
+        var (utf8, utf16, refused) = await TextEncodings.OpenAsync(content, limits.MaxBytes, ct).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            return ImportResult.Failed(new ImportError(fileName, null, null, refused) { Kind = ImportErrorKind.UnsupportedEncoding }, 4);
+        }
+
+        var session = new ImportSession(fileName, limits) { SourceIsUtf16 = utf16 is not null };
+        // UTF-16 text grows by up to half as UTF-8 (a CJK character: 2 bytes → 3); the limit applies to the file as uploaded.
+        var reader = new Utf8LineReader(utf16 ?? utf8!, utf16 is null ? limits.MaxBytes : limits.MaxBytes / 2 * 3 + 3);
         var text = format == DatasetFormat.Text ? new TextDocumentReader(session) : null;
         while (!session.Stopped && await reader.MoveNextAsync(ct).ConfigureAwait(false))
         {
@@ -84,14 +91,15 @@ public static class DatasetImporter
             }
         }
 
-        if (reader.LimitExceeded)
+        var bytes = utf16?.SourceBytesRead ?? reader.BytesRead;
+        if (reader.LimitExceeded || utf16 is { LimitExceeded: true })
         {
             // The size is the one problem worth stating: any line errors seen so far would only distract.
-            return TooLarge(fileName, limits, reader.BytesRead);
+            return TooLarge(fileName, limits, bytes);
         }
 
         text?.Flush();
-        return session.ToResult(reader.BytesRead);
+        return session.ToResult(bytes);
     }
 
     private static ImportResult TooLarge(string fileName, ImportLimits limits, long bytes) =>

@@ -41,6 +41,27 @@ public enum ImportErrorKind
 
     /// <summary>The error limit was reached; the rest of the file was not checked.</summary>
     TooManyErrors,
+
+    /// <summary>A JSON object on a JSONL line has the same key twice (JSON parsers disagree on which one wins).</summary>
+    DuplicateKey,
+
+    /// <summary>A conversation turn names a role the importer does not know.</summary>
+    UnknownRole,
+
+    /// <summary>The file starts with a byte-order mark of an encoding the importer does not read (UTF-32).</summary>
+    UnsupportedEncoding,
+
+    /// <summary>The dataset name is unusable: too long or containing control characters (reported by the caller that stores datasets).</summary>
+    InvalidName,
+
+    /// <summary>A dataset with the same name already exists (reported by the caller that stores datasets).</summary>
+    DuplicateName,
+
+    /// <summary>A dataset with exactly the same content already exists (reported by the caller that stores datasets).</summary>
+    DuplicateContent,
+
+    /// <summary>The upload request itself is unreadable: not multipart, malformed, compressed, no file or two files.</summary>
+    InvalidUpload,
 }
 
 /// <summary>A specific problem with an upload: which file, which line, which field, what is wrong.</summary>

@@ -12,6 +12,14 @@ internal sealed class ImportSession(string fileName, ImportLimits limits)
     private readonly List<ImportError> _errors = [];
     private int _characters;
 
+    /// <summary>The upload was UTF-16 (transcoded to UTF-8 before lines are read), so encoding errors must name UTF-16.</summary>
+    public bool SourceIsUtf16 { get; init; }
+
+    /// <summary>Why a line's bytes are not text, in the terms of the file's own encoding.</summary>
+    public string InvalidEncodingMessage(int offset) => SourceIsUtf16
+        ? "not valid UTF-16: the line has an unpaired surrogate or the file ends in the middle of a character"
+        : TextRules.InvalidUtf8Message(offset);
+
     /// <summary>True once the import must not read further: the error cap or the record limit was hit.</summary>
     public bool Stopped { get; private set; }
 

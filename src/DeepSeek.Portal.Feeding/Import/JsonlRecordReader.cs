@@ -29,7 +29,7 @@ internal static class JsonlRecordReader
         var invalidAt = TextRules.IndexOfInvalidUtf8(bytes.Span);
         if (invalidAt >= 0)
         {
-            session.Error(ImportErrorKind.InvalidUtf8, line, null, TextRules.InvalidUtf8Message(invalidAt));
+            session.Error(ImportErrorKind.InvalidUtf8, line, null, session.InvalidEncodingMessage(invalidAt));
             return;
         }
 
@@ -46,6 +46,13 @@ internal static class JsonlRecordReader
 
         using (document)
         {
+            // JSON parsers disagree on which of two equal keys wins ({"text": "a", "text": "b"}), so neither is guessed.
+            if (FindDuplicateKey(document.RootElement, "") is { } duplicate)
+            {
+                session.Error(ImportErrorKind.DuplicateKey, line, duplicate.Path, $"the key \"{duplicate.Key}\" appears more than once in the same object");
+                return;
+            }
+
             if (TryExtract(document.RootElement, out var text, out var field, out var error))
             {
                 session.AddRecord(line, field, text);
@@ -54,6 +61,44 @@ internal static class JsonlRecordReader
             {
                 session.Error(error.Kind, line, error.Field, error.Message);
             }
+        }
+    }
+
+    /// <summary>The first key that occurs twice in one object, with its path (<c>conversations[1].from</c>), depth first.</summary>
+    private static (string Key, string Path)? FindDuplicateKey(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var seen = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var property in element.EnumerateObject())
+                {
+                    var at = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+                    if (!seen.Add(property.Name))
+                    {
+                        return (property.Name, at);
+                    }
+
+                    if (FindDuplicateKey(property.Value, at) is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (FindDuplicateKey(item, $"{path}[{index++}]") is { } inner)
+                    {
+                        return inner;
+                    }
+                }
+
+                return null;
+            default:
+                return null;
         }
     }
 
@@ -182,9 +227,21 @@ internal static class JsonlRecordReader
 
             foreach (var roleName in (ReadOnlySpan<string>)["from", "role"])
             {
-                if (turn.TryGetProperty(roleName, out var role) && role.ValueKind != JsonValueKind.String)
+                if (!turn.TryGetProperty(roleName, out var role))
+                {
+                    continue;
+                }
+
+                if (role.ValueKind != JsonValueKind.String)
                 {
                     error = new(ImportErrorKind.WrongType, $"{at}.{roleName}", $"expected a string but found {Describe(role.ValueKind)}");
+                    return false;
+                }
+
+                if (!ConversationRoles.IsAccepted(role.GetString()))
+                {
+                    error = new(ImportErrorKind.UnknownRole, $"{at}.{roleName}",
+                        $"unknown role \"{role.GetString()}\"; accepted roles are {string.Join(", ", ConversationRoles.Accepted)}");
                     return false;
                 }
             }

@@ -19,7 +19,7 @@ internal sealed class TextDocumentReader(ImportSession session)
         {
             Begin(line);
             _invalid = true;
-            session.Error(ImportErrorKind.InvalidUtf8, line, null, TextRules.InvalidUtf8Message(invalidAt));
+            session.Error(ImportErrorKind.InvalidUtf8, line, null, session.InvalidEncodingMessage(invalidAt));
             return;
         }
 

@@ -5,6 +5,25 @@ namespace DeepSeek.Portal.Feeding.Splitting;
 /// <summary>Deterministic train / held-out split of any dataset's records (the held-out part scores perplexity).</summary>
 public static class HeldOutSplit
 {
+    /// <summary>The fewest distinct texts a training run can use: one held out to measure perplexity, one to train on.</summary>
+    public const int MinimumDistinctTexts = 2;
+
+    /// <summary>Why <paramref name="distinctTexts"/> texts are too few to train on, for a person.</summary>
+    public static string TooSmallMessage(int distinctTexts) =>
+        $"The dataset has {distinctTexts} distinct record{(distinctTexts == 1 ? "" : "s")}; training needs at least {MinimumDistinctTexts}: " +
+        "one held out to measure perplexity and one to train on.";
+
+    /// <summary>
+    /// <see cref="TooSmallMessage"/> when <paramref name="texts"/> hold fewer than <see cref="MinimumDistinctTexts"/>
+    /// distinct texts (equal texts always land on the same side, so duplicates do not help); otherwise <see langword="null"/>.
+    /// </summary>
+    public static string? CheckSplittable(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var distinct = texts.Distinct(StringComparer.Ordinal).Take(MinimumDistinctTexts).Count();
+        return distinct < MinimumDistinctTexts ? TooSmallMessage(distinct) : null;
+    }
+
     /// <summary>
     /// Splits texts into training and held-out parts, deterministically for a given seed. Equal texts
     /// always land on the same side, so the held-out part never contains a text the model trained on.

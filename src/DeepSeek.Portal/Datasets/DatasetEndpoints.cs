@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Feeding.Import;
-using Microsoft.AspNetCore.Http.Features;
+using DeepSeek.Portal.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DeepSeek.Portal.Datasets;
@@ -12,16 +12,36 @@ public static class DatasetEndpoints
     {
         var group = app.MapGroup("/api/datasets").WithTags("Datasets").RequireAuthorization(PortalPolicies.Read);
 
-        group.MapGet("/", (DatasetService service, CancellationToken ct) => service.ListAsync(ct))
-            .WithName("ListDatasets").WithSummary("Lists all datasets, the demo dataset first.");
+        group.MapGet("/", (bool? includeArchived, DatasetService service, CancellationToken ct) => service.ListAsync(includeArchived ?? false, ct))
+            .WithName("ListDatasets").WithSummary("Lists the datasets, the demo dataset first; archived ones only with ?includeArchived=true.");
+
+        group.MapDelete("/{id:int}", async Task<Results<Ok<DatasetRemovalResult>, NotFound>> (int id, DatasetService service, CancellationToken ct) =>
+                await service.DeleteAsync(id, ct) is var result and not DatasetRemoval.NotFound
+                    ? TypedResults.Ok(new DatasetRemovalResult(id, result))
+                    : TypedResults.NotFound())
+            .RequireAuthorization(PortalPolicies.Launch)
+            .WithName("DeleteDataset")
+            .WithSummary("Deletes a dataset and its file, or archives it when a run used it; the answer's result says which (Deleted or Archived).");
 
         group.MapGet("/{id:int}", async Task<Results<Ok<DatasetSummary>, NotFound>> (int id, DatasetService service, CancellationToken ct) =>
                 await service.GetAsync(id, ct) is { } d ? TypedResults.Ok(d) : TypedResults.NotFound())
             .WithName("GetDataset").WithSummary("One dataset's metadata.");
 
-        group.MapGet("/{id:int}/preview", async Task<Results<Ok<IReadOnlyList<string>>, NotFound>> (int id, int? count, DatasetService service, CancellationToken ct) =>
-                await service.GetAsync(id, ct) is null ? TypedResults.NotFound() : TypedResults.Ok(await service.PreviewAsync(id, count ?? 10, ct)))
-            .WithName("PreviewDataset").WithSummary("The first records of a dataset (at most 100).");
+        group.MapGet("/{id:int}/preview", async Task<Results<Ok<IReadOnlyList<string>>, NotFound, ProblemHttpResult>> (int id, int? count, DatasetService service, CancellationToken ct) =>
+            {
+                if (await service.GetAsync(id, ct) is null)
+                    return TypedResults.NotFound();
+                try
+                {
+                    return TypedResults.Ok(await service.PreviewAsync(id, count ?? 10, ct));
+                }
+                catch (DatasetFileMissingException e)
+                {
+                    return TypedResults.Problem(title: "The dataset's file is missing.", detail: e.Message, statusCode: StatusCodes.Status410Gone,
+                        extensions: new Dictionary<string, object?> { ["datasetId"] = id });
+                }
+            })
+            .WithName("PreviewDataset").WithSummary("The first records of a dataset (at most 100); 410 when its file is missing from the data directory.");
 
         group.MapPost("/", UploadAsync)
             .RequireAuthorization(PortalPolicies.Launch)
@@ -30,55 +50,40 @@ public static class DatasetEndpoints
             .WithName("UploadDataset")
             .WithSummary("Uploads a JSONL or TXT file as a new dataset (multipart field \"file\", optional \"name\" and \"description\"). All or nothing: any error rejects the whole file.")
             .Accepts<IFormFile>("multipart/form-data")
+            .Produces<DatasetSummary>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return app;
     }
 
-    private static async Task<IResult> UploadAsync(HttpRequest request, DatasetService service, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<IResult> UploadAsync(HttpRequest request, DatasetService service, DataPaths paths, ClaimsPrincipal user, CancellationToken ct)
     {
-        var limit = service.MaxUploadBytes;
-        if (request.ContentLength is { } length && length > limit + 64 * 1024)
-            return TooLarge(limit);
-        if (!request.HasFormContentType)
-            return TypedResults.Problem(title: "Expected multipart/form-data with a \"file\" field.", statusCode: StatusCodes.Status400BadRequest);
-        // Cap the body at the upload limit plus room for the multipart envelope.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-            sizeFeature.MaxRequestBodySize = limit + 64 * 1024;
-        IFormCollection form;
-        try
+        // Streamed to a temporary file part by part (never buffered as a form), imported from there, and the file removed
+        // whatever happens: success, refusal, an exception, or a client that goes away.
+        var (upload, failure) = await DatasetUploadReader.ReadAsync(request, paths, service.MaxUploadBytes, ct);
+        if (failure is not null)
+            return Problem(failure.StatusCode, failure.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The file is too large." : "The upload could not be read.", [failure.Error]);
+        await using (upload)
         {
-            form = await request.ReadFormAsync(ct);
+            var outcome = await service.ImportAsync(upload!.Content, upload.FileName, upload.Name, upload.Description, user.Identity?.Name, ct);
+            if (outcome.Succeeded)
+                return TypedResults.Created($"/api/datasets/{outcome.Dataset!.Id}", outcome.Dataset);
+            if (outcome.ExistingDatasetId is { } existing)
+                return Problem(StatusCodes.Status409Conflict, "The dataset already exists.", outcome.Errors, existing);
+            var tooLarge = outcome.Errors.Any(e => e.Kind == ImportErrorKind.FileTooLarge);
+            return Problem(tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest,
+                tooLarge ? "The file is too large." : "The file was not imported.", outcome.Errors);
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return TooLarge(limit);
-        }
-        catch (InvalidDataException e)
-        {
-            return TypedResults.Problem(title: "The upload could not be read.", detail: e.Message, statusCode: StatusCodes.Status400BadRequest);
-        }
-        var file = form.Files.GetFile("file");
-        if (file is null)
-            return TypedResults.Problem(title: "The form has no \"file\" field.", statusCode: StatusCodes.Status400BadRequest);
-        if (file.Length > limit)
-            return TooLarge(limit);
-        await using var stream = file.OpenReadStream();
-        var outcome = await service.ImportAsync(stream, file.FileName, form["name"], form["description"], user.Identity?.Name, ct);
-        if (outcome.Succeeded)
-            return TypedResults.Created($"/api/datasets/{outcome.Dataset!.Id}", outcome.Dataset);
-        var tooLarge = outcome.Errors.Any(e => e.Kind == ImportErrorKind.FileTooLarge);
-        return TypedResults.Problem(
-            title: tooLarge ? "The file is too large." : "The file was not imported.",
-            detail: string.Join("\n", outcome.Errors.Select(e => e.ToString())),
-            statusCode: tooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest,
-            extensions: new Dictionary<string, object?> { ["errors"] = outcome.Errors });
     }
 
-    private static IResult TooLarge(long limit) => TypedResults.Problem(
-        title: "The file is too large.",
-        detail: $"The file is larger than the {ByteSize.Format(limit)} upload limit.",
-        statusCode: StatusCodes.Status413PayloadTooLarge);
+    private static IResult Problem(int status, string title, IReadOnlyList<ImportError> errors, int? datasetId = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["errors"] = errors };
+        if (datasetId is not null)
+            extensions["datasetId"] = datasetId;
+        return TypedResults.Problem(title: title, detail: string.Join("\n", errors.Select(e => e.ToString())), statusCode: status, extensions: extensions);
+    }
 }
 
 public static class ByteSize

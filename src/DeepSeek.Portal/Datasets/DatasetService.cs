@@ -5,18 +5,22 @@ using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Feeding.Demo;
 using DeepSeek.Portal.Feeding.Import;
 using DeepSeek.Portal.Options;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace DeepSeek.Portal.Datasets;
 
-public sealed record DatasetSummary(int Id, string Name, string? Description, string SourceFileName, string Format, int RecordCount, long Characters, long Bytes, string Sha256, bool IsDemo, DateTimeOffset CreatedAt, string? CreatedBy)
+public sealed record DatasetSummary(int Id, string Name, string? Description, string SourceFileName, string Format, int RecordCount, long Characters, long Bytes, string Sha256, bool IsDemo, DateTimeOffset CreatedAt, string? CreatedBy, DateTimeOffset? ArchivedAt = null)
 {
-    public static DatasetSummary From(Dataset d) => new(d.Id, d.Name, d.Description, d.SourceFileName, d.Format, d.RecordCount, d.Characters, d.Bytes, d.Sha256, d.IsDemo, d.CreatedAt, d.CreatedBy);
+    public bool IsArchived => ArchivedAt is not null;
+
+    public static DatasetSummary From(Dataset d) => new(d.Id, d.Name, d.Description, d.SourceFileName, d.Format, d.RecordCount, d.Characters, d.Bytes, d.Sha256, d.IsDemo, d.CreatedAt, d.CreatedBy, d.ArchivedAt);
 }
 
 /// <summary>Outcome of an upload: the new dataset, or the specific errors (nothing is stored then).</summary>
-public sealed record DatasetImportOutcome(DatasetSummary? Dataset, IReadOnlyList<ImportError> Errors)
+/// <param name="ExistingDatasetId">Set when the upload conflicts with a stored dataset (same name or same content): that dataset.</param>
+public sealed record DatasetImportOutcome(DatasetSummary? Dataset, IReadOnlyList<ImportError> Errors, int? ExistingDatasetId = null)
 {
     public bool Succeeded => Dataset is not null;
 }
@@ -29,48 +33,131 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
 {
     public long MaxUploadBytes => options.Value.Uploads.MaxBytes;
 
-    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken ct) =>
-        (await db.Datasets.AsNoTracking().OrderByDescending(d => d.IsDemo).ThenBy(d => d.Name).ToListAsync(ct)).Select(DatasetSummary.From).ToList();
+    /// <summary>The datasets a run can be launched on (archived ones left out), the demo dataset first.</summary>
+    public Task<IReadOnlyList<DatasetSummary>> ListAsync(CancellationToken ct) => ListAsync(includeArchived: false, ct);
+
+    public async Task<IReadOnlyList<DatasetSummary>> ListAsync(bool includeArchived, CancellationToken ct) =>
+        (await db.Datasets.AsNoTracking().Where(d => includeArchived || d.ArchivedAt == null)
+            .OrderByDescending(d => d.IsDemo).ThenBy(d => d.Name).ToListAsync(ct)).Select(DatasetSummary.From).ToList();
+
+    /// <summary>
+    /// Deletes a dataset and its file, or archives it when any run used it (the run pages still name it, and a queued
+    /// run still reads its file). Deciding and deleting is one statement, so a run launched at the same moment can
+    /// never lose its dataset.
+    /// </summary>
+    public async Task<DatasetRemoval> DeleteAsync(int id, CancellationToken ct)
+    {
+        var sha = await db.Datasets.Where(d => d.Id == id).Select(d => d.Sha256).FirstOrDefaultAsync(ct);
+        if (sha is null)
+            return DatasetRemoval.NotFound;
+        var deleted = await db.Datasets.Where(d => d.Id == id && !db.Runs.Any(r => r.DatasetId == d.Id)).ExecuteDeleteAsync(ct);
+        if (deleted == 1)
+        {
+            // Another row may share the file (two names for one content, imported at the same moment).
+            if (!await db.Datasets.AnyAsync(d => d.Sha256 == sha, CancellationToken.None))
+                File.Delete(FilePath(sha));
+            return DatasetRemoval.Deleted;
+        }
+        var now = clock.GetUtcNow();
+        await db.Datasets.Where(d => d.Id == id && d.ArchivedAt == null).ExecuteUpdateAsync(u => u.SetProperty(d => d.ArchivedAt, now), ct);
+        return await db.Datasets.AnyAsync(d => d.Id == id, ct) ? DatasetRemoval.Archived : DatasetRemoval.NotFound;
+    }
 
     public async Task<DatasetSummary?> GetAsync(int id, CancellationToken ct) =>
         await db.Datasets.AsNoTracking().Where(d => d.Id == id).Select(d => DatasetSummary.From(d)).FirstOrDefaultAsync(ct);
 
+    /// <summary>The longest dataset name (the column's length).</summary>
+    public const int MaxNameLength = 200;
+
     public async Task<DatasetImportOutcome> ImportAsync(Stream content, string fileName, string? name, string? description, string? user, CancellationToken ct)
     {
-        var safeFileName = Path.GetFileName(fileName);
+        // Only the last segment of a client's path is a name; Path.GetFileName would keep "C:\x\a.jsonl" whole on Linux.
+        var safeFileName = fileName.Split('/', '\\')[^1];
         if (DatasetImporter.DetectFormat(safeFileName) is not { } format)
-            return Fail(safeFileName, null, null, "unsupported file type: expected a .jsonl, .ndjson or .txt file");
+            return Fail(safeFileName, null, ImportErrorKind.UnsupportedFormat, "unsupported file type: expected a .jsonl, .ndjson or .txt file");
         var datasetName = string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(safeFileName) : name.Trim();
-        if (datasetName.Length > 200)
-            return Fail(safeFileName, null, "name", "the dataset name is longer than 200 characters");
-        if (await db.Datasets.AnyAsync(d => d.Name == datasetName, ct))
-            return Fail(safeFileName, null, "name", $"a dataset named \"{datasetName}\" already exists");
+        if (datasetName.Length > MaxNameLength)
+            return Fail(safeFileName, "name", ImportErrorKind.InvalidName, $"the dataset name is {datasetName.Length} characters long; the limit is {MaxNameLength}");
+        if (datasetName.Any(char.IsControl))
+            return Fail(safeFileName, "name", ImportErrorKind.InvalidName, "the dataset name contains a control character");
+        if (await IdByNameAsync(datasetName, ct) is { } sameName)
+            return Conflict(safeFileName, "name", ImportErrorKind.DuplicateName, $"a dataset named \"{datasetName}\" already exists (id {sameName})", sameName);
 
         var limits = new ImportLimits { MaxBytes = MaxUploadBytes };
         var result = await DatasetImporter.ParseAsync(content, safeFileName, limits, ct);
         if (!result.Succeeded)
         {
-            var errors = result.Errors.Count > 0 ? result.Errors : [new ImportError(safeFileName, null, null, "the file contains no records")];
+            var errors = result.Errors.Count > 0 ? result.Errors : [new ImportError(safeFileName, null, null, "the file contains no records") { Kind = ImportErrorKind.NoRecords }];
             return new DatasetImportOutcome(null, errors);
         }
 
-        var (sha, bytes) = await WriteCanonicalAsync(result.Records.Select(r => r.Text), ct);
-        var dataset = new Dataset
+        var (temp, sha, bytes) = await WriteCanonicalAsync(result.Records.Select(r => r.Text), ct);
+        try
         {
-            Name = datasetName,
-            Description = string.IsNullOrWhiteSpace(description) ? null : description.Trim(),
-            SourceFileName = safeFileName,
-            Format = format.ToString().ToLowerInvariant(),
-            RecordCount = result.Records.Count,
-            Characters = result.Characters,
-            Bytes = bytes,
-            Sha256 = sha,
-            CreatedAt = clock.GetUtcNow(),
-            CreatedBy = user,
-        };
-        db.Datasets.Add(dataset);
-        await db.SaveChangesAsync(ct);
-        return new DatasetImportOutcome(DatasetSummary.From(dataset), []);
+            var sameContent = await db.Datasets.Where(d => d.Sha256 == sha).Select(d => new { d.Id, d.Name }).FirstOrDefaultAsync(ct);
+            if (sameContent is not null)
+                return Conflict(safeFileName, null, ImportErrorKind.DuplicateContent, $"the same records are already stored as dataset \"{sameContent.Name}\" (id {sameContent.Id})", sameContent.Id);
+
+            var target = FilePath(sha);
+            var placed = TryPlace(temp, target);
+            var dataset = new Dataset
+            {
+                Name = datasetName,
+                Description = string.IsNullOrWhiteSpace(description) ? null : description.Trim(),
+                SourceFileName = safeFileName,
+                Format = format.ToString().ToLowerInvariant(),
+                RecordCount = result.Records.Count,
+                Characters = result.Characters,
+                Bytes = bytes,
+                Sha256 = sha,
+                CreatedAt = clock.GetUtcNow(),
+                CreatedBy = user,
+            };
+            db.Datasets.Add(dataset);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (Exception e)
+            {
+                db.Entry(dataset).State = EntityState.Detached;
+                // Nothing of this import may outlive it: the file goes unless another row (a concurrent import of the same records) uses it.
+                if (placed && !await db.Datasets.AnyAsync(d => d.Sha256 == sha, CancellationToken.None))
+                    File.Delete(target);
+                // Two uploads with one name at once both pass the check above; the unique index decides, and the loser is told who won.
+                if (e is DbUpdateException { InnerException: SqliteException { SqliteExtendedErrorCode: UniqueConstraintFailed } }
+                    && await IdByNameAsync(datasetName, CancellationToken.None) is { } winner)
+                    return Conflict(safeFileName, "name", ImportErrorKind.DuplicateName, $"a dataset named \"{datasetName}\" already exists (id {winner})", winner);
+                throw;
+            }
+            // A concurrent import of the same records placed the file first; make sure it is still there for this row.
+            if (!placed && !File.Exists(target))
+                TryPlace(temp, target);
+            return new DatasetImportOutcome(DatasetSummary.From(dataset), []);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private const int UniqueConstraintFailed = 2067; // SQLITE_CONSTRAINT_UNIQUE
+
+    private Task<int?> IdByNameAsync(string name, CancellationToken ct) =>
+        db.Datasets.Where(d => d.Name == name).Select(d => (int?)d.Id).FirstOrDefaultAsync(ct);
+
+    /// <summary>Moves the complete file to its content-hash name in one step; false when that name already exists (same content).</summary>
+    private static bool TryPlace(string temp, string target)
+    {
+        try
+        {
+            File.Move(temp, target, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(target))
+        {
+            return false;
+        }
     }
 
     /// <summary>Seeds the demo dataset once; a no-op when it exists.</summary>
@@ -80,7 +167,9 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
         if (existing is not null)
             return existing;
         var texts = DemoDataset.Generate();
-        var (sha, bytes) = await WriteCanonicalAsync(texts, ct);
+        var (temp, sha, bytes) = await WriteCanonicalAsync(texts, ct);
+        if (!TryPlace(temp, FilePath(sha)))
+            File.Delete(temp);
         var dataset = new Dataset
         {
             Name = DemoDataset.Name,
@@ -111,25 +200,37 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
     {
         var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == datasetId, ct)
             ?? throw new InvalidOperationException($"Dataset {datasetId} does not exist.");
+        var path = FilePath(dataset.Sha256);
+        if (!File.Exists(path))
+            throw new DatasetFileMissingException(dataset.Id, dataset.Name, dataset.Sha256);
         var texts = new List<string>(Math.Min(limit, dataset.RecordCount));
-        await foreach (var line in File.ReadLinesAsync(FilePath(dataset.Sha256), ct))
+        try
         {
-            if (texts.Count >= limit)
-                break;
-            if (line.Length == 0)
-                continue;
-            using var doc = JsonDocument.Parse(line);
-            texts.Add(doc.RootElement.GetProperty("text").GetString() ?? string.Empty);
+            await foreach (var line in File.ReadLinesAsync(path, ct))
+            {
+                if (texts.Count >= limit)
+                    break;
+                if (line.Length == 0)
+                    continue;
+                using var doc = JsonDocument.Parse(line);
+                texts.Add(doc.RootElement.GetProperty("text").GetString() ?? string.Empty);
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DatasetFileMissingException(dataset.Id, dataset.Name, dataset.Sha256);
         }
         return texts;
     }
 
     private string FilePath(string sha) => Path.Combine(paths.Datasets, sha + ".jsonl");
 
-    private async Task<(string Sha, long Bytes)> WriteCanonicalAsync(IEnumerable<string> texts, CancellationToken ct)
+    /// <summary>Writes canonical JSONL to a temporary file; the caller moves it into place or deletes it.</summary>
+    private async Task<(string Temp, string Sha, long Bytes)> WriteCanonicalAsync(IEnumerable<string> texts, CancellationToken ct)
     {
         Directory.CreateDirectory(paths.Datasets);
-        var temp = Path.Combine(paths.Datasets, $".import-{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(paths.Temp);
+        var temp = Path.Combine(paths.Temp, $"canonical-{Guid.NewGuid():N}.tmp");
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -145,14 +246,7 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
                 }
                 await file.FlushAsync(ct);
             }
-            var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
-            var target = FilePath(sha);
-            // Same content, same name: an identical earlier import already holds this file.
-            if (File.Exists(target))
-                File.Delete(temp);
-            else
-                File.Move(temp, target);
-            return (sha, bytes);
+            return (temp, Convert.ToHexStringLower(hash.GetHashAndReset()), bytes);
         }
         catch
         {
@@ -161,8 +255,11 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
         }
     }
 
-    private static DatasetImportOutcome Fail(string file, int? line, string? field, string message) =>
-        new(null, [new ImportError(file, line, field, message)]);
+    private static DatasetImportOutcome Fail(string file, string? field, ImportErrorKind kind, string message) =>
+        new(null, [new ImportError(file, null, field, message) { Kind = kind }]);
+
+    private static DatasetImportOutcome Conflict(string file, string? field, ImportErrorKind kind, string message, int existingId) =>
+        new(null, [new ImportError(file, null, field, message) { Kind = kind }], existingId);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }

@@ -17,6 +17,9 @@ public sealed class PortalOptions
     /// <summary>Upload limits.</summary>
     public UploadOptions Uploads { get; set; } = new();
 
+    /// <summary>How much one training run may ask of this machine (memory, tokens per step).</summary>
+    public Training.RunLimitOptions RunLimits { get; set; } = new();
+
     /// <summary>Seeds the demo workspace (dataset and a ready-to-start run configuration) on first start.</summary>
     public bool SeedDemoWorkspace { get; set; } = true;
 }

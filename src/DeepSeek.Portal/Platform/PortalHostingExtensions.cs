@@ -8,14 +8,16 @@ namespace DeepSeek.Portal.Platform;
 
 public static class PortalHostingExtensions
 {
-    /// <summary>Settings: appsettings.json, then in Development the repository's appsettings.Development.json.</summary>
+    /// <summary>Settings: appsettings.json, then in Development the repository's appsettings.Development.json; environment variables and arguments win over every file.</summary>
     public static WebApplicationBuilder AddPortalConfiguration(this WebApplicationBuilder builder)
     {
         if (builder.Environment.IsDevelopment())
         {
             // `dotnet run --project src/DeepSeek.Portal` has the project folder as content root; the file lives two levels up.
-            builder.Configuration.AddJsonFile(Path.Combine(builder.Environment.ContentRootPath, "..", "..", "appsettings.Development.json"), optional: true, reloadOnChange: false);
-            builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.Development.json"), optional: true, reloadOnChange: false);
+            // Environment variables and command-line arguments still override both files.
+            builder.Configuration.AddJsonFilesBeforeOverrides(
+                Path.Combine(builder.Environment.ContentRootPath, "..", "..", "appsettings.Development.json"),
+                Path.Combine(AppContext.BaseDirectory, "appsettings.Development.json"));
         }
         builder.Services.AddOptions<PortalOptions>().BindConfiguration(PortalOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Resolved once at start: the scheduler's job store needs the path before the container is built.

@@ -13,11 +13,13 @@ public static class PortalPersistence
         return builder;
     }
 
-    private sealed class DatabaseStartup(IServiceScopeFactory scopes, DataPaths paths) : IHostedService
+    private sealed class DatabaseStartup(IServiceScopeFactory scopes, DataPaths paths, ILogger<DatabaseStartup> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken ct)
         {
             paths.EnsureCreated();
+            // Work files of requests or imports a crash interrupted.
+            Datasets.TempFileSweep.Run(paths, logger);
             await using var scope = scopes.CreateAsyncScope();
             await PortalDatabase.PrepareAsync(scope.ServiceProvider.GetRequiredService<PortalDbContext>(), ct);
         }

@@ -39,6 +39,16 @@ public static class RunEndpoints
                 await runs.CancelAsync(id, ct) is { } run ? TypedResults.Accepted($"/api/runs/{id}", run) : TypedResults.NotFound())
             .RequireAuthorization(PortalPolicies.Launch)
             .WithName("CancelRun").WithSummary("Cancels a queued or running run; a running one stops after its current micro-batch and keeps its checkpoint.");
+
+        group.MapDelete("/{id:int}", async Task<Results<NoContent, NotFound, ProblemHttpResult>> (int id, RunService runs, CancellationToken ct) =>
+                await runs.DeleteAsync(id, ct) switch
+                {
+                    RunRemoval.Deleted => TypedResults.NoContent(),
+                    RunRemoval.Active => TypedResults.Problem(title: "The run is still queued or running.", detail: $"Cancel run {id} and wait until it has stopped, then delete it.", statusCode: StatusCodes.Status409Conflict),
+                    _ => TypedResults.NotFound(),
+                })
+            .RequireAuthorization(PortalPolicies.Launch)
+            .WithName("DeleteRun").WithSummary("Deletes a finished run with its metrics and checkpoints; 409 while it is queued or running.");
         return app;
     }
 }

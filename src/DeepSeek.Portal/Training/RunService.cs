@@ -2,6 +2,7 @@ using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Engine.Training;
 using DeepSeek.Portal.Options;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace DeepSeek.Portal.Training;
@@ -12,7 +13,7 @@ public sealed record RunLaunchOutcome(RunSummary? Run, IReadOnlyDictionary<strin
 }
 
 /// <summary>Creates, queries and cancels training runs. A run executes as a Quartz job; this service never trains.</summary>
-public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFactory, RunSupervisor supervisor, DataPaths paths, TimeProvider clock)
+public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFactory, RunSupervisor supervisor, DataPaths paths, TimeProvider clock, IOptions<PortalOptions> portalOptions)
 {
     public static TrainingOptions Defaults { get; } = new();
 
@@ -37,18 +38,25 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
     /// <summary>The engine's rules for a request's settings, keyed by the request's JSON field names (camelCase).</summary>
     public static Dictionary<string, string[]> ValidateSettings(RunLaunchRequest request)
     {
-        var errors = ToOptions(request).Validate().ToDictionary(kv => char.ToLowerInvariant(kv.Key[0]) + kv.Key[1..], kv => kv.Value);
+        var errors = ToOptions(request).Validate().ToDictionary(kv => JsonFieldName(kv.Key), kv => kv.Value);
         if (request.Precision is not null && !TrainingPrecisions.TryParse(request.Precision, out _))
             errors["precision"] = [$"Precision must be one of {string.Join(", ", TrainingPrecisions.All.Select(p => p.Name()))} (was '{request.Precision}')."];
         return errors;
     }
 
+    /// <summary>An engine option's name as the request's JSON field (camelCase).</summary>
+    public static string JsonFieldName(string optionName) => char.ToLowerInvariant(optionName[0]) + optionName[1..];
+
     /// <summary>Field → messages for a launch request; empty when it may be queued.</summary>
     public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(RunLaunchRequest request, CancellationToken ct)
     {
         var errors = ValidateSettings(request);
-        if (!await db.Datasets.AnyAsync(d => d.Id == request.DatasetId, ct))
-            errors["datasetId"] = [$"Dataset {request.DatasetId} does not exist."];
+        // Valid field by field is not enough: together the settings must fit this machine.
+        if (errors.Count == 0)
+            errors = RunPreflight.CheckCapacity(ToOptions(request), portalOptions.Value.RunLimits);
+        var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == request.DatasetId, ct);
+        if (RunPreflight.CheckDataset(dataset, request.DatasetId, paths) is { } datasetProblem)
+            errors["datasetId"] = [datasetProblem];
         if (request.Name is { Length: > 200 })
             errors["name"] = ["The name is longer than 200 characters."];
         return errors;
@@ -108,6 +116,26 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
 
     public async Task<IReadOnlyList<RunPoint>> GetPointsAsync(int id, int afterStep, CancellationToken ct) =>
         (await db.RunMetrics.AsNoTracking().Where(m => m.RunId == id && m.Step > afterStep).OrderBy(m => m.Step).ToListAsync(ct)).Select(RunPoint.From).ToList();
+
+    /// <summary>Deletes a finished run: its metrics, its row and its folder. A queued or running run is refused (cancel it first).</summary>
+    public async Task<RunRemoval> DeleteAsync(int id, CancellationToken ct)
+    {
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
+        if (run is null)
+            return RunRemoval.NotFound;
+        if (run.IsActive || supervisor.IsRunning(id))
+            return RunRemoval.Active;
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            await db.RunMetrics.Where(m => m.RunId == id).ExecuteDeleteAsync(ct);
+            await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        var folder = paths.RunDirectory(id);
+        if (Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
+        return RunRemoval.Deleted;
+    }
 
     /// <summary>Requests cancellation. A queued run is cancelled at once; a running one stops after its current micro-batch.</summary>
     public async Task<RunSummary?> CancelAsync(int id, CancellationToken ct)

@@ -68,6 +68,8 @@ public sealed class TrainingRunJob(
         try
         {
             var texts = await scope.ServiceProvider.GetRequiredService<DatasetService>().LoadTextsAsync(run.DatasetId, stopping);
+            if (HeldOutSplit.CheckSplittable(texts) is { } tooSmall)
+                throw new InvalidOperationException(tooSmall);
             var (train, heldOut) = HeldOutSplit.Split(texts);
             var request = new TrainingRequest(run.ToOptions(), train, heldOut, paths.RunDirectory(runId));
             logger.LogInformation("Run {RunId} starts (attempt {Attempt}) on {Device}", runId, run.Attempts, run.Device);

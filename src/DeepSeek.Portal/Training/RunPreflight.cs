@@ -1,0 +1,34 @@
+using DeepSeek.Portal.Data;
+using DeepSeek.Portal.Datasets;
+using DeepSeek.Portal.Engine.Training;
+using DeepSeek.Portal.Feeding.Splitting;
+using DeepSeek.Portal.Options;
+
+namespace DeepSeek.Portal.Training;
+
+/// <summary>
+/// Checks a launch request as a whole before anything is queued: settings that are valid field by field but together
+/// exceed what this machine can hold, and datasets a run cannot use. Keys are the request's JSON field names.
+/// </summary>
+public static class RunPreflight
+{
+    /// <summary>Memory and tokens per step against <paramref name="limits"/>; empty when the run fits.</summary>
+    public static Dictionary<string, string[]> CheckCapacity(TrainingOptions options, RunLimitOptions limits) =>
+        TrainingFootprint.Estimate(options)
+            .Check(options, limits.EffectiveMaxMemoryBytes, limits.MaxTokensPerStep)
+            .ToDictionary(kv => RunService.JsonFieldName(kv.Key), kv => kv.Value);
+
+    /// <summary>Why a run cannot train on <paramref name="dataset"/>, or <see langword="null"/> when it can.</summary>
+    public static string? CheckDataset(Dataset? dataset, int datasetId, DataPaths paths)
+    {
+        if (dataset is null)
+            return $"Dataset {datasetId} does not exist.";
+        if (dataset.ArchivedAt is not null)
+            return $"Dataset \"{dataset.Name}\" is archived; new runs cannot use it.";
+        if (dataset.RecordCount < HeldOutSplit.MinimumDistinctTexts)
+            return HeldOutSplit.TooSmallMessage(dataset.RecordCount);
+        if (!File.Exists(Path.Combine(paths.Datasets, dataset.Sha256 + ".jsonl")))
+            return DatasetFileMissingException.Describe(dataset.Name, dataset.Sha256);
+        return null;
+    }
+}
