@@ -1,3 +1,4 @@
+using DeepSeek.Portal.Platform;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -165,4 +166,22 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
         new(null, [new ImportError(file, line, field, message)]);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// Deletes a dataset no run used (row and, when no other dataset shares it, its file). A dataset a run used is
+    /// archived by the input area's version of this method; until <c>Dataset.ArchivedAt</c> exists it is refused.
+    /// </summary>
+    public async Task<RemovalOutcome> DeleteAsync(int id, CancellationToken ct)
+    {
+        var dataset = await db.Datasets.FirstOrDefaultAsync(d => d.Id == id, ct);
+        if (dataset is null)
+            return RemovalOutcome.NotFound;
+        if (await db.Runs.AnyAsync(r => r.DatasetId == id, ct))
+            return RemovalOutcome.Refused;
+        db.Datasets.Remove(dataset);
+        await db.SaveChangesAsync(ct);
+        if (!await db.Datasets.AnyAsync(d => d.Sha256 == dataset.Sha256, ct))
+            File.Delete(FilePath(dataset.Sha256));
+        return RemovalOutcome.Deleted;
+    }
 }

@@ -80,6 +80,7 @@ public static class PortalHostingExtensions
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.Services.AddPortalComponents();
         // X-Frame-Options is set once for every response by MapPortal (DENY), not per form by antiforgery.
         builder.Services.AddAntiforgery(o => o.SuppressXFrameOptionsHeader = true);
         builder.Services.AddPortalLocalization();
@@ -105,10 +106,12 @@ public static class PortalHostingExtensions
         }
         app.UseStatusCodePages(async ctx =>
         {
-            // API callers get problem details; pages get the Blazor not-found page.
+            // API callers get problem details; pages get the Blazor not-found page (below).
             if (ctx.HttpContext.Request.Path.StartsWithSegments("/api"))
                 await Results.Problem(statusCode: ctx.HttpContext.Response.StatusCode).ExecuteAsync(ctx.HttpContext);
         });
+        // An unknown URL typed or bookmarked gets the portal's Not Found page inside the layout, in the user's language.
+        app.UseWhen(NotFoundPage.Applies, pages => pages.UseStatusCodePagesWithReExecute(NotFoundPage.Path, createScopeForStatusCodePages: true));
         app.Use((context, next) =>
         {
             // Baseline hardening for every response; a full script CSP waits until Plotly's inline styles are audited.

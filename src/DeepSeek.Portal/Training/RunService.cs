@@ -1,3 +1,4 @@
+using DeepSeek.Portal.Platform;
 using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Engine.Training;
 using DeepSeek.Portal.Options;
@@ -118,5 +119,22 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         await db.SaveChangesAsync(ct);
         supervisor.Cancel(id);
         return RunSummary.From(run);
+    }
+
+    /// <summary>Deletes a finished run with its metrics and checkpoint folder; a queued or running run is refused.</summary>
+    public async Task<RemovalOutcome> DeleteAsync(int id, CancellationToken ct)
+    {
+        var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == id, ct);
+        if (run is null)
+            return RemovalOutcome.NotFound;
+        if (run.IsActive || supervisor.IsRunning(id))
+            return RemovalOutcome.Refused;
+        await db.RunMetrics.Where(m => m.RunId == id).ExecuteDeleteAsync(ct);
+        db.Runs.Remove(run);
+        await db.SaveChangesAsync(ct);
+        var folder = paths.RunDirectory(id);
+        if (Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
+        return RemovalOutcome.Deleted;
     }
 }
