@@ -111,7 +111,8 @@ public static class PortalHostingExtensions
                 await Results.Problem(statusCode: ctx.HttpContext.Response.StatusCode).ExecuteAsync(ctx.HttpContext);
         });
         // An unknown URL typed or bookmarked gets the portal's Not Found page inside the layout, in the user's language.
-        app.UseWhen(NotFoundPage.Applies, pages => pages.UseStatusCodePagesWithReExecute(NotFoundPage.Path, createScopeForStatusCodePages: true));
+        app.UseStatusCodePagesWithReExecute(NotFoundPage.Path, createScopeForStatusCodePages: true);
+        app.Use(NotFoundPage.OnlyForPages);
         app.Use((context, next) =>
         {
             // Baseline hardening for every response; a full script CSP waits until Plotly's inline styles are audited.
