@@ -11,6 +11,7 @@ public static class ComponentServices
     public static IServiceCollection AddPortalComponents(this IServiceCollection services)
     {
         services.TryAddScoped<BrowserClock>();
+        services.Replace(ServiceDescriptor.Transient<MudBlazor.MudLocalizer, PortalMudLocalizer>());
         // Replaces Identity's English describer whichever of AddIdentityCore and this runs first (Identity uses TryAdd).
         services.Replace(ServiceDescriptor.Scoped<IdentityErrorDescriber, LocalizedIdentityErrorDescriber>());
         return services;
