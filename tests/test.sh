@@ -4,11 +4,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "Installing Chromium (Debian package) for the browser tests..."
+# Chromium for the browser tests, and a CJK font so screenshots of Chinese pages show characters, not boxes.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing+=(fonts-noto-cjk)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing ${missing[*]} (Debian packages) for the browser tests..."
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# axe-core (pinned in package-lock.json) is injected into pages by the accessibility checks; node_modules is git-ignored.
+if [ ! -f tests/DeepSeek.Portal.BrowserTests/node_modules/axe-core/axe.min.js ]; then
+  echo "Installing axe-core for the browser tests..."
+  (cd tests/DeepSeek.Portal.BrowserTests && npm ci --no-audit --no-fund >/dev/null)
 fi
 export PORTAL_CHROMIUM="${PORTAL_CHROMIUM:-$(command -v chromium)}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

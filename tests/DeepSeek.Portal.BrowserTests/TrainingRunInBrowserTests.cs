@@ -29,6 +29,7 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
         Assert.Equal("Running", (await page.Locator("[data-testid=run-status]").TextContentAsync())?.Trim());
 
         await page.ClickAsync("[data-testid=cancel-run]");
+        await page.ClickAsync("[data-testid=confirm-yes]"); // Cancel asks first
         await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=run-status]')?.textContent.trim() === 'Cancelled'", null, new() { Timeout = 60_000 });
         // Let the last pushed batch land, then compare with what a fresh page loads from storage.
         await page.WaitForTimeoutAsync(500);
@@ -51,7 +52,7 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
         await BrowserPortal.GotoInteractiveAsync(page, "/datasets");
         await page.ClickAsync("[data-testid=language-menu] button");
         await page.ClickAsync("[data-testid=language-zh-Hans]");
-        await page.WaitForSelectorAsync("h4:has-text('数据集')");
+        await page.WaitForSelectorAsync("h1:has-text('数据集')");
         Assert.Contains("demo-bank-support", await page.Locator("[data-testid=datasets-table]").TextContentAsync() ?? "", StringComparison.Ordinal);
     }
 }

@@ -35,6 +35,7 @@ public static class PortalHostingExtensions
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.Services.AddPortalComponents();
         // X-Frame-Options is set once for every response by UsePortalPipeline (DENY), not per form by antiforgery.
         builder.Services.AddAntiforgery(o => o.SuppressXFrameOptionsHeader = true);
         builder.Services.AddPortalLocalization();
@@ -61,10 +62,13 @@ public static class PortalHostingExtensions
         }
         app.UseStatusCodePages(async ctx =>
         {
-            // API callers get problem details; pages get the Blazor not-found page.
+            // API callers get problem details; pages get the Blazor not-found page (below).
             if (ctx.HttpContext.Request.Path.StartsWithSegments("/api"))
                 await Results.Problem(statusCode: ctx.HttpContext.Response.StatusCode).ExecuteAsync(ctx.HttpContext);
         });
+        // An unknown URL typed or bookmarked gets the portal's Not Found page inside the layout, in the user's language.
+        app.UseStatusCodePagesWithReExecute(NotFoundPage.Path, createScopeForStatusCodePages: true);
+        app.Use(NotFoundPage.OnlyForPages);
         app.Use((context, next) =>
         {
             // Baseline hardening for every response; a full script CSP waits until Plotly's inline styles are audited.

@@ -15,6 +15,8 @@ public abstract class ComponentTestContext : IAsyncLifetime
         CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo(culture);
         Context.Services.AddMudServices();
         Context.Services.AddLocalization(o => o.ResourcesPath = "Resources");
+        Context.Services.AddScoped<DeepSeek.Portal.Components.Shared.BrowserClock>();
+        Context.Services.AddSingleton(TimeProvider.System);
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
     }
 

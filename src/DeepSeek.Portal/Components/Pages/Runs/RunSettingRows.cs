@@ -1,0 +1,56 @@
+using DeepSeek.Portal.Engine.Training;
+using DeepSeek.Portal.Training;
+using System.Globalization;
+using DeepSeek.Portal.Components.Shared;
+using Microsoft.Extensions.Localization;
+
+namespace DeepSeek.Portal.Components.Pages.Runs;
+
+/// <summary>One setting of a run as a person reads it: a stable key, a localised label and the formatted value.</summary>
+public sealed record RunSettingRow(string Key, string Label, string Value);
+
+/// <summary>A setting across several runs, flagged when the runs disagree.</summary>
+public sealed record RunSettingComparison(string Key, string Label, IReadOnlyList<string> Values)
+{
+    /// <summary>True when at least two runs have different values.</summary>
+    public bool Differs => Values.Distinct(StringComparer.Ordinal).Count() > 1;
+}
+
+/// <summary>
+/// The settings a run page shows and a comparison lines up, in one place: adding a run option means adding a row
+/// here, and both views follow.
+/// </summary>
+public static class RunSettingRows
+{
+    public static IReadOnlyList<RunSettingRow> For(RunSummary run, IStringLocalizer l)
+    {
+        var c = CultureInfo.CurrentCulture;
+        var o = run.Settings;
+        return
+        [
+            new("dataset", l["Dataset"], run.DatasetName ?? "–"),
+            new("effectiveBatch", l["EffectiveBatch"], $"{o.EffectiveBatchSize.ToString("N0", c)} = {o.MicroBatchSize} × {o.GradientAccumulationSteps}"),
+            new("learningRate", l["LearningRate"], o.LearningRate.ToString("G4", c)),
+            new("schedule", l["Schedule"], l["WarmupCosine", o.WarmupSteps]),
+            new("steps", l["Steps"], run.Steps.ToString("N0", c)),
+            new("sequenceLength", l["SequenceLength"], o.SequenceLength.ToString("N0", c)),
+            new("precision", l["Precision"], o.Precision.Name()),
+            new("weightDecay", l["WeightDecay"], o.WeightDecay.ToString("G4", c)),
+            new("maxGradNorm", l["MaxGradNorm"], o.MaxGradNorm.ToString("G4", c)),
+            new("checkpointEvery", l["CheckpointEvery"], o.CheckpointEvery.ToString("N0", c)),
+            new("tokenizerVocabSize", l["TokenizerVocabSize"], o.TokenizerVocabSize.ToString("N0", c)),
+            new("seed", l["Seed"], o.Seed.ToString(CultureInfo.InvariantCulture)),
+            new("device", l["Device"], run.Device is null ? "–" : DeviceText.Describe(run.Device, l)),
+            new("parameters", l["Parameters"], run.ParameterCount?.ToString("N0", c) ?? "–"),
+        ];
+    }
+
+    /// <summary>Lines up the settings of several runs (one value per run, in the order given).</summary>
+    public static IReadOnlyList<RunSettingComparison> Compare(IReadOnlyList<RunSummary> runs, IStringLocalizer l)
+    {
+        var perRun = runs.Select(r => For(r, l)).ToList();
+        if (perRun.Count == 0)
+            return [];
+        return perRun[0].Select((row, i) => new RunSettingComparison(row.Key, row.Label, perRun.Select(rows => rows[i].Value).ToList())).ToList();
+    }
+}
