@@ -4,6 +4,7 @@ using DeepSeek.Portal.Platform;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddPortalConfiguration();
+builder.AddPortalEdge();
 builder.AddPortalData();
 builder.AddPortalAccounts();
 builder.AddPortalTraining();

@@ -98,37 +98,26 @@ public static class PortalHostingExtensions
 
     public static WebApplication MapPortal(this WebApplication app)
     {
+        app.UsePortalEdge();
         if (!app.Environment.IsDevelopment())
-        {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
-            app.UseHsts();
-        }
         app.UseStatusCodePages(async ctx =>
         {
             // API callers get problem details; pages get the Blazor not-found page.
             if (ctx.HttpContext.Request.Path.StartsWithSegments("/api"))
                 await Results.Problem(statusCode: ctx.HttpContext.Response.StatusCode).ExecuteAsync(ctx.HttpContext);
         });
-        app.Use((context, next) =>
-        {
-            // Baseline hardening for every response; a full script CSP waits until Plotly's inline styles are audited.
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "same-origin";
-            headers.ContentSecurityPolicy = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-            return next(context);
-        });
         app.UseRequestLocalization();
         var assets = Path.Combine(AppContext.BaseDirectory, "assets");
         if (Directory.Exists(assets))
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(assets), RequestPath = "/assets" });
         app.UseAuthentication();
+        app.UsePortalAccountProtection();
         app.UseAuthorization();
         app.UseAntiforgery();
 
         app.MapStaticAssets().AllowAnonymous();
-        app.MapOpenApi().AllowAnonymous();
+        app.MapPortalOpenApi();
         app.MapPortalHealth();
         app.MapCultureEndpoint();
         app.MapAccountEndpoints();

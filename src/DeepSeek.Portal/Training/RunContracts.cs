@@ -41,7 +41,7 @@ public sealed record RunSummary(
         r.Id, r.Name, r.DatasetId, r.Dataset?.Name, r.Status.ToString(),
         r.MicroBatchSize, r.GradientAccumulationSteps, r.MicroBatchSize * r.GradientAccumulationSteps, r.LearningRate, r.Steps, r.Precision, r.Seed, r.WarmupSteps, r.SequenceLength,
         r.CurrentStep, r.Steps == 0 ? 0 : 100.0 * r.CurrentStep / r.Steps, r.LastLoss, r.TokensPerSecond, r.HeldOutLoss, r.HeldOutPerplexity,
-        r.ParameterCount, r.Device, r.Error, r.Attempts, r.CreatedAt, r.StartedAt, r.FinishedAt, r.CreatedBy);
+        r.ParameterCount, r.Device, RunErrorText.ForReaders(r.Error), r.Attempts, r.CreatedAt, r.StartedAt, r.FinishedAt, r.CreatedBy);
 }
 
 /// <summary>One point of a run's curves, as stored and as streamed.</summary>
