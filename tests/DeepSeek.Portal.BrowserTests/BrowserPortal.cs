@@ -30,6 +30,8 @@ public sealed class BrowserPortal : WebApplicationFactory<Program>, IAsyncLifeti
         builder.UseSetting("Portal:Admin:Email", "admin@browser.local");
         builder.UseSetting("Portal:Admin:Password", Password);
         builder.UseSetting("Portal:SeedDemoWorkspace", "true");
+        builder.UseSetting("Portal:Security:SignInPerClientPerMinute", "10000");
+        builder.UseSetting("Portal:Security:SignInPerAccount", "10000");
     }
 
     public async Task InitializeAsync()
