@@ -248,3 +248,75 @@ public sealed class ContentSecurityPolicyInBrowserTests(BrowserPortal portal) : 
         Assert.True(violations.IsEmpty, "CSP violations:\n" + string.Join("\n", violations));
     }
 }
+
+/// <summary>The Users page: an admin cuts a user off with a confirmation, and the user's token stops working.</summary>
+public sealed class UserAdministrationInBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
+{
+    private const string Admin = "admin@browser.local";
+
+    [Fact]
+    public async Task Admin_disables_enables_ends_sessions_and_deletes_users_from_the_users_page()
+    {
+        using var adminApi = await PortalApi.BearerAsync(portal, Admin);
+        Assert.Equal(HttpStatusCode.Created, (await adminApi.PostAsJsonAsync("/api/users", new { email = "leaver@browser.local", password = BrowserPortal.Password, role = "Manager" })).StatusCode);
+        using var engineer = await PortalApi.BearerAsync(portal, BrowserPortal.Email);
+        using var leaver = await PortalApi.BearerAsync(portal, "leaver@browser.local");
+
+        var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = portal.BaseUrl, Locale = "en-US" });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#email", Admin);
+        await page.FillAsync("#password", BrowserPortal.Password);
+        await page.ClickAsync("[data-testid=sign-in]");
+        await page.WaitForSelectorAsync("[data-testid=current-user]");
+        await BrowserPortal.GotoInteractiveAsync(page, "/admin/users");
+
+        ILocator Row(string email) => page.Locator($"tr:has([data-testid=user-email]:has-text('{email}'))");
+        async Task ConfirmAsync(string action)
+        {
+            await page.WaitForSelectorAsync(".mud-dialog");
+            await page.ClickAsync($".mud-dialog button:has-text('{action}')");
+            await page.WaitForSelectorAsync(".mud-dialog", new() { State = WaitForSelectorState.Detached });
+        }
+
+        // The admin's own row offers nothing that would cut the admin off.
+        Assert.Equal(0, await Row(Admin).Locator("[data-testid=user-disable], [data-testid=user-delete]").CountAsync());
+
+        // Cancelling the dialog changes nothing.
+        await Row(BrowserPortal.Email).Locator("[data-testid=user-disable]").ClickAsync();
+        await page.ClickAsync(".mud-dialog button:has-text('Cancel')");
+        Assert.Equal(HttpStatusCode.OK, (await engineer.GetAsync("/api/auth/me")).StatusCode);
+
+        await Row(BrowserPortal.Email).Locator("[data-testid=user-disable]").ClickAsync();
+        await ConfirmAsync("Disable");
+        await Row(BrowserPortal.Email).Locator("[data-testid=user-status]:has-text('Disabled')").WaitForAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await engineer.GetAsync("/api/auth/me")).StatusCode);
+
+        await Row(BrowserPortal.Email).Locator("[data-testid=user-enable]").ClickAsync();
+        await Row(BrowserPortal.Email).Locator("[data-testid=user-status]:has-text('Active')").WaitForAsync();
+        using var again = await PortalApi.BearerAsync(portal, BrowserPortal.Email);
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/api/auth/me")).StatusCode);
+
+        await Row(BrowserPortal.Email).Locator("[data-testid=user-end-sessions]").ClickAsync();
+        await ConfirmAsync("End sessions");
+        await WaitForStatusAsync(again, HttpStatusCode.Unauthorized);
+
+        await Row("leaver@browser.local").Locator("[data-testid=user-delete]").ClickAsync();
+        await ConfirmAsync("Delete");
+        await Row("leaver@browser.local").WaitForAsync(new() { State = WaitForSelectorState.Detached });
+        Assert.Equal(HttpStatusCode.Unauthorized, (await leaver.GetAsync("/api/auth/me")).StatusCode);
+        await context.CloseAsync();
+    }
+
+    // The snackbar shows before the request that follows it; give the API a moment, not a fixed sleep.
+    private static async Task WaitForStatusAsync(HttpClient client, HttpStatusCode expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await client.GetAsync("/api/auth/me")).StatusCode != expected)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"/api/auth/me never answered {expected}");
+            await Task.Delay(100);
+        }
+    }
+}
