@@ -62,6 +62,25 @@ public sealed class SecurityTests
     }
 
     [Fact]
+    public async Task Another_origin_cannot_open_the_runs_hub_with_the_users_cookie()
+    {
+        await using var portal = LoopbackPortal.Start();
+        await portal.EnsureUserAsync(Engineer, PortalRoles.Engineer);
+        using var browser = await SignedInAsync(portal, Engineer);
+        Task<HttpResponseMessage> NegotiateAsync(string origin) => browser.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/hubs/runs/negotiate?negotiateVersion=1")
+        {
+            Headers = { { "Origin", origin } },
+        });
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await NegotiateAsync("http://127.0.0.1:1")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await NegotiateAsync(portal.BaseAddress.GetLeftPart(UriPartial.Authority))).StatusCode);
+        // A script with a bearer token may come from anywhere.
+        using var script = portal.BearerClient(await portal.TokenAsync(Engineer));
+        var request = new HttpRequestMessage(HttpMethod.Post, "/hubs/runs/negotiate?negotiateVersion=1") { Headers = { { "Origin", "http://127.0.0.1:1" } } };
+        Assert.Equal(HttpStatusCode.OK, (await script.SendAsync(request)).StatusCode);
+    }
+
+    [Fact]
     public async Task Bearer_requests_need_no_page_token()
     {
         await using var portal = LoopbackPortal.Start();

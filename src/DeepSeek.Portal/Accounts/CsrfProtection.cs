@@ -24,6 +24,13 @@ public static class CsrfProtection
 
     public static IApplicationBuilder UsePortalCsrf(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        if (IsCrossOriginHubRequest(context))
+        {
+            // WebSockets are not subject to CORS: another origin's page could open the hub with the user's cookie and
+            // read live run updates. The portal's pages never use the hub with the cookie; scripts use bearer tokens.
+            await Results.Problem(title: "Cross-origin hub connections must use a bearer token.", statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context);
+            return;
+        }
         if (RequiresToken(context) && !await HasValidTokenAsync(context))
         {
             await Results.Problem(
@@ -49,6 +56,18 @@ public static class CsrfProtection
             return true;
         // Anonymous API calls (the token request) carry no cookie worth forging; the rest answer 401 anyway.
         return path.StartsWithSegments("/api") && context.User.Identity?.IsAuthenticated == true;
+    }
+
+    /// <summary>A cookie-authenticated request to /hubs whose Origin is not this host.</summary>
+    public static bool IsCrossOriginHubRequest(HttpContext context)
+    {
+        var request = context.Request;
+        if (!request.Path.StartsWithSegments("/hubs") || PortalAuthentication.IsBearerRequest(request) || context.User.Identity?.IsAuthenticated != true)
+            return false;
+        var origin = request.Headers.Origin.ToString();
+        if (origin.Length == 0)
+            return false; // not a browser: a browser always sends Origin on WebSocket and cross-origin requests
+        return !Uri.TryCreate(origin, UriKind.Absolute, out var uri) || !string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
     }
 
     private static async Task<bool> HasValidTokenAsync(HttpContext context)
