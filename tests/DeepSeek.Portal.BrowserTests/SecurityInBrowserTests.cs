@@ -309,6 +309,35 @@ public sealed class UserAdministrationInBrowserTests(BrowserPortal portal) : ICl
         await context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_disabled_users_open_page_is_sent_to_sign_in_by_the_circuits_revalidation()
+    {
+        using var adminApi = await PortalApi.BearerAsync(portal, Admin);
+        Assert.Equal(HttpStatusCode.Created, (await adminApi.PostAsJsonAsync("/api/users", new { email = "circuit@browser.local", password = BrowserPortal.Password, role = "Stakeholder" })).StatusCode);
+        var users = await adminApi.GetFromJsonAsync<JsonElement>("/api/users");
+        var id = users.EnumerateArray().Single(u => u.GetProperty("email").GetString() == "circuit@browser.local").GetProperty("id").GetString();
+        var page = await SignedInAsync("circuit@browser.local");
+        await BrowserPortal.GotoInteractiveAsync(page, "/datasets");
+
+        // No request from the page: only the live circuit can notice.
+        Assert.Equal(HttpStatusCode.OK, (await adminApi.PostAsync($"/api/users/{id}/disable", null)).StatusCode);
+        await page.WaitForURLAsync("**/account/login**", new() { Timeout = 30_000 });
+        await page.Context.CloseAsync();
+    }
+
+    private async Task<IPage> SignedInAsync(string email)
+    {
+        var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = portal.BaseUrl, Locale = "en-US" });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", BrowserPortal.Password);
+        await page.ClickAsync("[data-testid=sign-in]");
+        await page.WaitForSelectorAsync("[data-testid=current-user]");
+        return page;
+    }
+
     // The snackbar shows before the request that follows it; give the API a moment, not a fixed sleep.
     private static async Task WaitForStatusAsync(HttpClient client, HttpStatusCode expected)
     {
