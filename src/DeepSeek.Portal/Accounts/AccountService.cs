@@ -13,6 +13,7 @@ namespace DeepSeek.Portal.Accounts;
 /// </summary>
 public sealed class SetupGate
 {
+    private readonly SemaphoreSlim _redeeming = new(1, 1);
     private string? _code;
 
     public bool IsOpen => _code is not null;
@@ -44,8 +45,6 @@ public sealed class SetupGate
             _redeeming.Release();
         }
     }
-
-    private readonly SemaphoreSlim _redeeming = new(1, 1);
 
     private bool Matches(string? code)
     {
