@@ -225,7 +225,15 @@ public sealed class ContentSecurityPolicyInBrowserTests(BrowserPortal portal) : 
 
         // The run page: Plotly loads and draws.
         await BrowserPortal.GotoInteractiveAsync(page, $"/runs/{runId}");
-        await page.WaitForSelectorAsync("[data-testid=loss-chart] .main-svg");
+        try
+        {
+            // Plotly is 4.8 MB and the machine may be busy with other suites' training: a generous wait.
+            await page.WaitForSelectorAsync("[data-testid=loss-chart] .main-svg", new() { Timeout = 120_000 });
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException("The run chart did not draw. CSP violations so far:\n" + string.Join("\n", violations), e);
+        }
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
 
         // Popovers and dialogs: the language menu, a confirmation dialog on the users page.
