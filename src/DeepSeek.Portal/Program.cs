@@ -7,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 // Platform: settings, data directory, database.
 builder.AddPortalConfiguration();
+builder.AddPortalEdge();
 builder.AddPortalPersistence();
 // Features, each a folder with its endpoints, service, jobs and start-up work.
 builder.AddPortalAccounts();

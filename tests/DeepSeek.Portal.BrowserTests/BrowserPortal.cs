@@ -30,6 +30,10 @@ public sealed class BrowserPortal : WebApplicationFactory<Program>, IAsyncLifeti
         builder.UseSetting("Portal:Admin:Email", "admin@browser.local");
         builder.UseSetting("Portal:Admin:Password", Password);
         builder.UseSetting("Portal:SeedDemoWorkspace", "true");
+        builder.UseSetting("Portal:Security:SignInPerClientPerMinute", "10000");
+        builder.UseSetting("Portal:Security:SignInPerAccount", "10000");
+        // Circuits revalidate every 5 s (the floor) instead of every minute, so a cut-off user's open page can be watched.
+        builder.UseSetting("Portal:Security:SessionRevalidation", "00:00:00");
     }
 
     public async Task InitializeAsync()

@@ -4,6 +4,7 @@ namespace DeepSeek.Portal.BrowserTests;
 
 public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
 {
+    // Predicates are written as functions: a bare expression makes Playwright eval() it in the page, which the CSP forbids.
     private const string PlottedPoints = "() => { const gd = document.getElementById('loss-chart'); return gd && gd.data ? gd.data[0].x.length : -1; }";
 
     [Fact]
@@ -23,9 +24,9 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
             Assert.Fail("The run was not launched: " + await launchErrors.TextContentAsync());
 
         // The chart gets points live, and keeps getting more.
-        await page.WaitForFunctionAsync($"({PlottedPoints})() >= 2", null, new() { Timeout = 120_000 });
+        await page.WaitForFunctionAsync($"() => ({PlottedPoints})() >= 2", null, new() { Timeout = 120_000 });
         var first = await page.EvaluateAsync<int>(PlottedPoints);
-        await page.WaitForFunctionAsync($"({PlottedPoints})() > {first}", null, new() { Timeout = 60_000 });
+        await page.WaitForFunctionAsync($"() => ({PlottedPoints})() > {first}", null, new() { Timeout = 60_000 });
         Assert.Equal("Running", (await page.Locator("[data-testid=run-status]").TextContentAsync())?.Trim());
 
         await page.ClickAsync("[data-testid=cancel-run]");
@@ -38,7 +39,7 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
 
         await page.ReloadAsync();
         await BrowserPortal.WaitInteractiveAsync(page);
-        await page.WaitForFunctionAsync($"({PlottedPoints})() > 0");
+        await page.WaitForFunctionAsync($"() => ({PlottedPoints})() > 0");
         var reloaded = await page.EvaluateAsync<int>(PlottedPoints);
         Assert.Equal(shown, reloaded);
         Assert.Equal(reloaded.ToString(System.Globalization.CultureInfo.InvariantCulture), await page.Locator("[data-testid=loss-chart]").GetAttributeAsync("data-points"));

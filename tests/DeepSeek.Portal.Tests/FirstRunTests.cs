@@ -42,16 +42,16 @@ public sealed class FirstRunTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Accounts_lock_after_five_failed_sign_ins()
+    public async Task Failed_sign_ins_never_lock_the_account_so_strangers_cannot_keep_its_owner_out()
     {
+        // Guessing is throttled per client and per account instead (SecurityTests); no lockout is left to abuse.
         await using var scope = _portal.Services.CreateAsyncScope();
         var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
         Assert.True((await accounts.CreateUserAsync("locked@test.local", PortalFactory.Password, PortalRoles.Manager)).Succeeded);
         var client = _portal.CreateClient();
-        for (var i = 0; i < 5; i++)
-            await client.PostAsJsonAsync("/api/auth/token", new { email = "locked@test.local", password = "wrong-password-1" });
+        for (var i = 0; i < 6; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/auth/token", new { email = "locked@test.local", password = "wrong-password-1" })).StatusCode);
         var right = await client.PostAsJsonAsync("/api/auth/token", new { email = "locked@test.local", password = PortalFactory.Password });
-        Assert.Equal(HttpStatusCode.Unauthorized, right.StatusCode);
-        Assert.Contains("locked", await right.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
     }
 }

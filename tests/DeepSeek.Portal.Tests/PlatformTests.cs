@@ -13,9 +13,9 @@ public sealed class PlatformTests : IAsyncLifetime
     public async Task DisposeAsync() => await _portal.DisposeAsync();
 
     [Fact]
-    public async Task Health_reports_database_scheduler_and_engine_device_without_signing_in()
+    public async Task Health_reports_database_scheduler_and_engine_device_to_signed_in_users()
     {
-        var client = _portal.CreateClient();
+        var client = await _portal.ClientForRoleAsync(Accounts.PortalRoles.Stakeholder);
         var response = await client.GetAsync("/health");
         var body = await response.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -31,7 +31,7 @@ public sealed class PlatformTests : IAsyncLifetime
     [Fact]
     public async Task OpenApi_document_describes_every_api_endpoint()
     {
-        var client = _portal.CreateClient();
+        var client = await _portal.ClientForRoleAsync(Accounts.PortalRoles.Stakeholder);
         using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
         var paths = doc.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
         foreach (var expected in new[] { "/api/datasets", "/api/datasets/{id}", "/api/datasets/{id}/preview", "/api/runs", "/api/runs/{id}", "/api/runs/{id}/metrics", "/api/runs/{id}/cancel", "/api/runs/defaults", "/api/engine", "/api/auth/token", "/api/users" })

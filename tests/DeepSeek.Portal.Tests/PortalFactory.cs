@@ -33,7 +33,15 @@ public sealed class PortalFactory(string? dataDirectory = null, bool seedDemo = 
         }
         builder.UseSetting("Portal:Uploads:MaxBytes", "65536");
         builder.UseSetting("Portal:SeedDemoWorkspace", seedDemo ? "true" : "false");
+        // Many tests sign in many times from one (in-memory) client; SecurityTests set tight limits of their own.
+        builder.UseSetting("Portal:Security:SignInPerClientPerMinute", "10000");
+        builder.UseSetting("Portal:Security:SignInPerAccount", "10000");
+        foreach (var (key, value) in Settings)
+            builder.UseSetting(key, value);
     }
+
+    /// <summary>Extra settings applied after the defaults above (before the host is built).</summary>
+    public Dictionary<string, string> Settings { get; } = [];
 
     /// <summary>An API client signed in (bearer token) as a user of the given role, created on first use.</summary>
     public async Task<HttpClient> ClientForRoleAsync(string role)

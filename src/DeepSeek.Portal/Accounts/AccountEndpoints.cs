@@ -15,26 +15,35 @@ public static class AccountEndpoints
     {
         var auth = app.MapGroup("/api/auth").WithTags("Accounts");
 
-        auth.MapPost("/token", async Task<Results<EmptyHttpResult, ProblemHttpResult>> (TokenRequest request, SignInManager<PortalUser> signIn) =>
+        auth.MapPost("/token", async Task<Results<EmptyHttpResult, ProblemHttpResult>> (TokenRequest request, PasswordSignIn signIn, HttpContext http) =>
             {
                 // The bearer handler writes {tokenType, accessToken, expiresIn, refreshToken} itself.
-                signIn.AuthenticationScheme = IdentityConstants.BearerScheme;
-                var result = await signIn.PasswordSignInAsync(request.Email, request.Password, isPersistent: false, lockoutOnFailure: true);
-                if (result.Succeeded)
-                    return TypedResults.Empty;
-                return TypedResults.Problem(
-                    result.IsLockedOut ? "The account is locked after repeated failures; try again in 10 minutes." : "Wrong email or password.",
-                    statusCode: StatusCodes.Status401Unauthorized);
+                var attempt = await signIn.SignInAsync(request.Email, request.Password, persistent: false, IdentityConstants.BearerScheme);
+                switch (attempt.Outcome)
+                {
+                    case SignInOutcome.Succeeded:
+                        return TypedResults.Empty;
+                    case SignInOutcome.Throttled:
+                        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(attempt.RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        return TypedResults.Problem("Too many failed attempts for this account; try again later.", statusCode: StatusCodes.Status429TooManyRequests);
+                    case SignInOutcome.Disabled:
+                        return TypedResults.Problem("This account is disabled.", statusCode: StatusCodes.Status401Unauthorized);
+                    default:
+                        return TypedResults.Problem("Wrong email or password.", statusCode: StatusCodes.Status401Unauthorized);
+                }
             })
             .AllowAnonymous()
-            .WithName("CreateToken").WithSummary("Exchanges email and password for a bearer token (send it as \"Authorization: Bearer …\").");
+            .WithName("CreateToken").WithSummary("Exchanges email and password for a bearer token (send it as \"Authorization: Bearer …\"). 429 with Retry-After when a client or an account has tried too often.");
 
         auth.MapGet("/me", (ClaimsPrincipal user) => TypedResults.Ok(Describe(user)))
             .RequireAuthorization(PortalPolicies.Read)
             .WithName("GetCurrentUser").WithSummary("The signed-in user and what they may do.");
 
-        app.MapPost("/account/logout", async (SignInManager<PortalUser> signIn) =>
+        app.MapPost("/account/logout", async (SignInManager<PortalUser> signIn, UserAdministration admin, ClaimsPrincipal user) =>
             {
+                // A new security stamp: a copy of this cookie (or a token) taken before sign-out stops working too (ADR 0003).
+                if (signIn.UserManager.GetUserId(user) is { } id)
+                    await admin.EndOwnSessionsAsync(id);
                 await signIn.SignOutAsync();
                 return Results.LocalRedirect("/account/login");
             })
@@ -52,6 +61,7 @@ public static class AccountEndpoints
                     : TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["user"] = [.. result.Errors] });
             })
             .WithName("CreateUser").WithSummary("Creates a user with one role: Admin, Engineer, Stakeholder or Manager (admins only).");
+        users.MapUserAdministration();
         return app;
     }
 

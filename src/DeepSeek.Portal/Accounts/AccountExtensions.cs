@@ -19,7 +19,7 @@ public static class AccountExtensions
             })
             // API clients send "Authorization: Bearer …"; the browser carries the Identity cookie.
             .AddPolicyScheme(SmartScheme, "Cookie or bearer", o => o.ForwardDefaultSelector = ctx =>
-                ctx.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || HubAccessToken(ctx.Request) is not null
+                PortalAuthentication.IsBearerRequest(ctx.Request)
                     ? IdentityConstants.BearerScheme
                     : IdentityConstants.ApplicationScheme)
             .AddBearerToken(IdentityConstants.BearerScheme, o =>
@@ -28,7 +28,7 @@ public static class AccountExtensions
                 // Browsers cannot set headers on WebSocket/SSE requests; SignalR clients send the token as ?access_token= instead.
                 o.Events.OnMessageReceived = ctx =>
                 {
-                    ctx.Token ??= HubAccessToken(ctx.Request);
+                    ctx.Token ??= PortalAuthentication.HubAccessToken(ctx.Request);
                     return Task.CompletedTask;
                 };
             })
@@ -53,8 +53,9 @@ public static class AccountExtensions
                 o.User.RequireUniqueEmail = true;
                 o.Password.RequiredLength = 10;
                 o.Password.RequireNonAlphanumeric = false;
-                o.Lockout.MaxFailedAccessAttempts = 5;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(10);
+                // No lockout on failed passwords (anyone could lock anyone out); SignInLimits throttles guessing instead.
+                // Lockout stays enabled per user only as the "disabled" switch (LockoutEnd = max).
+                o.Lockout.AllowedForNewUsers = true;
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<PortalDbContext>()
@@ -70,6 +71,9 @@ public static class AccountExtensions
         services.AddCascadingAuthenticationState();
         services.AddSingleton<SetupGate>();
         services.AddScoped<AccountService>();
+        services.AddPortalSessions();
+        services.AddPortalSignInLimits();
+        services.AddPortalCsrf();
         services.AddHostedService<AccountsStartup>();
         return builder;
     }
@@ -86,8 +90,26 @@ public static class AccountExtensions
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
     }
 
-    private static string? HubAccessToken(HttpRequest request) =>
-        request.Path.StartsWithSegments("/hubs") && request.Query.TryGetValue("access_token", out var token) && !string.IsNullOrEmpty(token) ? token.ToString() : null;
+    /// <summary>
+    /// Cutting users off: cookies re-check the security stamp at least every <see cref="SecurityOptions.SessionRevalidation"/>,
+    /// every request (cookie or bearer) is checked by <see cref="SessionGuard"/>, and circuits revalidate as often.
+    /// </summary>
+    private static IServiceCollection AddPortalSessions(this IServiceCollection services)
+    {
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddMemoryCache();
+        services.AddSingleton<SessionGuard>();
+        services.AddScoped<UserAdministration>();
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<Microsoft.Extensions.Options.IOptions<SecurityOptions>>((o, security) =>
+            o.ValidationInterval = security.Value.SessionRevalidation);
+        // Registered before AddInteractiveServerComponents, whose TryAdd then keeps this one.
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, RevalidatingPortalAuthenticationStateProvider>();
+        return services;
+    }
+
+    /// <summary>Right after UseAuthentication: cut-off users become anonymous, sign-in attempts are rate-limited, forged requests refused.</summary>
+    public static IApplicationBuilder UsePortalAccountProtection(this IApplicationBuilder app) =>
+        app.UsePortalSessionGuard().UseRateLimiter().UsePortalCsrf();
 
     private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
     {
@@ -100,4 +122,14 @@ public static class AccountExtensions
         ctx.Response.Redirect(ctx.RedirectUri);
         return Task.CompletedTask;
     }
+}
+
+public static class PortalAuthentication
+{
+    /// <summary>Requests that authenticate with a bearer token (header, or ?access_token= on the hubs) rather than the cookie.</summary>
+    public static bool IsBearerRequest(HttpRequest request) =>
+        request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || HubAccessToken(request) is not null;
+
+    public static string? HubAccessToken(HttpRequest request) =>
+        request.Path.StartsWithSegments("/hubs") && request.Query.TryGetValue("access_token", out var token) && !string.IsNullOrEmpty(token) ? token.ToString() : null;
 }

@@ -13,6 +13,7 @@ namespace DeepSeek.Portal.Accounts;
 /// </summary>
 public sealed class SetupGate
 {
+    private readonly SemaphoreSlim _redeeming = new(1, 1);
     private string? _code;
 
     public bool IsOpen => _code is not null;
@@ -23,22 +24,41 @@ public sealed class SetupGate
         return _code;
     }
 
-    public bool TryConsume(string? code)
+    /// <summary>
+    /// Runs <paramref name="create"/> when the code is right, one caller at a time, and closes the gate only when it
+    /// succeeded: a correct code followed by a rejected password can be used again.
+    /// </summary>
+    public async Task<bool?> RedeemAsync(string? code, Func<Task<bool>> create)
+    {
+        await _redeeming.WaitAsync();
+        try
+        {
+            if (!Matches(code))
+                return null;
+            var created = await create();
+            if (created)
+                _code = null;
+            return created;
+        }
+        finally
+        {
+            _redeeming.Release();
+        }
+    }
+
+    private bool Matches(string? code)
     {
         var expected = _code;
         if (expected is null || code is null)
             return false;
-        var ok = CryptographicOperations.FixedTimeEquals(
+        return CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.ASCII.GetBytes(expected), System.Text.Encoding.ASCII.GetBytes(code.Trim().ToUpperInvariant()));
-        if (ok)
-            _code = null;
-        return ok;
     }
 
     public void Close() => _code = null;
 }
 
-public sealed record UserSummary(string Id, string Email, string? DisplayName, IReadOnlyList<string> Roles, bool LockedOut);
+public sealed record UserSummary(string Id, string Email, string? DisplayName, IReadOnlyList<string> Roles, bool Disabled);
 
 public sealed record AccountResult(bool Succeeded, IReadOnlyList<string> Errors)
 {
@@ -83,12 +103,15 @@ public sealed class AccountService(
     {
         if (await users.Users.AnyAsync())
             return AccountResult.Fail("The portal already has an administrator.");
-        if (!setupGate.TryConsume(setupCode))
-            return AccountResult.Fail("The setup code is wrong. It is printed in the portal's log at start.");
-        var result = await CreateUserAsync(email, password, PortalRoles.Admin, "Administrator");
-        if (!result.Succeeded)
-            setupGate.Open();
-        return result;
+        AccountResult result = AccountResult.Fail("The portal already has an administrator.");
+        var redeemed = await setupGate.RedeemAsync(setupCode, async () =>
+        {
+            result = await users.Users.AnyAsync()
+                ? AccountResult.Fail("The portal already has an administrator.")
+                : await CreateUserAsync(email, password, PortalRoles.Admin, "Administrator");
+            return result.Succeeded;
+        });
+        return redeemed is null ? AccountResult.Fail("The setup code is wrong. It is printed in the portal's log at start.") : result;
     }
 
     public async Task<AccountResult> CreateUserAsync(string email, string password, string role, string? displayName = null)
@@ -110,7 +133,7 @@ public sealed class AccountService(
         foreach (var u in all)
         {
             var userRoles = await users.GetRolesAsync(u);
-            result.Add(new UserSummary(u.Id, u.Email ?? u.UserName ?? u.Id, u.DisplayName, [.. userRoles], u.LockoutEnd > DateTimeOffset.UtcNow));
+            result.Add(new UserSummary(u.Id, u.Email ?? u.UserName ?? u.Id, u.DisplayName, [.. userRoles], UserStatus.IsDisabled(u, TimeProvider.System)));
         }
         return result;
     }

@@ -45,7 +45,7 @@ public static class DatasetEndpoints
 
         group.MapPost("/", UploadAsync)
             .RequireAuthorization(PortalPolicies.Launch)
-            // Browser uploads are protected by the SameSite=Lax auth cookie; API clients use bearer tokens.
+            // Cookie requests are checked by UsePortalCsrf (X-CSRF-TOKEN header, before the body is read); bearer clients need no token.
             .DisableAntiforgery()
             .WithName("UploadDataset")
             .WithSummary("Uploads a JSONL or TXT file as a new dataset (multipart field \"file\", optional \"name\" and \"description\"). All or nothing: any error rejects the whole file.")

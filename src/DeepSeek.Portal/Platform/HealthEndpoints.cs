@@ -79,7 +79,11 @@ public static class HealthEndpoints
         return services;
     }
 
-    /// <summary>/health: anonymous, so load balancers and systemd can probe it; it reveals no data, only component states.</summary>
+    /// <summary>
+    /// /health: anonymous, so load balancers, Docker and systemd can probe it. Outside Development a caller who is not
+    /// signed in gets only the overall status (and 503 when unhealthy); the per-component detail (scheduler name, job
+    /// store, engine device, run count, error text) goes to signed-in users.
+    /// </summary>
     public static IEndpointRouteBuilder MapPortalHealth(this IEndpointRouteBuilder app)
     {
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteAsync }).AllowAnonymous().WithTags("Health");
@@ -89,6 +93,9 @@ public static class HealthEndpoints
     private static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
+        var detailed = context.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment() || context.User.Identity?.IsAuthenticated == true;
+        if (!detailed)
+            return context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }, JsonOptions));
         var body = new
         {
             status = report.Status.ToString(),

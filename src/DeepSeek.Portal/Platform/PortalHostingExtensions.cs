@@ -1,3 +1,4 @@
+using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Components;
 using DeepSeek.Portal.Options;
 using Microsoft.AspNetCore.DataProtection;
@@ -55,11 +56,9 @@ public static class PortalHostingExtensions
     /// <summary>The request pipeline every endpoint goes through: errors, security headers, culture, static files, authentication, antiforgery.</summary>
     public static WebApplication UsePortalPipeline(this WebApplication app)
     {
+        app.UsePortalEdge();
         if (!app.Environment.IsDevelopment())
-        {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
-            app.UseHsts();
-        }
         app.UseStatusCodePages(async ctx =>
         {
             // API callers get problem details; pages get the Blazor not-found page (below).
@@ -69,21 +68,12 @@ public static class PortalHostingExtensions
         // An unknown URL typed or bookmarked gets the portal's Not Found page inside the layout, in the user's language.
         app.UseStatusCodePagesWithReExecute(NotFoundPage.Path, createScopeForStatusCodePages: true);
         app.Use(NotFoundPage.OnlyForPages);
-        app.Use((context, next) =>
-        {
-            // Baseline hardening for every response; a full script CSP waits until Plotly's inline styles are audited.
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "same-origin";
-            headers.ContentSecurityPolicy = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-            return next(context);
-        });
         app.UseRequestLocalization();
         var assets = Path.Combine(AppContext.BaseDirectory, "assets");
         if (Directory.Exists(assets))
             app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(assets), RequestPath = "/assets" });
         app.UseAuthentication();
+        app.UsePortalAccountProtection();
         app.UseAuthorization();
         app.UseAntiforgery();
         return app;
@@ -93,7 +83,7 @@ public static class PortalHostingExtensions
     public static WebApplication MapPortalUi(this WebApplication app)
     {
         app.MapStaticAssets().AllowAnonymous();
-        app.MapOpenApi().AllowAnonymous();
+        app.MapPortalOpenApi();
         app.MapPortalHealth();
         app.MapCultureEndpoint();
         app.MapEngineEndpoints();

@@ -49,7 +49,7 @@ public sealed record RunSummary(
     public static RunSummary From(TrainingRun r) => new(
         r.Id, r.Name, r.DatasetId, r.Dataset?.Name, r.Status, r.ToOptions(),
         r.CurrentStep, RunStatusFacts.Percent(r.CurrentStep, r.Steps), r.LastLoss, r.TokensPerSecond, r.HeldOutLoss, r.HeldOutPerplexity,
-        r.ParameterCount, r.Device, r.Error, r.Attempts, r.CreatedAt, r.StartedAt, r.FinishedAt, r.CreatedBy, r.ArchivedAt);
+        r.ParameterCount, r.Device, RunErrorText.ForReaders(r.Error), r.Attempts, r.CreatedAt, r.StartedAt, r.FinishedAt, r.CreatedBy, r.ArchivedAt);
 }
 
 /// <summary>One point of a run's curves, as stored and as streamed.</summary>

@@ -102,7 +102,7 @@ public sealed class TrainingRunJob(
         {
             logger.LogError(e, "Run {RunId} failed", runId);
             await db.Entry(run).ReloadAsync(CancellationToken.None);
-            await FinishAsync(db, run, RunStatus.Failed, e.Message);
+            await FinishAsync(db, run, RunStatus.Failed, RunErrorText.ForReaders(e.Message)); // full detail only in the log above
         }
     }
 
