@@ -69,7 +69,7 @@ foreach (var (circuits, dead) in scenarios)
 {
     var result = await MeasureAsync(circuits, dead);
     results.Add(result);
-    Console.WriteLine(JsonSerializer.Serialize(result));
+    Console.WriteLine(JsonSerializer.Serialize(result, JsonOptions(indented: false)));
 }
 
 if (screenshots is not null)
@@ -89,7 +89,7 @@ if (screenshots is not null)
     }
 }
 
-var json = JsonSerializer.Serialize(new { engine = played ? "played" : "real", steps, intervalMs = played ? intervalMs : (int?)null, machine = MachineNotes(), scenarios = results }, new JsonSerializerOptions { WriteIndented = true });
+var json = JsonSerializer.Serialize(new { engine = played ? "played" : "real", steps, intervalMs = played ? intervalMs : (int?)null, machine = MachineNotes(), scenarios = results }, JsonOptions(indented: true));
 Console.WriteLine(json);
 if (outPath is not null)
     await File.WriteAllTextAsync(outPath, json);
@@ -219,6 +219,10 @@ async Task<IPage> SignedInPageAsync(string url)
     await WaitInteractiveAsync(signedIn);
     return signedIn;
 }
+
+// A scenario that measured nothing reports NaN rather than failing the whole run.
+static JsonSerializerOptions JsonOptions(bool indented) =>
+    new() { WriteIndented = indented, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
 static Task WaitInteractiveAsync(IPage p) => p.WaitForSelectorAsync("#portal-interactive[data-ready=true]", new() { State = WaitForSelectorState.Attached });
 

@@ -21,7 +21,7 @@ public sealed class RunProgressPublisher(
     RunHubRelay hubRelay,
     ILogger<RunProgressPublisher> logger) : BackgroundService
 {
-    private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(40);
+    private const int MaxBatch = 500;
     private readonly Channel<Item> _channel = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     /// <summary>Longest silence for a training run: slower steps get heartbeats (status, ETA counting down).</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
@@ -48,7 +48,7 @@ public sealed class RunProgressPublisher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var heartbeat = HeartbeatAsync(stoppingToken);
-        await PumpAsync(stoppingToken);
+        await PumpAsync();
         await heartbeat;
     }
 
@@ -74,34 +74,20 @@ public sealed class RunProgressPublisher(
         }
     }
 
-    private async Task PumpAsync(CancellationToken stoppingToken)
+    // Ends when StopAsync completes the channel and everything reported before it is stored.
+    private async Task PumpAsync()
     {
         var batch = new List<Item>();
         while (await _channel.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            // Take whatever has arrived, without waiting for more: steps that come while a batch is being stored
+            // form the next batch, so fast runs are batched and slow ones wait for nothing.
             batch.Clear();
-            var deadline = DateTimeOffset.UtcNow + BatchWindow;
-            while (batch.Count < 500)
+            while (batch.Count < MaxBatch && _channel.Reader.TryRead(out var item))
             {
-                if (_channel.Reader.TryRead(out var item))
-                {
-                    batch.Add(item);
-                    if (item.Done is not null)
-                        break;
-                    continue;
-                }
-                var wait = deadline - DateTimeOffset.UtcNow;
-                if (wait <= TimeSpan.Zero || stoppingToken.IsCancellationRequested)
+                batch.Add(item);
+                if (item.Done is not null)
                     break;
-                using var timeout = new CancellationTokenSource(wait);
-                try
-                {
-                    await _channel.Reader.WaitToReadAsync(timeout.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
             }
             try
             {
