@@ -116,6 +116,43 @@ public sealed class RunProgressPublisher(
     {
         var byRun = batch.GroupBy(i => i.RunId).ToList();
         var points = new Dictionary<int, List<RunPoint>>();
+        // A batch of heartbeats alone touches no row: their updates come from memory.
+        if (byRun.Any(g => g.Any(i => !i.IsHeartbeat)))
+            await StoreAsync(byRun, points);
+
+        // Stored; now hand the updates to the watchers, which never makes this pump wait.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var group in byRun)
+        {
+            if (!_runs.TryGetValue(group.Key, out var state))
+                continue;
+            // A heartbeat queued just before the run finished has nothing left to say.
+            if (group.All(i => i.IsHeartbeat) && !_latest.ContainsKey(group.Key))
+                continue;
+            var active = state.Status is RunStatus.Queued or RunStatus.Running;
+            var update = new RunUpdate(
+                group.Key, state.Status.ToString(), state.CurrentStep, state.Steps,
+                state.Steps == 0 ? 0 : 100.0 * state.CurrentStep / state.Steps,
+                active ? EtaSeconds(group.Key) : null,
+                state.TokensPerSecond,
+                points.GetValueOrDefault(group.Key) ?? [],
+                state.HeldOutPerplexity, state.Error);
+            _lastPushUnixMs[group.Key] = now;
+            if (state.Status != RunStatus.Running)
+            {
+                // Not running: no heartbeats; the next status announcement reads the row again.
+                _latest.TryRemove(group.Key, out _);
+                _lastPushUnixMs.TryRemove(group.Key, out _);
+                _runs.Remove(group.Key);
+            }
+            feed.Publish(update);
+            hubRelay.Publish(update);
+        }
+    }
+
+    /// <summary>Stores the batch's steps (one transaction) and reads the rows whose status the job changed.</summary>
+    private async Task StoreAsync(List<IGrouping<int, Item>> byRun, Dictionary<int, List<RunPoint>> points)
+    {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -127,6 +164,8 @@ public sealed class RunProgressPublisher(
                 if (group.Any(i => i.Done is not null) || (!_runs.ContainsKey(group.Key) && group.Any(i => i.Progress is not null)))
                     await LoadStateAsync(db, group.Key);
             }
+            if (!byRun.Any(g => g.Any(i => i.Progress is not null)))
+                return;
 
             await using var transaction = await db.Database.BeginTransactionAsync();
             foreach (var group in byRun)
@@ -173,35 +212,6 @@ public sealed class RunProgressPublisher(
             foreach (var group in byRun)
                 _runs.Remove(group.Key);
             throw;
-        }
-
-        // Stored; now hand the updates to the watchers, which never makes this pump wait.
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var group in byRun)
-        {
-            if (!_runs.TryGetValue(group.Key, out var state))
-                continue;
-            // A heartbeat queued just before the run finished has nothing left to say.
-            if (group.All(i => i.IsHeartbeat) && !_latest.ContainsKey(group.Key))
-                continue;
-            var active = state.Status is RunStatus.Queued or RunStatus.Running;
-            var update = new RunUpdate(
-                group.Key, state.Status.ToString(), state.CurrentStep, state.Steps,
-                state.Steps == 0 ? 0 : 100.0 * state.CurrentStep / state.Steps,
-                active ? EtaSeconds(group.Key) : null,
-                state.TokensPerSecond,
-                points.GetValueOrDefault(group.Key) ?? [],
-                state.HeldOutPerplexity, state.Error);
-            _lastPushUnixMs[group.Key] = now;
-            if (state.Status != RunStatus.Running)
-            {
-                // Not running: no heartbeats; the next status announcement reads the row again.
-                _latest.TryRemove(group.Key, out _);
-                _lastPushUnixMs.TryRemove(group.Key, out _);
-                _runs.Remove(group.Key);
-            }
-            feed.Publish(update);
-            hubRelay.Publish(update);
         }
     }
 
