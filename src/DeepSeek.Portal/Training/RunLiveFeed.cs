@@ -36,7 +36,7 @@ public sealed class RunLiveFeed(ILogger<RunLiveFeed> logger, IOptions<LiveUpdate
     public IDisposable SubscribeAll(Func<RunUpdate, Task> handler) => Subscribe(AllRuns, handler);
 
     /// <summary>Watchers currently subscribed (to one run or to all).</summary>
-    internal int Count => _subscribers.Values.Sum(l => l.Count);
+    public int Count => _subscribers.Values.Sum(l => l.Count);
 
     /// <summary>Queues the update for every watcher of its run and of all runs; returns at once.</summary>
     internal void Publish(RunUpdate update)

@@ -20,7 +20,7 @@ public sealed class RunProgressPublisher(
     RunHubRelay hubRelay,
     ILogger<RunProgressPublisher> logger) : BackgroundService
 {
-    private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(40);
+    private const int MaxBatch = 500;
     private readonly Channel<Item> _channel = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     /// <summary>Longest silence for a training run: slower steps get heartbeats (status, ETA counting down).</summary>
     public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(1);
@@ -47,7 +47,7 @@ public sealed class RunProgressPublisher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var heartbeat = HeartbeatAsync(stoppingToken);
-        await PumpAsync(stoppingToken);
+        await PumpAsync();
         await heartbeat;
     }
 
@@ -73,34 +73,20 @@ public sealed class RunProgressPublisher(
         }
     }
 
-    private async Task PumpAsync(CancellationToken stoppingToken)
+    // Ends when StopAsync completes the channel and everything reported before it is stored.
+    private async Task PumpAsync()
     {
         var batch = new List<Item>();
         while (await _channel.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            // Take whatever has arrived, without waiting for more: steps that come while a batch is being stored
+            // form the next batch, so fast runs are batched and slow ones wait for nothing.
             batch.Clear();
-            var deadline = DateTimeOffset.UtcNow + BatchWindow;
-            while (batch.Count < 500)
+            while (batch.Count < MaxBatch && _channel.Reader.TryRead(out var item))
             {
-                if (_channel.Reader.TryRead(out var item))
-                {
-                    batch.Add(item);
-                    if (item.Done is not null)
-                        break;
-                    continue;
-                }
-                var wait = deadline - DateTimeOffset.UtcNow;
-                if (wait <= TimeSpan.Zero || stoppingToken.IsCancellationRequested)
+                batch.Add(item);
+                if (item.Done is not null)
                     break;
-                using var timeout = new CancellationTokenSource(wait);
-                try
-                {
-                    await _channel.Reader.WaitToReadAsync(timeout.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
             }
             try
             {
@@ -129,6 +115,43 @@ public sealed class RunProgressPublisher(
     {
         var byRun = batch.GroupBy(i => i.RunId).ToList();
         var points = new Dictionary<int, List<RunPoint>>();
+        // A batch of heartbeats alone touches no row: their updates come from memory.
+        if (byRun.Any(g => g.Any(i => !i.IsHeartbeat)))
+            await StoreAsync(byRun, points);
+
+        // Stored; now hand the updates to the watchers, which never makes this pump wait.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var group in byRun)
+        {
+            if (!_runs.TryGetValue(group.Key, out var state))
+                continue;
+            // A heartbeat queued just before the run finished has nothing left to say.
+            if (group.All(i => i.IsHeartbeat) && !_latest.ContainsKey(group.Key))
+                continue;
+            var active = state.Status.IsActive();
+            var update = new RunUpdate(
+                group.Key, state.Status, state.CurrentStep, state.Steps,
+                RunStatusFacts.Percent(state.CurrentStep, state.Steps),
+                active ? EtaSeconds(group.Key) : null,
+                state.TokensPerSecond,
+                points.GetValueOrDefault(group.Key) ?? [],
+                state.HeldOutPerplexity, state.Error);
+            _lastPushUnixMs[group.Key] = now;
+            if (state.Status != RunStatus.Running)
+            {
+                // Not running: no heartbeats; the next status announcement reads the row again.
+                _latest.TryRemove(group.Key, out _);
+                _lastPushUnixMs.TryRemove(group.Key, out _);
+                _runs.Remove(group.Key);
+            }
+            feed.Publish(update);
+            hubRelay.Publish(update);
+        }
+    }
+
+    /// <summary>Stores the batch's steps (one transaction) and reads the rows whose status the job changed.</summary>
+    private async Task StoreAsync(List<IGrouping<int, Item>> byRun, Dictionary<int, List<RunPoint>> points)
+    {
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -140,6 +163,8 @@ public sealed class RunProgressPublisher(
                 if (group.Any(i => i.Done is not null) || (!_runs.ContainsKey(group.Key) && group.Any(i => i.Progress is not null)))
                     await LoadStateAsync(db, group.Key);
             }
+            if (!byRun.Any(g => g.Any(i => i.Progress is not null)))
+                return;
 
             await using var transaction = await db.Database.BeginTransactionAsync();
             foreach (var group in byRun)
@@ -186,35 +211,6 @@ public sealed class RunProgressPublisher(
             foreach (var group in byRun)
                 _runs.Remove(group.Key);
             throw;
-        }
-
-        // Stored; now hand the updates to the watchers, which never makes this pump wait.
-        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        foreach (var group in byRun)
-        {
-            if (!_runs.TryGetValue(group.Key, out var state))
-                continue;
-            // A heartbeat queued just before the run finished has nothing left to say.
-            if (group.All(i => i.IsHeartbeat) && !_latest.ContainsKey(group.Key))
-                continue;
-            var active = state.Status.IsActive();
-            var update = new RunUpdate(
-                group.Key, state.Status, state.CurrentStep, state.Steps,
-                RunStatusFacts.Percent(state.CurrentStep, state.Steps),
-                active ? EtaSeconds(group.Key) : null,
-                state.TokensPerSecond,
-                points.GetValueOrDefault(group.Key) ?? [],
-                state.HeldOutPerplexity, state.Error);
-            _lastPushUnixMs[group.Key] = now;
-            if (state.Status != RunStatus.Running)
-            {
-                // Not running: no heartbeats; the next status announcement reads the row again.
-                _latest.TryRemove(group.Key, out _);
-                _lastPushUnixMs.TryRemove(group.Key, out _);
-                _runs.Remove(group.Key);
-            }
-            feed.Publish(update);
-            hubRelay.Publish(update);
         }
     }
 
