@@ -156,11 +156,12 @@ public sealed class RunProgressPublisher(
                 existing.Add(p.Step);
             }
             var last = steps[^1].Progress!;
-            var (lastStep, lastLoss, lastRate) = (last.Step, last.Loss, last.TokensPerSecond);
+            var (lastStep, lastLoss, lastRate, parameters) = (last.Step, last.Loss, last.TokensPerSecond, last.ParameterCount > 0 ? last.ParameterCount : (long?)null);
             await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
                 .SetProperty(r => r.CurrentStep, lastStep)
                 .SetProperty(r => r.LastLoss, lastLoss)
-                .SetProperty(r => r.TokensPerSecond, lastRate));
+                .SetProperty(r => r.TokensPerSecond, lastRate)
+                .SetProperty(r => r.ParameterCount, parameters)); // shown on the run page while it runs
             points[group.Key] = list;
         }
         await db.SaveChangesAsync();
