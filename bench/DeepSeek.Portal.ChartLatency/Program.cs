@@ -179,7 +179,8 @@ async Task<int> InsertPlayedRunAsync()
 {
     await using var scope = portal.Services.CreateAsyncScope();
     var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-    var run = new TrainingRun { Name = "played", DatasetId = datasetId, Status = RunStatus.Running, Precision = "fp32", Steps = steps, CreatedAt = DateTimeOffset.UtcNow, StartedAt = DateTimeOffset.UtcNow };
+    var run = new TrainingRun { Name = "played", DatasetId = datasetId, Status = RunStatus.Running, Settings = "", CreatedAt = DateTimeOffset.UtcNow, StartedAt = DateTimeOffset.UtcNow };
+    run.Apply(new DeepSeek.Portal.Engine.Training.TrainingOptions { Steps = steps });
     db.Runs.Add(run);
     await db.SaveChangesAsync();
     await publisher.PublishStatusAsync(run.Id);

@@ -63,11 +63,11 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
     [Fact]
     public async Task A_Chinese_run_page_and_run_list_stay_Chinese_through_live_updates_and_Cancel_asks_first()
     {
-        var (finished, _) = await TwoFinishedRunsAsync();
+        var (finished, other) = await TwoFinishedRunsAsync();
         var running = await LaunchAsync("直播-run", steps: 400, learningRate: 3e-3);
         var queued = await LaunchAsync("queued-run", steps: 10, learningRate: 3e-3);
         var page = await SignInAsync("zh-Hans", 1280, 800);
-        string[] names = [running.Name, queued.Name, finished.Name, "demo-bank-support", Admin];
+        string[] names = [running.Name, queued.Name, finished.Name, other.Name, "demo-bank-support", Admin];
 
         // A queued run shows a waiting state, not an empty grid.
         await BrowserPortal.GotoInteractiveAsync(page, $"/runs/{queued.Id}");
@@ -137,15 +137,15 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
         // Default smoothing 0.6: the smoothed curve is not the raw one.
         Assert.True(await page.EvaluateAsync<bool>("() => { const d = document.getElementById('loss-chart').data; return d[1].y.some((y, i) => Math.abs(y - d[0].y[i]) > 1e-9); }"));
 
-        await page.ClickAsync("[data-testid=chart-log] input");
+        await page.ClickAsync("[data-testid=chart-log]", new() { Force = true });
         await page.WaitForFunctionAsync("() => document.getElementById('loss-chart').layout.yaxis.type === 'log'");
 
-        await page.ClickAsync("[data-testid=chart-x-tokens] input");
+        await page.ClickAsync("[data-testid=chart-x-tokens]", new() { Force = true });
         var tokensPerStep = (long)run.Settings.EffectiveBatchSize * run.Settings.SequenceLength;
         await page.WaitForFunctionAsync($"() => document.getElementById('loss-chart').data[0].x[0] === {tokensPerStep}");
         Assert.Equal("Tokens seen", await page.EvaluateAsync<string>("() => document.getElementById('loss-chart').layout.xaxis.title.text"));
 
-        await page.ClickAsync("[data-testid=chart-x-time] input");
+        await page.ClickAsync("[data-testid=chart-x-time]", new() { Force = true });
         await page.WaitForFunctionAsync("() => document.getElementById('loss-chart').layout.xaxis.title.text === 'Time (s)'");
 
         // Plotly's own strings follow the UI language.
@@ -256,9 +256,14 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
     {
         var page = await SignInAsync("en", 1280, 800);
         await BrowserPortal.GotoInteractiveAsync(page, "/datasets");
-        await page.Keyboard.PressAsync("Tab");
+        // The skip link is the stop before the menu button (the first control), shows itself when focused and leads to <main>.
+        await page.FocusAsync("header button[aria-label=Menu]");
+        await page.Keyboard.PressAsync("Shift+Tab");
         Assert.Equal("skip-link", await page.EvaluateAsync<string>("() => document.activeElement.className"));
         Assert.True(await page.EvaluateAsync<bool>("() => document.activeElement.getBoundingClientRect().top >= 0"));
+        Assert.Equal("#main", await page.EvaluateAsync<string>("() => document.activeElement.getAttribute('href')"));
+        Assert.Equal(1, await page.Locator("main#main").CountAsync());
+        // The next stops (the menu button, then the rest) carry a visible ring.
         await page.Keyboard.PressAsync("Tab");
         var outline = await page.EvaluateAsync<string>("() => { const s = getComputedStyle(document.activeElement); return s.outlineStyle + ' ' + s.outlineWidth; }");
         Assert.StartsWith("solid", outline, StringComparison.Ordinal);

@@ -94,6 +94,7 @@ public static class Trainer
             }
             model.to(device);
             model.ComputeDType = precision;
+            long parameterCount = model.ParameterCount();
 
             var named = model.named_parameters().ToList();
             var decayed = named.Where(p => p.parameter.dim() >= 2).ToList();
@@ -183,6 +184,7 @@ public static class Trainer
                 onProgress(new TrainingProgress(step, options.Steps, lastLoss, rate, smoothedThroughput, gradNorm, previousElapsed + clock.Elapsed)
                 {
                     AuxLoss = auxSum / accumulation,
+                    ParameterCount = parameterCount,
                 });
 
                 if (step % options.CheckpointEvery == 0 && step < options.Steps)

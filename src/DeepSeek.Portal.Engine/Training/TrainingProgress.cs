@@ -10,6 +10,9 @@ namespace DeepSeek.Portal.Engine.Training;
 /// <param name="Elapsed">Training wall time so far, including earlier attempts of a resumed run.</param>
 public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, double LearningRate, double TokensPerSecond, double GradNorm, TimeSpan Elapsed)
 {
+    /// <summary>Parameters of the model being trained (embeddings and all experts included), so it can be shown while the run is on.</summary>
+    public long ParameterCount { get; init; }
+
     /// <summary>MoE balance loss of the step (already weighted by α).</summary>
     public double AuxLoss { get; init; }
 

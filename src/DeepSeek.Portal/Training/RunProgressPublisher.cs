@@ -195,11 +195,13 @@ public sealed class RunProgressPublisher(
                 state.StoredThrough = Math.Max(state.StoredThrough ?? 0, last);
                 var latest = group.Last(i => i.Progress is not null).Progress!;
                 (state.CurrentStep, state.TokensPerSecond) = (latest.Step, latest.TokensPerSecond);
-                var (step, loss, rate) = (latest.Step, latest.Loss, latest.TokensPerSecond);
+                var (step, loss, rate, parameters) = (latest.Step, latest.Loss, latest.TokensPerSecond, latest.ParameterCount > 0 ? latest.ParameterCount : (long?)null);
                 await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
                     .SetProperty(r => r.CurrentStep, step)
                     .SetProperty(r => r.LastLoss, loss)
-                    .SetProperty(r => r.TokensPerSecond, rate));
+                    .SetProperty(r => r.TokensPerSecond, rate)
+                    // Shown on the run page while it runs.
+                    .SetProperty(r => r.ParameterCount, parameters));
                 points[runId] = list;
             }
             await db.SaveChangesAsync();
