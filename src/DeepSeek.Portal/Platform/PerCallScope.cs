@@ -6,14 +6,6 @@ namespace DeepSeek.Portal.Platform;
 /// </summary>
 public sealed class PerCallScope(IServiceScopeFactory scopes)
 {
-    /// <summary>Calls <paramref name="call"/> with a service from a fresh scope and the caller's token.</summary>
-    public async Task<TResult> RunAsync<TService, TResult>(Func<TService, CancellationToken, Task<TResult>> call, CancellationToken ct) where TService : notnull
-    {
-        ct.ThrowIfCancellationRequested();
-        await using var scope = scopes.CreateAsyncScope();
-        return await call(scope.ServiceProvider.GetRequiredService<TService>(), ct);
-    }
-
     public async Task<TResult> RunAsync<TService, TResult>(Func<TService, Task<TResult>> call) where TService : notnull
     {
         await using var scope = scopes.CreateAsyncScope();
