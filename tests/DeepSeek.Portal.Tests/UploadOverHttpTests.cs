@@ -117,6 +117,20 @@ public sealed class UploadOverHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OpenApi_describes_the_multipart_upload_and_a_wrong_content_type_gets_a_message()
+    {
+        using var doc = JsonDocument.Parse(await _client.GetStringAsync("openapi/v1.json"));
+        var body = doc.RootElement.GetProperty("paths").GetProperty("/api/datasets").GetProperty("post").GetProperty("requestBody");
+        var schema = body.GetProperty("content").GetProperty("multipart/form-data").GetProperty("schema");
+        Assert.Equal("binary", schema.GetProperty("properties").GetProperty("file").GetProperty("format").GetString());
+        Assert.Equal(["file"], schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+
+        var json = await _client.PostAsync("api/datasets", RealHttp.Body(Encoding.UTF8.GetBytes("{}"), "application/json"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, json.StatusCode);
+        Assert.Contains("expected Content-Type multipart/form-data", (await ProblemAsync(json)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_gzip_encoded_body_is_a_400_not_a_500()
     {
         var content = RealHttp.Body(RealHttp.Multipart(Boundary, [RealHttp.FilePart("z.jsonl", TestData.BilingualJsonl(2))]), MultipartType);

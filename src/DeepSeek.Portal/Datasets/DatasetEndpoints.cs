@@ -49,8 +49,15 @@ public static class DatasetEndpoints
             .DisableAntiforgery()
             .WithName("UploadDataset")
             .WithSummary("Uploads a JSONL or TXT file as a new dataset (multipart field \"file\", optional \"name\" and \"description\"). All or nothing: any error rejects the whole file.")
-            .Accepts<IFormFile>("multipart/form-data")
+            // Described for OpenAPI by hand rather than with Accepts<IFormFile>: Accepts also makes routing answer a wrong
+            // Content-Type with a bare 415, and the caller should hear what was expected instead.
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.RequestBody = DatasetUploadReader.OpenApiRequestBody();
+                return Task.CompletedTask;
+            })
             .Produces<DatasetSummary>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
@@ -63,7 +70,12 @@ public static class DatasetEndpoints
         // whatever happens: success, refusal, an exception, or a client that goes away.
         var (upload, failure) = await DatasetUploadReader.ReadAsync(request, paths, service.MaxUploadBytes, ct);
         if (failure is not null)
-            return Problem(failure.StatusCode, failure.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The file is too large." : "The upload could not be read.", [failure.Error]);
+            return Problem(failure.StatusCode, failure.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "The file is too large.",
+                StatusCodes.Status415UnsupportedMediaType => "Expected a multipart/form-data upload.",
+                _ => "The upload could not be read.",
+            }, [failure.Error]);
         await using (upload)
         {
             var outcome = await service.ImportAsync(upload!.Content, upload.FileName, upload.Name, upload.Description, user.Identity?.Name, ct);

@@ -76,6 +76,8 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
         if (DatasetImporter.DetectFormat(safeFileName) is not { } format)
             return Fail(safeFileName, null, ImportErrorKind.UnsupportedFormat, "unsupported file type: expected a .jsonl, .ndjson or .txt file");
         var datasetName = string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(safeFileName) : name.Trim();
+        if (datasetName.Length == 0)
+            return Fail(safeFileName, "name", ImportErrorKind.InvalidName, "the dataset has no name: give one, or a file name with something before its extension");
         if (datasetName.Length > MaxNameLength)
             return Fail(safeFileName, "name", ImportErrorKind.InvalidName, $"the dataset name is {datasetName.Length} characters long; the limit is {MaxNameLength}");
         if (datasetName.Any(char.IsControl))

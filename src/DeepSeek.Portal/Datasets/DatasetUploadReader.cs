@@ -4,6 +4,7 @@ using DeepSeek.Portal.Options;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
+using Microsoft.OpenApi;
 
 namespace DeepSeek.Portal.Datasets;
 
@@ -72,7 +73,7 @@ public static class DatasetUploadReader
         if (request.Headers.ContentEncoding is { Count: > 0 } encoding && !string.Equals(encoding.ToString(), "identity", StringComparison.OrdinalIgnoreCase))
             return (null, Invalid(RequestBody, null, $"the body is sent with Content-Encoding: {encoding}; send the file uncompressed"));
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
-            return (null, Invalid(RequestBody, null, $"expected Content-Type multipart/form-data with a \"{FileField}\" part but got {(string.IsNullOrEmpty(request.ContentType) ? "none" : $"\"{request.ContentType}\"")}"));
+            return (null, Invalid(RequestBody, null, StatusCodes.Status415UnsupportedMediaType, $"expected Content-Type multipart/form-data with a \"{FileField}\" part but got {(string.IsNullOrEmpty(request.ContentType) ? "none" : $"\"{request.ContentType}\"")}"));
         var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
         // RFC 2046 §5.1.1: 1 to 70 characters.
         if (string.IsNullOrEmpty(boundary) || boundary.Length > 70)
@@ -254,7 +255,33 @@ public static class DatasetUploadReader
     }
 
     private static DatasetUploadFailure Invalid(string where, string? field, string message) =>
-        new(StatusCodes.Status400BadRequest, new ImportError(where, null, field, message) { Kind = ImportErrorKind.InvalidUpload });
+        Invalid(where, field, StatusCodes.Status400BadRequest, message);
+
+    private static DatasetUploadFailure Invalid(string where, string? field, int status, string message) =>
+        new(status, new ImportError(where, null, field, message) { Kind = ImportErrorKind.InvalidUpload });
+
+    /// <summary>The request body as OpenAPI describes it: multipart/form-data with <c>file</c> (required), <c>name</c> and <c>description</c>.</summary>
+    public static OpenApiRequestBody OpenApiRequestBody() => new()
+    {
+        Required = true,
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            ["multipart/form-data"] = new()
+            {
+                Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Required = new HashSet<string> { FileField },
+                    Properties = new Dictionary<string, IOpenApiSchema>
+                    {
+                        [FileField] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "A .jsonl, .ndjson or .txt file (UTF-8, or UTF-16 with a byte-order mark)." },
+                        [NameField] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "Dataset name; defaults to the file name without its extension." },
+                        [DescriptionField] = new OpenApiSchema { Type = JsonSchemaType.String },
+                    },
+                },
+            },
+        },
+    };
 
     private static DatasetUploadFailure TooLarge(string where, long limit) =>
         new(StatusCodes.Status413PayloadTooLarge,
