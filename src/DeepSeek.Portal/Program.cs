@@ -19,7 +19,7 @@ builder.AddPortalUi();
 
 var app = builder.Build();
 app.UsePortalPipeline();
-app.MapAccountEndpoints();
+app.MapPortalAccounts();
 app.MapPortalDatasets();
 app.MapPortalTraining();
 app.MapPortalUi();

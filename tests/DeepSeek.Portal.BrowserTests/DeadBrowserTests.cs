@@ -53,7 +53,7 @@ public sealed class DeadBrowserTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var page in new[] { doomed, watcher })
         {
             await BrowserPortal.GotoInteractiveAsync(page, $"/runs/{runId}");
-            await page.WaitForFunctionAsync($"({PlottedPoints})() >= 1", null, new() { Timeout = 120_000 });
+            await page.WaitForFunctionAsync($"() => ({PlottedPoints})() >= 1", null, new() { Timeout = 120_000 });
             Note("a page shows points");
         }
 
@@ -64,7 +64,7 @@ public sealed class DeadBrowserTests(ITestOutputHelper output) : IAsyncLifetime
 
         // Every step is still stored, and the second browser still gets them live.
         await WaitAsync(async () => await StoredPointsAsync(runId) >= storedAtCut + 30, "stored metrics to keep growing");
-        await watcher.WaitForFunctionAsync($"({PlottedPoints})() >= {shownAtCut + 20}", null, new() { Timeout = 60_000 });
+        await watcher.WaitForFunctionAsync($"() => ({PlottedPoints})() >= {shownAtCut + 20}", null, new() { Timeout = 60_000 });
         Note("storing and the second page went on");
         // Re-rendered by live updates, the Chinese page stays Chinese.
         Assert.Equal("运行中", (await watcher.Locator("[data-testid=run-status]").TextContentAsync())?.Trim());

@@ -78,6 +78,9 @@ public static class AccountExtensions
         return builder;
     }
 
+    /// <summary>Sign-in, tokens, sign-out and user administration endpoints.</summary>
+    public static IEndpointRouteBuilder MapPortalAccounts(this IEndpointRouteBuilder app) => app.MapAccountEndpoints();
+
     /// <summary>Creates the roles and the first administrator (or opens the setup page) before anyone can sign in.</summary>
     private sealed class AccountsStartup(IServiceScopeFactory scopes) : IHostedService
     {

@@ -1,7 +1,7 @@
 using DeepSeek.Portal.Data;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
-using DeepSeek.Portal.Components.Pages.Runs;
+using DeepSeek.Portal.Training.Pages;
 using DeepSeek.Portal.Components.Shared;
 using DeepSeek.Portal.Training;
 

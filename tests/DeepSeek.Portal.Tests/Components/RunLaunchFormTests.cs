@@ -1,5 +1,5 @@
 using Bunit;
-using DeepSeek.Portal.Components.Pages.Runs;
+using DeepSeek.Portal.Training.Pages;
 using DeepSeek.Portal.Datasets;
 using DeepSeek.Portal.Training;
 

@@ -4,7 +4,7 @@ using System.Globalization;
 using DeepSeek.Portal.Components.Shared;
 using Microsoft.Extensions.Localization;
 
-namespace DeepSeek.Portal.Components.Pages.Runs;
+namespace DeepSeek.Portal.Training.Pages;
 
 /// <summary>One setting of a run as a person reads it: a stable key, a localised label and the formatted value.</summary>
 public sealed record RunSettingRow(string Key, string Label, string Value);

@@ -1,6 +1,6 @@
 using DeepSeek.Portal.Training;
 
-namespace DeepSeek.Portal.Components.Pages.Runs;
+namespace DeepSeek.Portal.Training.Pages;
 
 /// <summary>What the horizontal axis of a training chart counts.</summary>
 public enum ChartXAxis

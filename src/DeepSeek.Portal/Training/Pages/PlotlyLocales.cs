@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace DeepSeek.Portal.Components.Pages.Runs;
+namespace DeepSeek.Portal.Training.Pages;
 
 /// <summary>
 /// Plotly's own words (toolbar buttons, hints, month names) in the UI language. Plotly ships English only unless a
