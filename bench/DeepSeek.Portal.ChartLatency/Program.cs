@@ -115,11 +115,14 @@ async Task<object> MeasureAsync(int circuits, bool dead)
     // The run builds its tokenizer for a few seconds before its first step: everyone subscribes meanwhile.
     await page.GotoAsync($"/runs/{runId}");
     await WaitInteractiveAsync(page);
-    await page.WaitForFunctionAsync("() => { const gd = document.getElementById('loss-chart'); return gd && gd.data; }");
+    // The page shows a waiting state until the first step; the chart element (and its data) appear with it.
     await page.EvaluateAsync(@"() => {
       window.__seen = {};
-      const gd = document.getElementById('loss-chart');
-      const tick = () => { const xs = gd.data[0].x; for (const x of xs) if (!(x in window.__seen)) window.__seen[x] = Date.now(); requestAnimationFrame(tick); };
+      const tick = () => {
+        const gd = document.getElementById('loss-chart');
+        if (gd && gd.data && gd.data[0]) for (const x of gd.data[0].x) if (!(x in window.__seen)) window.__seen[x] = Date.now();
+        requestAnimationFrame(tick);
+      };
       tick();
     }");
     var clients = new List<SimulatedCircuitClient>();
