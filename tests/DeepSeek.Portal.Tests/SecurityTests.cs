@@ -250,7 +250,8 @@ public sealed class SecurityTests
         Assert.Contains("object-src 'none'", csp, StringComparison.Ordinal);
         var nonce = Regex.Match(script, "'nonce-([^']+)'").Groups[1].Value;
         Assert.NotEmpty(nonce);
-        var html = await response.Content.ReadAsStringAsync();
+        // The renderer HTML-encodes attribute values ("+" in a base64 nonce becomes "&#x2B;"); the browser decodes them.
+        var html = System.Net.WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync());
         Assert.Matches($"<script[^>]*type=\"importmap\"[^>]*nonce=\"{Regex.Escape(nonce)}\"|<script[^>]*nonce=\"{Regex.Escape(nonce)}\"[^>]*type=\"importmap\"", html);
         // A fresh nonce per response.
         var again = (await browser.GetAsync("/account/login")).Headers.GetValues("Content-Security-Policy").Single();

@@ -57,6 +57,7 @@ public static class PortalHostingExtensions
     public static WebApplication UsePortalPipeline(this WebApplication app)
     {
         app.UsePortalEdge();
+        app.UseShutdownCutOffForWebSockets();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
         app.UseStatusCodePages(async ctx =>
