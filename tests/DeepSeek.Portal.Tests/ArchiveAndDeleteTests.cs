@@ -96,7 +96,8 @@ public sealed class ArchiveAndDeleteTests : IAsyncLifetime
         {
             // A queued row without a job: it stays queued for as long as the test needs.
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var run = new TrainingRun { Name = "waiting", DatasetId = dataset.Id, Status = RunStatus.Queued, Settings = TrainingRunSettings.Serialize(new DeepSeek.Portal.Engine.Training.TrainingOptions()), SettingsVersion = TrainingRunSettings.CurrentVersion, Steps = 200, CreatedAt = DateTimeOffset.UtcNow };
+            var run = TestData.StoredRun("waiting", RunStatus.Queued);
+            run.DatasetId = dataset.Id;
             run.Apply(RunService.Defaults);
             db.Runs.Add(run);
             await db.SaveChangesAsync();

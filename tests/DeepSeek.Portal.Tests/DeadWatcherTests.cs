@@ -180,7 +180,8 @@ public sealed class DeadWatcherTests : IAsyncLifetime
         await using var scope = host.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var dataset = new Dataset { Name = $"live-{Guid.NewGuid():N}", SourceFileName = "live.jsonl", Format = "jsonl", Sha256 = Guid.NewGuid().ToString("N"), CreatedAt = DateTimeOffset.UtcNow };
-        var run = new TrainingRun { Name = "played", Dataset = dataset, Status = RunStatus.Running, Settings = TrainingRunSettings.Serialize(new DeepSeek.Portal.Engine.Training.TrainingOptions { Steps = 100 }), SettingsVersion = TrainingRunSettings.CurrentVersion, Steps = 100, CreatedAt = DateTimeOffset.UtcNow };
+        var run = TestData.StoredRun("played", RunStatus.Running, steps: 100);
+        run.Dataset = dataset;
         db.Runs.Add(run);
         await db.SaveChangesAsync();
         return run.Id;

@@ -22,7 +22,8 @@ public sealed class LiveProgressTests : IAsyncLifetime
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             var dataset = new Dataset { Name = "live", SourceFileName = "live.jsonl", Format = "jsonl", Sha256 = "x", CreatedAt = DateTimeOffset.UtcNow };
             db.Datasets.Add(dataset);
-            var run = new TrainingRun { Name = "slow", Dataset = dataset, Status = RunStatus.Running, Settings = TrainingRunSettings.Serialize(new DeepSeek.Portal.Engine.Training.TrainingOptions { Steps = 100 }), SettingsVersion = TrainingRunSettings.CurrentVersion, Steps = 100, CreatedAt = DateTimeOffset.UtcNow };
+            var run = TestData.StoredRun("slow", RunStatus.Running, steps: 100);
+            run.Dataset = dataset;
             db.Runs.Add(run);
             await db.SaveChangesAsync();
             runId = run.Id;

@@ -121,7 +121,8 @@ public sealed class RunPreflightTests : IAsyncLifetime
         {
             // Queued before the file went: the row and job exist as a launch would have made them.
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var run = new TrainingRun { Name = "vanishing run", DatasetId = dataset.Id, Status = RunStatus.Queued, Settings = TrainingRunSettings.Serialize(new DeepSeek.Portal.Engine.Training.TrainingOptions()), SettingsVersion = TrainingRunSettings.CurrentVersion, Steps = 200, CreatedAt = DateTimeOffset.UtcNow };
+            var run = TestData.StoredRun("vanishing run", RunStatus.Queued);
+            run.DatasetId = dataset.Id;
             run.Apply(RunService.Defaults with { Steps = 2, WarmupSteps = 0 });
             db.Runs.Add(run);
             await db.SaveChangesAsync();

@@ -8,6 +8,14 @@ namespace DeepSeek.Portal.Tests;
 
 internal static class TestData
 {
+    /// <summary>A run row as the launch path stores it (settings written whole by <see cref="TrainingRunSettings.Apply"/>).</summary>
+    public static Data.TrainingRun StoredRun(string name, Data.RunStatus status, int steps = 200)
+    {
+        var run = new Data.TrainingRun { Name = name, Status = status, Settings = "", CreatedAt = DateTimeOffset.UtcNow };
+        run.Apply(new Engine.Training.TrainingOptions { Steps = steps });
+        return run;
+    }
+
     /// <summary>A small bilingual JSONL file the tiny model can learn from quickly.</summary>
     public static string BilingualJsonl(int records = 120)
     {

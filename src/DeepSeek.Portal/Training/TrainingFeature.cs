@@ -17,8 +17,8 @@ public static class TrainingFeature
         services.AddSingleton<RunHubRelay>();
         services.AddSingleton<RunProgressPublisher>();
         services.AddScoped<RunService>();
-        services.AddSignalR().AddJsonProtocol(o =>
-            o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        // RunStatus carries its own name converter, so hub payloads read "Running" like the REST API.
+        services.AddSignalR();
         services.AddHostedService<InterruptedRunsStartup>();
         // Registered before the scheduler, so it stops after the jobs that report to it.
         services.AddHostedService(sp => sp.GetRequiredService<RunProgressPublisher>());
