@@ -74,6 +74,9 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
         var waiting = page.Locator("[data-testid=chart-waiting]");
         await waiting.WaitForAsync();
         Assert.Contains("等待", await waiting.TextContentAsync() ?? "", StringComparison.Ordinal);
+        // Plotly loads with the page, behind the waiting state: the first step only appends (no 4.8 MB script on the critical path).
+        await page.WaitForFunctionAsync("() => !!document.querySelector('#loss-chart .main-svg')");
+        Assert.True(await waiting.IsVisibleAsync());
 
         // The run page keeps rendering Chinese while live points arrive from the training thread.
         await BrowserPortal.GotoInteractiveAsync(page, $"/runs/{running.Id}");
