@@ -10,6 +10,8 @@ public sealed class DataPaths(string root)
     public string Scheduler => Path.Combine(Root, "scheduler.db");
     public string Datasets => Path.Combine(Root, "datasets");
     public string Runs => Path.Combine(Root, "runs");
+    /// <summary>Uploaded files as they arrived: staged for the field-mapping step, then kept as a dataset's original.</summary>
+    public string Uploads => Path.Combine(Root, "uploads");
     public string Keys => Path.Combine(Root, "keys");
     /// <summary>Files that exist only while a request or an import is under way (uploads, canonical files before their move); swept at start.</summary>
     public string Temp => Path.Combine(Root, "temp");
@@ -20,6 +22,7 @@ public sealed class DataPaths(string root)
         Directory.CreateDirectory(Root);
         Directory.CreateDirectory(Datasets);
         Directory.CreateDirectory(Runs);
+        Directory.CreateDirectory(Uploads);
         Directory.CreateDirectory(Temp);
     }
 }

@@ -11,6 +11,9 @@ namespace DeepSeek.Portal.Data;
 public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) : IdentityDbContext<PortalUser>(options)
 {
     public DbSet<Dataset> Datasets => Set<Dataset>();
+    public DbSet<DatasetVersion> DatasetVersions => Set<DatasetVersion>();
+    public DbSet<DataJob> DataJobs => Set<DataJob>();
+    public DbSet<StagedUpload> StagedUploads => Set<StagedUpload>();
     public DbSet<TrainingRun> Runs => Set<TrainingRun>();
     public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
 

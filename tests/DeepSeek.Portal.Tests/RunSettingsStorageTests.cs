@@ -77,6 +77,10 @@ public sealed class RunSettingsStorageTests
                     WarmupSteps = 4, SequenceLength = 32, WeightDecay = 0.01, MaxGradNorm = 1.0, CheckpointEvery = 50, TokenizerVocabSize = 2048,
                 };
                 Assert.Equal(expected, run.ToOptions());
+                // The dataset became version 1 of itself, and the run points at it.
+                var version = await db.DatasetVersions.SingleAsync();
+                Assert.Equal((1, 1, "import", "x", 1L), (version.DatasetId, version.Number, version.Operation, version.Sha256, version.RecordCount));
+                Assert.Equal(version.Id, run.DatasetVersionId);
             }
         }
         finally

@@ -3,7 +3,10 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace DeepSeek.Portal.Data;
 
-/// <summary>An imported dataset. Its content is an immutable JSONL file under the data directory, named by hash.</summary>
+/// <summary>
+/// An imported dataset. Its first version's content is the immutable JSONL file named by <see cref="Sha256"/>; later versions
+/// (<see cref="DatasetVersion"/>) are derived from it. The counts here are those of version 1.
+/// </summary>
 public sealed class Dataset
 {
     public int Id { get; set; }
@@ -20,6 +23,8 @@ public sealed class Dataset
     public string? CreatedBy { get; set; }
     /// <summary>Set when the dataset is archived instead of deleted (a run used it); hidden from lists by default.</summary>
     public DateTimeOffset? ArchivedAt { get; set; }
+    /// <summary>The uploaded file as it arrived, under <see cref="DataPaths.Uploads"/>; <see langword="null"/> for data the portal wrote itself.</summary>
+    public string? OriginalFile { get; set; }
 }
 
 internal sealed class DatasetConfiguration : IEntityTypeConfiguration<Dataset>

@@ -12,6 +12,8 @@ public sealed class TrainingRun
     public int Id { get; set; }
     public required string Name { get; set; }
     public int DatasetId { get; set; }
+    /// <summary>The dataset version trained on; <see langword="null"/> for runs from before versions (they used version 1).</summary>
+    public int? DatasetVersionId { get; set; }
     public Dataset? Dataset { get; set; }
     public RunStatus Status { get; set; }
 
