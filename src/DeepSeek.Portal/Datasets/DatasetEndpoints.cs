@@ -89,7 +89,7 @@ public static class DatasetEndpoints
         }
     }
 
-    private static IResult Problem(int status, string title, IReadOnlyList<ImportError> errors, int? datasetId = null)
+    internal static IResult Problem(int status, string title, IReadOnlyList<ImportError> errors, int? datasetId = null)
     {
         var extensions = new Dictionary<string, object?> { ["errors"] = errors };
         if (datasetId is not null)

@@ -47,21 +47,37 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
     /// </summary>
     public async Task<DatasetRemoval> DeleteAsync(int id, CancellationToken ct)
     {
-        var sha = await db.Datasets.Where(d => d.Id == id).Select(d => d.Sha256).FirstOrDefaultAsync(ct);
-        if (sha is null)
+        var dataset = await db.Datasets.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.Sha256, d.OriginalFile }).FirstOrDefaultAsync(ct);
+        if (dataset is null)
             return DatasetRemoval.NotFound;
-        var deleted = await db.Datasets.Where(d => d.Id == id && !db.Runs.Any(r => r.DatasetId == d.Id)).ExecuteDeleteAsync(ct);
+        var files = await db.DatasetVersions.Where(v => v.DatasetId == id).Select(v => new { v.Sha256, v.DroppedSha256 }).ToListAsync(ct);
+        // Kept (archived) when a run trained on it or another dataset's version derives from one of its versions.
+        var deleted = await db.Datasets.Where(d => d.Id == id
+                && !db.Runs.Any(r => r.DatasetId == d.Id)
+                && !db.DatasetVersions.Any(child => child.DatasetId != d.Id && db.DatasetVersions.Any(v => v.DatasetId == d.Id && v.Id == child.ParentId)))
+            .ExecuteDeleteAsync(ct);
         if (deleted == 1)
         {
-            // Another row may share the file (two names for one content, imported at the same moment).
-            if (!await db.Datasets.AnyAsync(d => d.Sha256 == sha, CancellationToken.None))
-                File.Delete(FilePath(sha));
+            // Files are shared by content: remove only those no remaining version (or dataset) names.
+            foreach (var sha in files.SelectMany(f => new[] { f.Sha256, f.DroppedSha256 }).Append(dataset.Sha256).OfType<string>().Distinct())
+            {
+                if (!await db.DatasetVersions.AnyAsync(v => v.Sha256 == sha || v.DroppedSha256 == sha, CancellationToken.None)
+                    && !await db.Datasets.AnyAsync(d => d.Sha256 == sha, CancellationToken.None))
+                    File.Delete(FilePath(sha));
+            }
+            if (dataset.OriginalFile is not null)
+                File.Delete(Path.Combine(paths.Uploads, dataset.OriginalFile));
             return DatasetRemoval.Deleted;
         }
         var now = clock.GetUtcNow();
         await db.Datasets.Where(d => d.Id == id && d.ArchivedAt == null).ExecuteUpdateAsync(u => u.SetProperty(d => d.ArchivedAt, now), ct);
         return await db.Datasets.AnyAsync(d => d.Id == id, ct) ? DatasetRemoval.Archived : DatasetRemoval.NotFound;
     }
+
+    /// <summary>The kept upload a dataset was imported from: its stored name under the uploads folder and its original name.</summary>
+    public async Task<(string StoredName, string FileName)?> OriginalFileAsync(int id, CancellationToken ct) =>
+        await db.Datasets.AsNoTracking().Where(d => d.Id == id && d.OriginalFile != null).Select(d => new { d.OriginalFile, d.SourceFileName }).FirstOrDefaultAsync(ct) is { } o
+            ? (o.OriginalFile!, o.SourceFileName) : null;
 
     public async Task<DatasetSummary?> GetAsync(int id, CancellationToken ct) =>
         await db.Datasets.AsNoTracking().Where(d => d.Id == id).Select(d => DatasetSummary.From(d)).FirstOrDefaultAsync(ct);
@@ -118,7 +134,11 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
             db.Datasets.Add(dataset);
             try
             {
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
                 await db.SaveChangesAsync(ct);
+                db.DatasetVersions.Add(FirstVersion(dataset, new System.Text.Json.Nodes.JsonObject { ["sourceFile"] = safeFileName, ["format"] = dataset.Format }));
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
             }
             catch (Exception e)
             {
@@ -187,9 +207,20 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
             CreatedBy = "system",
         };
         db.Datasets.Add(dataset);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
+        db.DatasetVersions.Add(FirstVersion(dataset, new System.Text.Json.Nodes.JsonObject { ["generator"] = "demo" }));
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         return dataset;
     }
+
+    /// <summary>Version 1 of a dataset stored in one piece (the synchronous upload, the demo): the dataset's own file.</summary>
+    private static DatasetVersion FirstVersion(Dataset dataset, System.Text.Json.Nodes.JsonObject parameters) => new()
+    {
+        DatasetId = dataset.Id, Number = 1, Operation = "import", Parameters = parameters.ToJsonString(), Sha256 = dataset.Sha256,
+        RecordCount = dataset.RecordCount, Characters = dataset.Characters, Bytes = dataset.Bytes, CreatedAt = dataset.CreatedAt, CreatedBy = dataset.CreatedBy,
+    };
 
     public async Task<IReadOnlyList<string>> LoadTextsAsync(int datasetId, CancellationToken ct) =>
         await ReadTextsAsync(datasetId, int.MaxValue, ct);

@@ -36,6 +36,17 @@ public sealed class DatasetUpload : IAsyncDisposable
     public string? Name { get; }
     public string? Description { get; }
 
+    /// <summary>
+    /// Moves the uploaded file to <paramref name="target"/> and keeps it there (a staged upload). Only for uploads read
+    /// with <c>keepable: true</c>; the content stream is closed.
+    /// </summary>
+    public async Task KeepAsAsync(string target)
+    {
+        await Content.DisposeAsync();
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(TempPath, target);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Content.DisposeAsync();
@@ -65,7 +76,11 @@ public static class DatasetUploadReader
     private const string RequestBody = "request body";
 
     /// <summary>Reads the request. Exactly one of the results is set; an aborted request throws <see cref="OperationCanceledException"/>.</summary>
-    public static async Task<(DatasetUpload? Upload, DatasetUploadFailure? Failure)> ReadAsync(HttpRequest request, DataPaths paths, long maxFileBytes, CancellationToken ct)
+    /// <param name="keepable">
+    /// Whether the file may be kept (<see cref="DatasetUpload.KeepAsAsync"/>): it is then not opened delete-on-close, and
+    /// only disposing the upload or the start-up sweep removes it.
+    /// </param>
+    public static async Task<(DatasetUpload? Upload, DatasetUploadFailure? Failure)> ReadAsync(HttpRequest request, DataPaths paths, long maxFileBytes, CancellationToken ct, bool keepable = false)
     {
         if (request.ContentLength is { } length && length > maxFileBytes + EnvelopeAllowance)
             return (null, TooLarge(RequestBody, maxFileBytes));
@@ -107,7 +122,7 @@ public static class DatasetUploadReader
                     Directory.CreateDirectory(paths.Temp);
                     tempPath = Path.Combine(paths.Temp, $"upload-{Guid.NewGuid():N}.tmp");
                     file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16,
-                        FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+                        keepable ? FileOptions.Asynchronous : FileOptions.Asynchronous | FileOptions.DeleteOnClose);
                     if (!await CopyBoundedAsync(section.Body, file, maxFileBytes, ct))
                         return Fail(TooLarge(fileName, maxFileBytes));
                     continue;

@@ -36,4 +36,11 @@ public sealed class UploadOptions
     // The importer holds the validated records in memory, so the ceiling stays well below the machine's RAM.
     [Range(1024, 512L * 1024 * 1024)]
     public long MaxBytes { get; set; } = 20 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest file staged for a job import (<c>POST /api/datasets/uploads</c>): it streams to disk and imports record by
+    /// record in bounded memory, so the ceiling is about disk space, not RAM.
+    /// </summary>
+    [Range(1024, 1L << 40)]
+    public long MaxStagedBytes { get; set; } = 4L << 30;
 }

@@ -1,0 +1,154 @@
+using System.Security.Claims;
+using DeepSeek.Portal.Accounts;
+using DeepSeek.Portal.Datasets.Jobs;
+using DeepSeek.Portal.Datasets.Versions;
+using DeepSeek.Portal.Feeding.Import;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace DeepSeek.Portal.Datasets;
+
+/// <summary>
+/// The data pipeline's REST surface: staged uploads, import and transformation jobs, versions (lineage, statistics,
+/// records, comparison, export). Everything the dataset pages do goes through these.
+/// </summary>
+public static class DataPipelineEndpoints
+{
+    public static IEndpointRouteBuilder MapDataPipelineEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/datasets").WithTags("Data pipeline").RequireAuthorization(PortalPolicies.Read);
+
+        group.MapPost("/uploads", StageAsync)
+            .RequireAuthorization(PortalPolicies.Launch)
+            .DisableAntiforgery()
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.RequestBody = DatasetUploadReader.OpenApiRequestBody();
+                return Task.CompletedTask;
+            })
+            .Produces<StagedUploadView>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .WithName("StageUpload")
+            .WithSummary("Uploads a file (multipart field \"file\") and keeps it for inspection and import; streams to disk, any size up to Portal:Uploads:MaxStagedBytes.");
+
+        group.MapPost("/imports", async (ImportJobRequest request, DataJobService jobs, ClaimsPrincipal user, CancellationToken ct) =>
+                Started(await jobs.StartImportAsync(request, user.Identity?.Name, ct)))
+            .RequireAuthorization(PortalPolicies.Launch)
+            .Produces<DataJobView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithName("StartImport")
+            .WithSummary("Queues the import of a staged upload as a new dataset (format, encoding, text split and field mapping optional); answers with the job.");
+
+        group.MapGet("/jobs", (int? datasetId, DataJobService jobs, CancellationToken ct) => jobs.ListAsync(datasetId, ct))
+            .WithName("ListDataJobs").WithSummary("The latest 100 data jobs (imports and transformations), newest first; ?datasetId= narrows to one dataset.");
+
+        group.MapGet("/jobs/{id:int}", async Task<Results<Ok<DataJobView>, NotFound>> (int id, DataJobService jobs, CancellationToken ct) =>
+                await jobs.GetAsync(id, ct) is { } job ? TypedResults.Ok(job) : TypedResults.NotFound())
+            .WithName("GetDataJob").WithSummary("One data job with its progress (percent, records/s, ETA) and, when it failed, its errors. Live: hub /hubs/data-jobs, Watch(jobId).");
+
+        group.MapPost("/jobs/{id:int}/cancel", async Task<Results<Accepted<DataJobView>, NotFound, Conflict<DataJobView>>> (int id, DataJobService jobs, DataJobCancellation cancellations, CancellationToken ct) =>
+            {
+                if (await jobs.GetAsync(id, ct) is not { } job)
+                    return TypedResults.NotFound();
+                if (!job.IsActive || !await jobs.CancelAsync(id, cancellations, ct))
+                    return TypedResults.Conflict(await jobs.GetAsync(id, ct) ?? job);
+                return TypedResults.Accepted($"/api/datasets/jobs/{id}", await jobs.GetAsync(id, ct) ?? job);
+            })
+            .RequireAuthorization(PortalPolicies.Launch)
+            .WithName("CancelDataJob").WithSummary("Cancels a queued or running data job; nothing of it is kept. 409 when it has already finished.");
+
+        group.MapGet("/{id:int}/versions", async Task<Results<Ok<IReadOnlyList<VersionSummary>>, NotFound>> (int id, DatasetService datasets, DatasetVersionService versions, CancellationToken ct) =>
+                await datasets.GetAsync(id, ct) is null ? TypedResults.NotFound() : TypedResults.Ok(await versions.ListAsync(id, ct)))
+            .WithName("ListVersions").WithSummary("A dataset's versions, oldest first.");
+
+        group.MapGet("/versions/{versionId:int}", async Task<Results<Ok<VersionDetail>, NotFound>> (int versionId, DatasetVersionService versions, CancellationToken ct) =>
+                await versions.GetAsync(versionId, ct) is { } detail ? TypedResults.Ok(detail) : TypedResults.NotFound())
+            .WithName("GetVersion").WithSummary("One version: counts, statistics, parameters, mapping, and its lineage back to the import.");
+
+        group.MapGet("/versions/{versionId:int}/records", async Task<Results<Ok<RecordPage>, NotFound, ProblemHttpResult>> (
+                int versionId, int? page, int? pageSize, string? q, bool? dropped, DatasetVersionService versions, CancellationToken ct) =>
+            {
+                if (await versions.FindAsync(versionId, ct) is not { } version)
+                    return TypedResults.NotFound();
+                try
+                {
+                    return TypedResults.Ok(await versions.PageAsync(version, page ?? 1, pageSize ?? 20, q, dropped ?? false, ct));
+                }
+                catch (DatasetFileMissingException e)
+                {
+                    return TypedResults.Problem(title: "The version's file is missing.", detail: e.Message, statusCode: StatusCodes.Status410Gone);
+                }
+            })
+            .WithName("ListVersionRecords")
+            .WithSummary("A page of a version's records with their scores (?page, ?pageSize ≤ 200, ?q searches text, prompt and response); ?dropped=true lists what its filter dropped, each with the rule.");
+
+        group.MapGet("/versions/compare", async Task<Results<Ok<VersionComparison>, NotFound>> (int from, int to, DatasetVersionService versions, CancellationToken ct) =>
+                await versions.FindAsync(from, ct) is { } a && await versions.FindAsync(to, ct) is { } b
+                    ? TypedResults.Ok(await versions.CompareAsync(a, b, ct))
+                    : TypedResults.NotFound())
+            .WithName("CompareVersions").WithSummary("How version ?to differs from version ?from by record text: added, removed and unchanged counts, with samples.");
+
+        group.MapPost("/versions/{versionId:int}/transform", async (int versionId, TransformJobRequest request, DataJobService jobs, ClaimsPrincipal user, CancellationToken ct) =>
+                Started(await jobs.StartTransformAsync(versionId, request, user.Identity?.Name, ct)))
+            .RequireAuthorization(PortalPolicies.Launch)
+            .Produces<DataJobView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("TransformVersion")
+            .WithSummary("Queues a transformation (preprocess, score, filter, dedup, mask) of a version into a new version of its dataset; the old one is kept as it is.");
+
+        group.MapGet("/versions/{versionId:int}/export", async Task<IResult> (int versionId, bool? dropped, DatasetVersionService versions, DatasetService datasets, CancellationToken ct) =>
+            {
+                if (await versions.FindAsync(versionId, ct) is not { } version)
+                    return TypedResults.NotFound();
+                var sha = dropped == true ? version.DroppedSha256 : version.Sha256;
+                var path = sha is null ? null : versions.FilePath(sha);
+                if (path is null || !File.Exists(path))
+                    return TypedResults.NotFound();
+                var name = (await datasets.GetAsync(version.DatasetId, ct))?.Name ?? "dataset";
+                return TypedResults.PhysicalFile(path, "application/jsonl", $"{name}-v{version.Number}{(dropped == true ? "-dropped" : "")}.jsonl");
+            })
+            .WithName("ExportVersion").WithSummary("Downloads a version's records as JSONL (?dropped=true: the records its filter dropped).");
+
+        group.MapGet("/{id:int}/original", async Task<IResult> (int id, DatasetService datasets, Data.DataPaths paths, CancellationToken ct) =>
+            {
+                var original = await datasets.OriginalFileAsync(id, ct);
+                if (original is null)
+                    return TypedResults.NotFound();
+                var path = Path.Combine(paths.Uploads, original.Value.StoredName);
+                return File.Exists(path) ? TypedResults.PhysicalFile(path, "application/octet-stream", original.Value.FileName) : TypedResults.NotFound();
+            })
+            .WithName("DownloadOriginal").WithSummary("Downloads the file a dataset was imported from, exactly as it was uploaded.");
+        return app;
+    }
+
+    private static async Task<IResult> StageAsync(HttpRequest request, DataJobService jobs, Data.DataPaths paths, ClaimsPrincipal user, CancellationToken ct)
+    {
+        var (upload, failure) = await DatasetUploadReader.ReadAsync(request, paths, jobs.MaxStagedBytes, ct, keepable: true);
+        if (failure is not null)
+            return DatasetEndpoints.Problem(failure.StatusCode, failure.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "The file is too large.",
+                StatusCodes.Status415UnsupportedMediaType => "Expected a multipart/form-data upload.",
+                _ => "The upload could not be read.",
+            }, [failure.Error]);
+        await using (upload)
+        {
+            var staged = await jobs.StageAsync(upload!, user.Identity?.Name, ct);
+            return TypedResults.Created($"/api/datasets/uploads/{staged.Id}", staged);
+        }
+    }
+
+    private static IResult Started(DataJobStart start) =>
+        start.Started
+            ? TypedResults.Accepted($"/api/datasets/jobs/{start.Job!.Id}", start.Job)
+            : DatasetEndpoints.Problem(start.StatusCode, start.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => "Not found.",
+                StatusCodes.Status409Conflict => "The dataset already exists.",
+                _ => "The request was not accepted.",
+            }, start.Errors, start.ExistingDatasetId);
+}

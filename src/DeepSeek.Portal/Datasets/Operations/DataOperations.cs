@@ -1,0 +1,13 @@
+using DeepSeek.Portal.Datasets.Jobs;
+
+namespace DeepSeek.Portal.Datasets.Operations;
+
+public static class DataOperations
+{
+    /// <summary>Registers every transformation a data job can run.</summary>
+    public static IServiceCollection AddDataOperations(this IServiceCollection services)
+    {
+        services.AddSingleton<IDataOperation, FilterOperation>();
+        return services;
+    }
+}

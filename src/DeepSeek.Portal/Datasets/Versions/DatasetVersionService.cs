@@ -1,0 +1,169 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using DeepSeek.Portal.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace DeepSeek.Portal.Datasets.Versions;
+
+/// <summary>A version as lists and the API show it.</summary>
+public sealed record VersionSummary(
+    int Id, int DatasetId, int Number, int? ParentId, string Operation, long RecordCount, long Characters, long? Tokens, long Bytes,
+    string Sha256, long DroppedCount, DateTimeOffset CreatedAt, string? CreatedBy)
+{
+    public static VersionSummary From(DatasetVersion v) => new(v.Id, v.DatasetId, v.Number, v.ParentId, v.Operation, v.RecordCount, v.Characters, v.Tokens, v.Bytes, v.Sha256, v.DroppedCount, v.CreatedAt, v.CreatedBy);
+}
+
+/// <summary>One step of a version's lineage: the version, and what made it from its parent.</summary>
+public sealed record LineageStep(VersionSummary Version, string? DatasetName, JsonNode? Parameters, JsonNode? Mapping);
+
+/// <summary>A version with everything known about it: lineage (newest first, back to the import) and statistics.</summary>
+public sealed record VersionDetail(VersionSummary Version, string DatasetName, JsonNode? Parameters, JsonNode? Mapping, JsonNode? Statistics, IReadOnlyList<LineageStep> Lineage);
+
+/// <summary>One record as the viewer shows it: its 1-based position in the version (or in its dropped file).</summary>
+public sealed record RecordView(long Index, VersionRecord Record);
+
+/// <summary>A page of records; <see cref="Matches"/> counts all records that match the search, not just this page.</summary>
+public sealed record RecordPage(long Matches, int Page, int PageSize, IReadOnlyList<RecordView> Records);
+
+/// <summary>How two versions differ, by record text: counts and the first few samples each way.</summary>
+public sealed record VersionComparison(VersionSummary From, VersionSummary To, long Added, long Removed, long Unchanged, IReadOnlyList<string> AddedSamples, IReadOnlyList<string> RemovedSamples);
+
+/// <summary>Reads dataset versions: lists, details with lineage, paged and searchable records, comparisons, and version files.</summary>
+public sealed class DatasetVersionService(PortalDbContext db, DataPaths paths)
+{
+    public const int MaxPageSize = 200;
+    private const int Samples = 5;
+
+    public string FilePath(string sha) => Path.Combine(paths.Datasets, sha + ".jsonl");
+
+    public async Task<IReadOnlyList<VersionSummary>> ListAsync(int datasetId, CancellationToken ct) =>
+        (await db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == datasetId).OrderBy(v => v.Number).ToListAsync(ct))
+            .Select(VersionSummary.From).ToList();
+
+    public async Task<DatasetVersion?> FindAsync(int versionId, CancellationToken ct) =>
+        await db.DatasetVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Id == versionId, ct);
+
+    /// <summary>The newest version of a dataset (what a run or a transformation uses when none is named).</summary>
+    public async Task<DatasetVersion?> LatestAsync(int datasetId, CancellationToken ct) =>
+        await db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == datasetId).OrderByDescending(v => v.Number).FirstOrDefaultAsync(ct);
+
+    public async Task<VersionDetail?> GetAsync(int versionId, CancellationToken ct)
+    {
+        var version = await FindAsync(versionId, ct);
+        if (version is null)
+            return null;
+        var names = await db.Datasets.AsNoTracking().Select(d => new { d.Id, d.Name }).ToDictionaryAsync(d => d.Id, d => d.Name, ct);
+        var lineage = new List<LineageStep>();
+        var seen = new HashSet<int>();
+        for (var step = version; step is not null && seen.Add(step.Id); step = step.ParentId is { } parent ? await FindAsync(parent, ct) : null)
+            lineage.Add(new LineageStep(VersionSummary.From(step), names.GetValueOrDefault(step.DatasetId), ParseJson(step.Parameters), ParseJson(step.Mapping)));
+        return new VersionDetail(VersionSummary.From(version), names.GetValueOrDefault(version.DatasetId) ?? "", ParseJson(version.Parameters), ParseJson(version.Mapping), ParseJson(version.Statistics), lineage);
+    }
+
+    /// <summary>Streams a version's records (or the records its filter dropped) in file order.</summary>
+    public async IAsyncEnumerable<VersionRecord> ReadAsync(DatasetVersion version, bool dropped, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var sha = dropped ? version.DroppedSha256 : version.Sha256;
+        if (sha is null)
+            yield break;
+        var path = FilePath(sha);
+        if (!File.Exists(path))
+            throw new DatasetFileMissingException(version.DatasetId, $"version {version.Number}", sha);
+        await foreach (var line in File.ReadLinesAsync(path, Encoding.UTF8, ct))
+        {
+            if (line.Length > 0)
+                yield return VersionRecord.Parse(line);
+        }
+    }
+
+    /// <summary>
+    /// A page of records matching <paramref name="query"/> (case-insensitive, in the text, prompt or response; empty
+    /// matches all). Reads the file once from the start: a search over a large version costs one sequential pass.
+    /// </summary>
+    public async Task<RecordPage> PageAsync(DatasetVersion version, int page, int pageSize, string? query, bool dropped, CancellationToken ct)
+    {
+        page = Math.Max(page, 1);
+        pageSize = Math.Clamp(pageSize, 1, MaxPageSize);
+        var skip = (long)(page - 1) * pageSize;
+        var records = new List<RecordView>(pageSize);
+        long index = 0, matches = 0;
+        query = string.IsNullOrWhiteSpace(query) ? null : query.Trim();
+        await foreach (var record in ReadAsync(version, dropped, ct))
+        {
+            index++;
+            if (query is not null && !Matches(record, query))
+                continue;
+            if (matches >= skip && records.Count < pageSize)
+                records.Add(new RecordView(index, record));
+            matches++;
+        }
+        return new RecordPage(matches, page, pageSize, records);
+    }
+
+    private static bool Matches(VersionRecord r, string query) =>
+        r.Text.Contains(query, StringComparison.OrdinalIgnoreCase)
+        || (r.Prompt?.Contains(query, StringComparison.OrdinalIgnoreCase) ?? false)
+        || (r.Response?.Contains(query, StringComparison.OrdinalIgnoreCase) ?? false);
+
+    /// <summary>
+    /// Compares two versions by record text (a multiset: a text twice in one and once in the other counts once as added
+    /// or removed). Memory: one 64-bit hash and a count per distinct text of the first version.
+    /// </summary>
+    public async Task<VersionComparison> CompareAsync(DatasetVersion from, DatasetVersion to, CancellationToken ct)
+    {
+        var counts = new Dictionary<ulong, int>();
+        await foreach (var r in ReadAsync(from, false, ct))
+        {
+            var key = Key(r.Text);
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        long added = 0, unchanged = 0;
+        var addedSamples = new List<string>();
+        await foreach (var r in ReadAsync(to, false, ct))
+        {
+            var key = Key(r.Text);
+            if (counts.TryGetValue(key, out var left) && left > 0)
+            {
+                counts[key] = left - 1;
+                unchanged++;
+            }
+            else
+            {
+                added++;
+                if (addedSamples.Count < Samples)
+                    addedSamples.Add(r.Text);
+            }
+        }
+        long removed = 0;
+        var removedSamples = new List<string>();
+        await foreach (var r in ReadAsync(from, false, ct))
+        {
+            var key = Key(r.Text);
+            if (counts.TryGetValue(key, out var left) && left > 0)
+            {
+                counts[key] = left - 1;
+                removed++;
+                if (removedSamples.Count < Samples)
+                    removedSamples.Add(r.Text);
+            }
+        }
+        return new VersionComparison(VersionSummary.From(from), VersionSummary.From(to), added, removed, unchanged, addedSamples, removedSamples);
+    }
+
+    // FNV-1a over the UTF-16 code units: 64 bits make a false "unchanged" vanishingly unlikely at millions of records.
+    private static ulong Key(string text)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in text)
+            hash = (hash ^ c) * 1099511628211UL;
+        return hash;
+    }
+
+    /// <summary>The next version number of a dataset.</summary>
+    public async Task<int> NextNumberAsync(int datasetId, CancellationToken ct) =>
+        (await db.DatasetVersions.Where(v => v.DatasetId == datasetId).MaxAsync(v => (int?)v.Number, ct) ?? 0) + 1;
+
+    private static JsonNode? ParseJson(string? json) => json is null ? null : JsonNode.Parse(json);
+}

@@ -1,0 +1,43 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace DeepSeek.Portal.Datasets.Versions;
+
+/// <summary>
+/// One record of a dataset version, as a line of its canonical JSONL file. <see cref="Text"/> is what training reads;
+/// the rest is present only where an operation put it there.
+/// </summary>
+public sealed record VersionRecord
+{
+    /// <summary>The training text.</summary>
+    [JsonPropertyName("text")] public required string Text { get; init; }
+
+    /// <summary>The prompt of a pair (alpaca, prompt/response, a conversation's last user turn); evaluation uses it.</summary>
+    [JsonPropertyName("prompt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Prompt { get; init; }
+
+    /// <summary>The reference answer of a pair.</summary>
+    [JsonPropertyName("response"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Response { get; init; }
+
+    /// <summary>Quality scores by scorer name (<c>domain</c>, <c>entropy</c>, <c>noise</c>, …).</summary>
+    [JsonPropertyName("scores"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public SortedDictionary<string, double>? Scores { get; init; }
+
+    /// <summary>For a record a filter dropped: the rule that dropped it (in the version's dropped file only).</summary>
+    [JsonPropertyName("droppedBy"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? DroppedBy { get; init; }
+
+    /// <summary>Where the record came from (for composed suites and mixtures: source version, record, slice, perturbation).</summary>
+    [JsonPropertyName("origin"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public SortedDictionary<string, string>? Origin { get; init; }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        // Chinese stays readable in the file (and in exports); the file is data, never HTML.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>The canonical line (no trailing newline): fixed property order, absent values left out.</summary>
+    public string ToLine() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Reads one canonical line.</summary>
+    public static VersionRecord Parse(string line) =>
+        JsonSerializer.Deserialize<VersionRecord>(line, Json) ?? throw new JsonException("A version line is null.");
+}
