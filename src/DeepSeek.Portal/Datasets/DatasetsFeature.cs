@@ -26,7 +26,7 @@ public static class DatasetsFeature
         services.AddHostedService<DemoWorkspaceStartup>();
         services.AddHostedService<InterruptedDataJobsStartup>();
         // Two data jobs at a time per node: each is one core of parsing, and training runs need the rest.
-        builder.AddScheduledWork(q => q.UseExecutionLimits(limits => limits.ForGroup(DataWorkJob.ExecutionGroup, 2)));
+        builder.AddExecutionLimit(DataWorkJob.ExecutionGroup, 2);
         return builder;
     }
 

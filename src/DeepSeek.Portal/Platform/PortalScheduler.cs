@@ -18,6 +18,16 @@ public static class PortalScheduler
     }
 
     /// <summary>
+    /// Limits how many jobs of an execution group run at once on this node. Quartz keeps one set of limits (a second
+    /// <c>UseExecutionLimits</c> replaces the first), so features declare theirs here and they are applied together.
+    /// </summary>
+    public static IHostApplicationBuilder AddExecutionLimit(this IHostApplicationBuilder builder, string group, int limit)
+    {
+        Limits(builder.Services)[group] = limit;
+        return builder;
+    }
+
+    /// <summary>
     /// Registers Quartz with every feature's part. Call it after the features: hosted services stop in reverse order,
     /// so everything registered before it (the progress publisher, for one) outlives the jobs that use it.
     /// </summary>
@@ -36,6 +46,13 @@ public static class PortalScheduler
                 store.UseSystemTextJsonSerializer();
                 store.ProvisionSchema();
             });
+            var limits = Limits(services);
+            if (limits.Count > 0)
+                q.UseExecutionLimits(builder =>
+                {
+                    foreach (var (group, limit) in limits)
+                        builder.ForGroup(group, limit);
+                });
             foreach (var part in parts)
                 part(q);
         });
@@ -52,8 +69,15 @@ public static class PortalScheduler
         return parts.Configure;
     }
 
+    private static Dictionary<string, int> Limits(IServiceCollection services)
+    {
+        Parts(services);
+        return ((SchedulerParts)services.Single(d => d.ServiceType == typeof(SchedulerParts)).ImplementationInstance!).Limits;
+    }
+
     private sealed class SchedulerParts
     {
         public List<Action<IQuartzBuilder>> Configure { get; } = [];
+        public Dictionary<string, int> Limits { get; } = [];
     }
 }

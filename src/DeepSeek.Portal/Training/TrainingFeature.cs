@@ -25,7 +25,7 @@ public static class TrainingFeature
 
         // The one rule for how many runs train at once: one per node (runs compete for the same cores or GPU).
         // Queued runs wait in the job store, not on a scheduler thread.
-        builder.AddScheduledWork(q => q.UseExecutionLimits(limits => limits.ForGroup(TrainingRunJob.ExecutionGroup, 1)));
+        builder.AddExecutionLimit(TrainingRunJob.ExecutionGroup, 1);
         return builder;
     }
 

@@ -161,6 +161,38 @@ public sealed class DatasetVersionService(PortalDbContext db, DataPaths paths)
         return hash;
     }
 
+    /// <summary>
+    /// Every score in the version as columns aligned by record (NaN where a record has no such score): what the
+    /// threshold sliders count against. Memory: 4 bytes per record and scorer.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, float[]>> ScoreValuesAsync(DatasetVersion version, CancellationToken ct)
+    {
+        var columns = new SortedDictionary<string, List<float>>(StringComparer.Ordinal);
+        var count = 0;
+        await foreach (var record in ReadAsync(version, false, ct))
+        {
+            if (record.Scores is not null)
+            {
+                foreach (var (name, value) in record.Scores)
+                {
+                    if (!columns.TryGetValue(name, out var list))
+                    {
+                        columns[name] = list = new List<float>(count + 1);
+                        list.AddRange(Enumerable.Repeat(float.NaN, count));
+                    }
+                    list.Add((float)value);
+                }
+            }
+            count++;
+            foreach (var list in columns.Values)
+            {
+                if (list.Count < count)
+                    list.Add(float.NaN);
+            }
+        }
+        return columns.ToDictionary(p => p.Key, p => p.Value.ToArray());
+    }
+
     /// <summary>The next version number of a dataset.</summary>
     public async Task<int> NextNumberAsync(int datasetId, CancellationToken ct) =>
         (await db.DatasetVersions.Where(v => v.DatasetId == datasetId).MaxAsync(v => (int?)v.Number, ct) ?? 0) + 1;
