@@ -14,6 +14,7 @@ public sealed class DatasetUploadInBrowserTests(BrowserPortal portal) : IClassFi
 
         var bad = "{\"text\":\"第一条\"}\n{\"text\": 42}\n";
         await page.SetInputFilesAsync("input[data-testid=dataset-file]", new FilePayload { Name = "bad.jsonl", MimeType = "application/x-ndjson", Buffer = Encoding.UTF8.GetBytes(bad) });
+        await page.ClickAsync("[data-testid=start-import]");
         var errors = page.Locator("[data-testid=upload-errors]");
         await errors.WaitForAsync();
         var text = await errors.TextContentAsync() ?? "";
@@ -22,7 +23,9 @@ public sealed class DatasetUploadInBrowserTests(BrowserPortal portal) : IClassFi
         Assert.DoesNotContain("bad", await page.Locator("[data-testid=datasets-table] tbody").TextContentAsync() ?? "", StringComparison.Ordinal);
 
         var good = "{\"text\":\"客户：营业时间？\\n客服：工作日9点到17点。\"}\n{\"text\":\"Customer: hours?\\nAgent: 9 to 5 on weekdays.\"}\n";
+        await page.ClickAsync("[data-testid=import-another]");
         await page.SetInputFilesAsync("input[data-testid=dataset-file]", new FilePayload { Name = "branch-hours.jsonl", MimeType = "application/x-ndjson", Buffer = Encoding.UTF8.GetBytes(good) });
+        await page.ClickAsync("[data-testid=start-import]");
         await page.Locator("[data-testid=datasets-table] tbody >> text=branch-hours").WaitForAsync();
         Assert.Equal(0, await errors.CountAsync());
     }

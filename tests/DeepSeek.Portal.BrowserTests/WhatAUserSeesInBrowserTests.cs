@@ -188,25 +188,30 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
         await using (var scope = portal.Services.CreateAsyncScope())
             demoId = (await scope.ServiceProvider.GetRequiredService<DatasetService>().ListAsync(CancellationToken.None)).First(d => d.IsDemo).Id;
 
-        // The endpoint's 409 contract (problem+json with datasetId), held back so the transfer state can be seen.
+        // The demo dataset's own records, uploaded again: the transfer is held back so its progress can be seen, and the
+        // import job then finds the same records and links to the dataset that holds them.
+        string demoRecords;
+        await using (var scope = portal.Services.CreateAsyncScope())
+        {
+            var paths = scope.ServiceProvider.GetRequiredService<DeepSeek.Portal.Data.DataPaths>();
+            var demo = (await scope.ServiceProvider.GetRequiredService<DatasetService>().GetAsync(demoId, CancellationToken.None))!;
+            demoRecords = await File.ReadAllTextAsync(Path.Combine(paths.Datasets, demo.Sha256 + ".jsonl"));
+        }
         string? sentName = null;
-        await page.RouteAsync("**/api/datasets", async route =>
+        await page.RouteAsync("**/api/datasets/uploads", async route =>
         {
             sentName = route.Request.PostData?.Contains("again.jsonl", StringComparison.Ordinal) == true ? "again.jsonl" : null;
             await Task.Delay(1500);
-            await route.FulfillAsync(new()
-            {
-                Status = 409, ContentType = "application/problem+json",
-                Body = $$"""{"title":"A dataset with the same content already exists.","status":409,"datasetId":{{demoId}}}""",
-            });
+            await route.ContinueAsync();
         });
         var transfer = await page.EvaluateHandleAsync("""
-            () => { const dt = new DataTransfer(); dt.items.add(new File(['{"text":"再来一次"}\n'], 'again.jsonl', { type: 'application/x-ndjson' })); return dt; }
-            """);
+            (text) => { const dt = new DataTransfer(); dt.items.add(new File([text], 'again.jsonl', { type: 'application/x-ndjson' })); return dt; }
+            """, demoRecords);
         await page.DispatchEventAsync("[data-testid=upload-drop]", "drop", new { dataTransfer = transfer });
         var progress = page.Locator("[data-testid=upload-progress]");
         await progress.WaitForAsync();
         Assert.Contains("again.jsonl", await progress.TextContentAsync() ?? "", StringComparison.Ordinal);
+        await page.ClickAsync("[data-testid=start-import]");
         var exists = page.Locator("[data-testid=upload-exists]");
         await exists.WaitForAsync();
         Assert.Equal("again.jsonl", sentName);
@@ -219,6 +224,7 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
         await BrowserPortal.GotoInteractiveAsync(page, "/datasets");
         await page.WaitForSelectorAsync("[data-testid=upload-panel][data-interactive=true]");
         await page.SetInputFilesAsync("input[data-testid=dataset-file]", new FilePayload { Name = "坏.jsonl", MimeType = "application/x-ndjson", Buffer = Encoding.UTF8.GetBytes("{\"text\":\"好\"}\n{\"text\": 42}\n") });
+        await page.ClickAsync("[data-testid=start-import]");
         var errors = page.Locator("[data-testid=upload-errors]");
         await errors.WaitForAsync();
         var text = await errors.TextContentAsync() ?? "";
@@ -233,6 +239,7 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
         await BrowserPortal.GotoInteractiveAsync(page, "/datasets");
         await page.WaitForSelectorAsync("[data-testid=upload-panel][data-interactive=true]");
         await page.SetInputFilesAsync("input[data-testid=dataset-file]", new FilePayload { Name = "short-lived.jsonl", MimeType = "application/x-ndjson", Buffer = Encoding.UTF8.GetBytes("{\"text\":\"one\"}\n{\"text\":\"two\"}\n") });
+        await page.ClickAsync("[data-testid=start-import]");
         var row = page.Locator("[data-testid=datasets-table] tbody tr:has-text('short-lived')");
         await row.WaitForAsync();
 

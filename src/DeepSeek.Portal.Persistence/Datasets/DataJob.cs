@@ -43,6 +43,8 @@ public sealed class DataJob
     /// <summary>Why it failed: JSON array of errors (file, line, field, message).</summary>
     public string? Error { get; set; }
     public string? CreatedBy { get; set; }
+    /// <summary>When the job failed because its result already exists (same name or same records): that dataset.</summary>
+    public int? ConflictDatasetId { get; set; }
 }
 
 internal sealed class DataJobConfiguration : IEntityTypeConfiguration<DataJob>

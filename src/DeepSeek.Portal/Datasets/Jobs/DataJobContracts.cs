@@ -24,7 +24,8 @@ public sealed record TransformJobRequest(string Operation, JsonObject? Parameter
 public sealed record DataJobView(
     int Id, string Kind, DataJobStatus Status, int? DatasetId, string? DatasetName, int? SourceVersionId, int? ResultVersionId,
     long Done, long Total, string Unit, long Records, double? Percent, double? RecordsPerSecond, double? EtaSeconds,
-    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, IReadOnlyList<ImportError> Errors, string? CreatedBy)
+    DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, IReadOnlyList<ImportError> Errors, string? CreatedBy,
+    int? ConflictDatasetId)
 {
     public bool IsActive => Status is DataJobStatus.Queued or DataJobStatus.Running;
 
@@ -44,7 +45,7 @@ public sealed record DataJobView(
         }
         return new DataJobView(job.Id, job.Kind, job.Status, job.DatasetId, job.DatasetName, job.SourceVersionId, job.ResultVersionId,
             job.Done, job.Total, job.Kind == DataJobKinds.Import ? "bytes" : "records", job.Records, percent, rate, eta,
-            job.CreatedAt, job.StartedAt, job.FinishedAt, DataJobErrors.Parse(job.Error), job.CreatedBy);
+            job.CreatedAt, job.StartedAt, job.FinishedAt, DataJobErrors.Parse(job.Error), job.CreatedBy, job.ConflictDatasetId);
     }
 }
 

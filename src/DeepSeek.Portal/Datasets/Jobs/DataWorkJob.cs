@@ -116,9 +116,15 @@ public sealed class DataWorkJob(
 
         var sha = await output.FinishAsync(ct);
         if (await db.Datasets.Where(d => d.Sha256 == sha).Select(d => new { d.Id, d.Name }).FirstOrDefaultAsync(ct) is { } same)
+        {
+            job.ConflictDatasetId = same.Id;
             return [new ImportError(upload.FileName, null, null, $"the same records are already stored as dataset \"{same.Name}\" (id {same.Id})") { Kind = ImportErrorKind.DuplicateContent }];
+        }
         if (await db.Datasets.Where(d => d.Name == request.Name).Select(d => (int?)d.Id).FirstOrDefaultAsync(ct) is { } sameName)
+        {
+            job.ConflictDatasetId = sameName;
             return [new ImportError(upload.FileName, null, "name", $"a dataset named \"{request.Name}\" already exists (id {sameName})") { Kind = ImportErrorKind.DuplicateName }];
+        }
 
         var target = Path.Combine(paths.Datasets, sha + ".jsonl");
         var placed = output.Place(target);
@@ -250,8 +256,10 @@ public sealed class DataWorkJob(
         db.ChangeTracker.Clear();
         var now = clock.GetUtcNow();
         var error = errors.Count > 0 ? DataJobErrors.Serialize(errors) : null;
+        var conflict = job.ConflictDatasetId;
         await db.DataJobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(u => u
-            .SetProperty(j => j.Status, status).SetProperty(j => j.FinishedAt, now).SetProperty(j => j.Error, error), CancellationToken.None);
+            .SetProperty(j => j.Status, status).SetProperty(j => j.FinishedAt, now).SetProperty(j => j.Error, error)
+            .SetProperty(j => j.ConflictDatasetId, conflict), CancellationToken.None);
         job.Status = status;
         job.FinishedAt = now;
         job.Error = error;

@@ -42,7 +42,8 @@ namespace DeepSeek.Portal.Data.Migrations
                     StartedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     FinishedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     Error = table.Column<string>(type: "TEXT", nullable: true),
-                    CreatedBy = table.Column<string>(type: "TEXT", nullable: true)
+                    CreatedBy = table.Column<string>(type: "TEXT", nullable: true),
+                    ConflictDatasetId = table.Column<int>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {

@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace DeepSeek.Portal.Data.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261202101533_DatasetVersions")]
+    [Migration("20261202104506_DatasetVersions")]
     partial class DatasetVersions
     {
         /// <inheritdoc />
@@ -23,6 +23,9 @@ namespace DeepSeek.Portal.Data.Migrations
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("ConflictDatasetId")
                         .HasColumnType("INTEGER");
 
                     b.Property<long>("CreatedAt")
