@@ -180,6 +180,7 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
     private long _line = 1;     // the line at _start
     private long _record;
     private bool _sawToken;
+    private bool _inArray;
 
     public int BufferBytes => _buffer.Length;
 
@@ -280,6 +281,7 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
 
     private async Task ReadElementsAsync(CancellationToken ct)
     {
+        _inArray = true;
         while (!session.Stopped)
         {
             ct.ThrowIfCancellationRequested();
@@ -290,6 +292,13 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
             }
 
             _record++;
+            if (end - start > session.Limits.MaxRecordBytes)
+            {
+                session.Fatal(ImportErrorKind.RecordTooLarge, line, _record, null,
+                    $"the record is larger than the {TextRules.FormatSize(session.Limits.MaxRecordBytes)} record limit; reading stopped there");
+                return;
+            }
+
             JsonDocument document;
             try
             {
@@ -490,6 +499,11 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
         }
 
         var at = e.LineNumber is { } l ? _line + l : line;
+        if (_inArray && kind == ImportErrorKind.NestingTooDeep)
+        {
+            session.Fatal(kind, line, _record + 1, null, message);
+            return Step.Failed;
+        }
 
         session.Fatal(kind, at, null, null, message);
         return Step.Failed;
