@@ -524,7 +524,9 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
             var limit = session.Limits.MaxRecordBytes;
             if (_end > limit)
             {
-                session.Fatal(ImportErrorKind.RecordTooLarge, _line, _record + 1, null,
+                var pending = _buffer.AsSpan(0, _end);
+                var first = pending.IndexOfAnyExcept(" \t\r\n,"u8);
+                session.Fatal(ImportErrorKind.RecordTooLarge, _line + pending[..Math.Max(first, 0)].Count((byte)'\n'), _record + 1, null,
                     $"the record is larger than the {TextRules.FormatSize(limit)} record limit; reading stopped there");
                 return false;
             }
