@@ -466,6 +466,11 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
         {
             return Failed(e, line);
         }
+        catch (InvalidOperationException)
+        {
+            session.Fatal(ImportErrorKind.MalformedJson, line, null, null, "a property name contains an unpaired \\u surrogate escape, which is not text");
+            return Step.Failed;
+        }
     }
 
     private void Advance(Utf8JsonReader reader)

@@ -29,6 +29,20 @@ internal static class ParquetSource
 
         await using (reader.ConfigureAwait(false))
         {
+            try
+            {
+                await ReadRowGroupsAsync(reader, seekable, session, progress, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException && !session.SinkFailed)
+            {
+                session.Fatal(ImportErrorKind.UnreadableFile, null, null, null, $"not a readable Parquet file: {Reason(e)}");
+            }
+        }
+    }
+
+    private static async Task ReadRowGroupsAsync(ParquetReader reader, Stream seekable, StreamingSession session, IProgress<long>? progress, CancellationToken ct)
+    {
+        {
             var columns = reader.Schema.Fields
                 .Select(f => f switch
                 {
@@ -61,7 +75,7 @@ internal static class ParquetSource
                         values.Add(await ReadColumnAsync(group, column.Leaf!, column.List, rows, ct).ConfigureAwait(false));
                     }
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (e is not OperationCanceledException && !session.SinkFailed)
                 {
                     session.Fatal(ImportErrorKind.UnreadableFile, null, row + 1, null, $"row group {g + 1} is not readable: {Reason(e)}");
                     return;

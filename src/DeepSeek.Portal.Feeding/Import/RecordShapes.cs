@@ -171,7 +171,13 @@ internal static class RecordShapes
                     return false;
                 }
 
-                roleValue = role.GetString();
+                if (!JsonText.TryGetString(role, out var roleText))
+                {
+                    error = new(ImportErrorKind.WrongType, $"{at}.{roleName}", "the string contains an unpaired \\u surrogate escape");
+                    return false;
+                }
+
+                roleValue = roleText;
                 if (!ConversationRoles.IsAccepted(roleValue))
                 {
                     error = new(ImportErrorKind.UnknownRole, $"{at}.{roleName}",

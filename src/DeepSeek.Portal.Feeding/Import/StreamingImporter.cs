@@ -324,7 +324,7 @@ internal sealed class SourceFile : IAsyncDisposable
                 // One object on one line that holds an array: a minified {"data": [...]}.
                 return first.RootElement.EnumerateObject().Any(p => p.Value.ValueKind == JsonValueKind.Array) ? SourceFormat.JsonArray : SourceFormat.Jsonl;
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
                 return SourceFormat.JsonArray; // a pretty-printed object spans lines
             }

@@ -56,7 +56,8 @@ internal sealed class StreamingSession
     public RecordShape? Shape { get; private set; }
     public List<ImportError> Errors => _errors;
 
-    public void Stop() => Stopped = true;
+    /// <summary>True once the sink threw; format readers that turn library exceptions into errors let that one pass.</summary>
+    public bool SinkFailed { get; private set; }
 
     public void Error(ImportErrorKind kind, long? line, long? record, string? field, string message)
     {
@@ -83,38 +84,57 @@ internal sealed class StreamingSession
     }
 
     /// <summary>Shapes (or maps) one JSON record and passes it to the sink. <paramref name="position"/> becomes <see cref="ImportedRecord.Line"/>.</summary>
-    public async ValueTask AcceptJsonAsync(JsonElement root, long position, long? line, long? record)
+    public ValueTask AcceptJsonAsync(JsonElement root, long position, long? line, long? record)
     {
         if (Stopped)
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
         if (SampleLimit is { } limit && Seen >= limit)
         {
             Stopped = true;
-            return;
+            return ValueTask.CompletedTask;
         }
 
         Seen++;
-        Observer?.Invoke(root);
+        ShapedRecord shaped;
+        try
+        {
+            Observer?.Invoke(root);
+            if (!TryShape(root, line, record, out shaped))
+            {
+                return ValueTask.CompletedTask;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement throws for a key or string holding a \uD800-style escape that is not half of a surrogate pair.
+            Error(ImportErrorKind.WrongType, line, record, null, "a key or string contains an unpaired \\u surrogate escape, which is not text");
+            return ValueTask.CompletedTask;
+        }
+
+        return AddAsync(position, line, record, shaped.Field, shaped.Text, shaped.Prompt, shaped.Response, shaped.Shape);
+    }
+
+    private bool TryShape(JsonElement root, long? line, long? record, out ShapedRecord shaped)
+    {
+        shaped = default;
         if (JsonText.FindDuplicateKey(root, "") is { } duplicate)
         {
             Error(ImportErrorKind.DuplicateKey, line, record, duplicate.Path, $"the key \"{duplicate.Key}\" appears more than once in the same object");
-            return;
+            return false;
         }
 
-        string text;
-        string? prompt = null, response = null, field = null;
-        RecordShape shape;
         if (_template is not null)
         {
-            if (!_template.TryRender(root, _mapping!.ListSeparator, out text, out field, out var kind, out var message)
+            string? prompt = null, response = null;
+            if (!_template.TryRender(root, _mapping!.ListSeparator, out var text, out var field, out var kind, out var message)
                 || (_prompt is not null && !_prompt.TryRender(root, _mapping.ListSeparator, out prompt, out field, out kind, out message))
                 || (_response is not null && !_response.TryRender(root, _mapping.ListSeparator, out response, out field, out kind, out message)))
             {
                 Error(kind, line, record, field, message);
-                return;
+                return false;
             }
 
             var control = TextRules.IndexOfForbiddenControl(text);
@@ -122,40 +142,39 @@ internal sealed class StreamingSession
             {
                 Error(ImportErrorKind.ControlCharacter, line, record, null,
                     $"the mapped text contains the control character {TextRules.DescribeControl(text[control])} at character {control + 1}");
-                return;
+                return false;
             }
 
-            shape = RecordShape.Mapped;
-            field = null;
+            shaped = new(text, prompt, response, RecordShape.Mapped, null);
+            return true;
         }
-        else if (root.ValueKind == JsonValueKind.String && record is not null)
+
+        if (root.ValueKind == JsonValueKind.String && record is not null)
         {
             // An array of strings: each string is a text record.
-            if (!RecordShapes.TryReadString(root, "", out text, out var stringError))
+            if (!RecordShapes.TryReadString(root, "", out var text, out var stringError))
             {
                 Error(stringError.Kind, line, record, null, stringError.Message);
-                return;
+                return false;
             }
 
-            shape = RecordShape.Text;
-        }
-        else if (RecordShapes.TryExtract(root, out var shaped, out var error))
-        {
-            (text, prompt, response, shape, field) = shaped;
-        }
-        else
-        {
-            Error(error.Kind, line, record, error.Field, error.Message);
-            if (error.Kind == ImportErrorKind.NeedsMapping && Records == 0 && !ContinueWithoutShape)
-            {
-                // The whole file has an unknown shape: one error that says what to do beats twenty that repeat it.
-                Stopped = true;
-            }
-
-            return;
+            shaped = new(text, null, null, RecordShape.Text, null);
+            return true;
         }
 
-        await AddAsync(position, line, record, field, text, prompt, response, shape).ConfigureAwait(false);
+        if (RecordShapes.TryExtract(root, out shaped, out var error))
+        {
+            return true;
+        }
+
+        Error(error.Kind, line, record, error.Field, error.Message);
+        if (error.Kind == ImportErrorKind.NeedsMapping && Records == 0 && !ContinueWithoutShape)
+        {
+            // The whole file has an unknown shape: one error that says what to do beats twenty that repeat it.
+            Stopped = true;
+        }
+
+        return false;
     }
 
     /// <summary>Checks and passes on a plain-text record (a line or a paragraph).</summary>
@@ -204,11 +223,19 @@ internal sealed class StreamingSession
         Shape ??= shape;
         Records++;
         Characters += characters;
-        await _sink(new ImportedRecord(position, text)
+        try
         {
-            Prompt = prompt is null ? null : TextRules.NormaliseLineEndings(prompt),
-            Response = response is null ? null : TextRules.NormaliseLineEndings(response),
-        }, _ct).ConfigureAwait(false);
+            await _sink(new ImportedRecord(position, text)
+            {
+                Prompt = prompt is null ? null : TextRules.NormaliseLineEndings(prompt),
+                Response = response is null ? null : TextRules.NormaliseLineEndings(response),
+            }, _ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            SinkFailed = true; // the caller's exception, not a problem with the file: readers must let it through
+            throw;
+        }
     }
 
     /// <summary>Ends the session: an encoding fault replaces the format errors it caused, and an empty file gets its error.</summary>

@@ -96,6 +96,10 @@ public class BadInputCorpusTests
         Case("json-duplicate-key", "d.json", "[{\"text\": \"a\", \"text\": \"b\"}]", ImportErrorKind.DuplicateKey,
             "d.json, record 1 (line 1), field \"text\": the key \"text\" appears more than once in the same object"),
         Case("json-empty-text", "d.json", "[{\"text\": \"  \"}]", ImportErrorKind.EmptyText, "d.json, record 1 (line 1), field \"text\": the text is empty after trimming whitespace"),
+        Case("jsonl-surrogate-key", "k.jsonl", "{\"\\ud800\": \"x\"}", ImportErrorKind.WrongType,
+            "k.jsonl, line 1: a key or string contains an unpaired \\u surrogate escape, which is not text"),
+        Case("json-surrogate-property", "k.json", "{\"\\ud800\": [{\"text\": \"a\"}]}", ImportErrorKind.MalformedJson,
+            "k.json, line 1: a property name contains an unpaired \\u surrogate escape, which is not text"),
         Case("unknown-role", "c.jsonl", "{\"messages\": [{\"role\": \"robot\", \"content\": \"x\"}]}", ImportErrorKind.UnknownRole,
             "c.jsonl, line 1, field \"messages[0].role\": unknown role \"robot\"; accepted roles are system, developer, user, assistant, tool, human, gpt"),
         // Records over the memory bound (the 100 MB line is in StreamingMemoryTests).
