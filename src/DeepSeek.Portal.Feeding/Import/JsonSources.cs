@@ -232,7 +232,7 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
         var depth = 0; // index into path of the object we are in
         while (!session.Stopped)
         {
-            var (step, token, name, line) = await NextAsync(ct).ConfigureAwait(false);
+            var (step, token, name, _) = await NextAsync(ct).ConfigureAwait(false);
             if (step != Step.Token)
             {
                 return false;
@@ -272,8 +272,6 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
             {
                 return false;
             }
-
-            _ = line;
         }
 
         return false;
@@ -346,7 +344,7 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
         {
             if (!reader.Read())
             {
-                return _final ? Ended() : Step.NeedMore;
+                return _final ? Step.End : Step.NeedMore;
             }
 
             _sawToken = true;
@@ -444,7 +442,7 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
         {
             if (!reader.Read())
             {
-                return _final ? Ended() : Step.NeedMore;
+                return _final ? Step.End : Step.NeedMore;
             }
 
             _sawToken = true;
@@ -480,8 +478,6 @@ internal sealed class JsonArraySource(Stream utf8, StreamingSession session, str
         _start += consumed;
         _state = reader.CurrentState;
     }
-
-    private static Step Ended() => Step.End;
 
     private Step Truncated(long line)
     {

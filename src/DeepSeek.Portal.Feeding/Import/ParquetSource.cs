@@ -85,7 +85,7 @@ internal static class ParquetSource
                 {
                     row++;
                     buffer.ResetWrittenCount();
-                    using (var writer = new Utf8JsonWriter(buffer))
+                    using (var writer = new Utf8JsonWriter(buffer, StreamingSession.WriterOptions))
                     {
                         writer.WriteStartObject();
                         for (var c = 0; c < columns.Count; c++)

@@ -11,6 +11,11 @@ internal sealed class StreamingSession
 {
     public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
+    /// <summary>CSV rows, Parquet rows and text records become JSON with their text readable (the preview shows it), not \u-escaped.</summary>
+    public static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static readonly JsonSerializerOptions SerializerOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly string _fileName;
     private readonly ImportLimits _limits;
     private readonly Func<ImportedRecord, CancellationToken, ValueTask> _sink;
@@ -188,7 +193,7 @@ internal sealed class StreamingSession
         if (_template is not null || Observer is not null)
         {
             // Mapping a text record, or sampling it, goes through its JSON form {"text": …}.
-            using var document = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(new { text }));
+            using var document = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(new { text }, SerializerOptions));
             return AcceptJsonAsync(document.RootElement.Clone(), line, line, null);
         }
 

@@ -184,7 +184,7 @@ internal static class DelimitedSource
             }
 
             buffer.ResetWrittenCount();
-            using (var writer = new Utf8JsonWriter(buffer))
+            using (var writer = new Utf8JsonWriter(buffer, StreamingSession.WriterOptions))
             {
                 writer.WriteStartObject();
                 for (var i = 0; i < header.Length; i++)

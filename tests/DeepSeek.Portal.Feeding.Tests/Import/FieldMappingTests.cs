@@ -111,6 +111,20 @@ public class FieldMappingTests
     }
 
     [Fact]
+    public async Task Inspection_of_csv_and_text_shows_columns_and_text_records()
+    {
+        var csv = await StreamingImporter.InspectAsync(new MemoryStream(Utf8("id,body\n7,你好\n8,world\n9,more\n")), new ImportRequest { FileName = "c.csv" }, 2, CancellationToken.None);
+        var text = await StreamingImporter.InspectAsync(new MemoryStream(Utf8("第一段\n\nsecond\n")), new ImportRequest { FileName = "t.txt" }, 10, CancellationToken.None);
+
+        Assert.Equal(["id: string = 7", "body: string = 你好"], csv.Fields.Select(f => $"{f.Path}: {f.Type} = {f.Example}"));
+        Assert.Equal(["{\"id\":\"7\",\"body\":\"你好\"}", "{\"id\":\"8\",\"body\":\"world\"}"], csv.RawRecords);
+        Assert.Equal((SourceFormat.Csv, (RecordShape?)null), (csv.Format, csv.Shape));
+        Assert.Equal(RecordShape.Text, text.Shape);
+        Assert.Equal(["第一段", "second"], text.Records.Select(r => r.Text));
+        Assert.Empty(text.Errors);
+    }
+
+    [Fact]
     public async Task Inspection_shows_format_fields_raw_records_and_the_mapped_preview()
     {
         var bytes = Utf8(Poems);

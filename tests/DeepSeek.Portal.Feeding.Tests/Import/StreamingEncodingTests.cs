@@ -116,6 +116,29 @@ public class StreamingEncodingTests
         Assert.All([unknown, contradicted], e => Assert.Equal(ImportErrorKind.UnsupportedEncoding, e.Kind));
     }
 
+    [Fact]
+    public async Task Excel_unicode_text_is_utf16_tab_separated_and_imports_as_tsv()
+    {
+        var bytes = Encode("Question\tAnswer\r\n存款利率是多少？\t年利率 1.5%\r\n", "utf-16le", byteOrderMark: true);
+
+        var outcome = await ImportAsync(bytes, "export.txt", r => r with { Format = SourceFormat.Tsv });
+
+        Assert.True(outcome.Summary.Succeeded, Errors(outcome.Summary));
+        var record = Assert.Single(outcome.Records);
+        Assert.Equal(("存款利率是多少？", "年利率 1.5%", 2L), (record.Prompt, record.Response, record.Line));
+    }
+
+    [Fact]
+    public async Task A_gbk_json_array_is_detected_and_streamed()
+    {
+        var bytes = Gb18030.GetBytes("[{\"title\": \"静夜思\", \"paragraphs\": [\"床前明月光\", \"疑是地上霜\"]}]");
+
+        var outcome = await ImportAsync(bytes, "poems.json", r => r with { Mapping = new FieldMapping { Template = "{title}：{paragraphs}", ListSeparator = "，" } }, bytesPerRead: 5);
+
+        Assert.True(outcome.Summary.Succeeded, Errors(outcome.Summary));
+        Assert.Equal(("gb18030", "静夜思：床前明月光，疑是地上霜"), (outcome.Summary.Encoding, Assert.Single(outcome.Records).Text));
+    }
+
     private static byte[] Encode(string text, string encoding, bool byteOrderMark)
     {
         var e = encoding switch
