@@ -96,6 +96,15 @@ public class FieldMappingTests
     }
 
     [Fact]
+    public async Task A_mapping_applies_to_text_records_as_the_field_text()
+    {
+        var outcome = await ImportAsync("甲\n乙\n", "lines.txt", r => r with { TextSplit = TextSplit.Line, Mapping = new FieldMapping { Template = "<p>{text}</p>" } });
+
+        Assert.Equal(["<p>甲</p>", "<p>乙</p>"], outcome.Texts);
+        Assert.Equal([1L, 2L], outcome.Records.Select(r => r.Line));
+    }
+
+    [Fact]
     public void A_mapping_round_trips_through_json_for_the_lineage_api_and_command_line()
     {
         var mapping = new FieldMapping { Template = "{title}\n{paragraphs}", ListSeparator = "\n\n", RecordsPath = "data", ResponseTemplate = "{answer}" };
