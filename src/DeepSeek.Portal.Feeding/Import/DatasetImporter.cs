@@ -4,6 +4,11 @@ namespace DeepSeek.Portal.Feeding.Import;
 /// Reads and validates training-text uploads. The importer never stores anything: it returns either all
 /// records or the errors that make the file unacceptable, each naming the line and field at fault.
 /// </summary>
+/// <remarks>
+/// The upload endpoint's importer: JSONL and text only, the whole file in memory, UTF-8 or UTF-16. New callers use
+/// <see cref="StreamingImporter"/>, which streams every format with bounded memory; this one keeps its exact behaviour
+/// (and error wording) until the endpoint moves over.
+/// </remarks>
 public static class DatasetImporter
 {
     /// <summary>The format a file name implies: <c>.jsonl</c>/<c>.ndjson</c> → JSONL, <c>.txt</c> → text, anything else → <see langword="null"/>.</summary>

@@ -87,5 +87,5 @@ internal sealed class ImportSession(string fileName, ImportLimits limits)
             : new ImportResult([], _errors, bytes, 0);
     }
 
-    private static string N(int value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 }

@@ -7,7 +7,7 @@ namespace DeepSeek.Portal.Feeding.Import;
 /// <summary>Checks and transformations shared by both formats.</summary>
 internal static class TextRules
 {
-    public const string NotUtf8Hint = "(GB18030/GBK files must be converted)";
+    public const string NotUtf8Hint = "(GB18030/GBK files import when that encoding is chosen or detected)";
 
     /// <summary>
     /// Turns <c>\r\n</c> and lone <c>\r</c> into <c>\n</c>. Nothing else is normalised: Unicode

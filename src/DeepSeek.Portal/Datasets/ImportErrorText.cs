@@ -12,6 +12,8 @@ public static class ImportErrorText
         if (CultureInfo.CurrentUICulture.TwoLetterISOLanguageName != "zh")
             return error.ToString();
         var where = error.FileName;
+        if (error.Record is { } record)
+            where += localizer["ImportAtRecord", record];
         if (error.Line is { } line)
             where += localizer["ImportAtLine", line];
         if (error.Field is not null)

@@ -164,7 +164,7 @@ public sealed class DemoDatasetTests : IDisposable
         var result = await DatasetImporter.ParseAsync(file, Path.GetFileName(path), new ImportLimits(), CancellationToken.None);
         Assert.Empty(result.Errors);
         Assert.Equal(Default, result.Records.Select(r => r.Text));
-        Assert.Equal(Enumerable.Range(1, 3000), result.Records.Select(r => r.Line));
+        Assert.Equal(Enumerable.Range(1, 3000).Select(i => (long)i), result.Records.Select(r => r.Line));
     }
 
     [Fact]

@@ -17,7 +17,7 @@ public class EncodingImportTests
         var error = SingleError(await ImportAsync(content));
 
         Assert.Equal(ImportErrorKind.InvalidUtf8, error.Kind);
-        Assert.Equal("data.jsonl, line 2: not valid UTF-8 at byte 11 of the line (GB18030/GBK files must be converted)", error.ToString());
+        Assert.Equal("data.jsonl, line 2: not valid UTF-8 at byte 11 of the line (GB18030/GBK files import when that encoding is chosen or detected)", error.ToString());
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public class EncodingImportTests
         var truncated = await ImportAsync(Concat(Utf8("x"), [0xE4, 0xB8]), "a.txt");
 
         Assert.Equal(ImportErrorKind.InvalidUtf8, SingleError(surrogate).Kind);
-        Assert.Equal("not valid UTF-8 at byte 2 of the line (GB18030/GBK files must be converted)", SingleError(truncated).Message);
+        Assert.Equal("not valid UTF-8 at byte 2 of the line (GB18030/GBK files import when that encoding is chosen or detected)", SingleError(truncated).Message);
     }
 
     [Theory]

@@ -25,7 +25,8 @@ public class ImportLimitsTests
     [Fact]
     public async Task Import_refuses_an_oversized_seekable_stream_without_reading_it()
     {
-        var result = await DatasetImporter.ParseAsync(new HugeUnreadableStream(21L * 1024 * 1024), "big.txt", new ImportLimits(), CancellationToken.None);
+        // The default limit is 4 GB now that imports stream; the portal passes its configured upload limit, as here.
+        var result = await DatasetImporter.ParseAsync(new HugeUnreadableStream(21L * 1024 * 1024), "big.txt", new ImportLimits { MaxBytes = 20 * 1024 * 1024 }, CancellationToken.None);
 
         var error = SingleError(result);
         Assert.Equal("big.txt: file is larger than the 20 MB limit", error.ToString());
@@ -92,7 +93,7 @@ public class ImportLimitsTests
         var result = await ImportAsync(content);
 
         Assert.Equal(21, result.Errors.Count);
-        Assert.Equal(Enumerable.Range(1, 20), result.Errors.Take(20).Select(e => e.Line!.Value));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), result.Errors.Take(20).Select(e => e.Line!.Value));
         var last = result.Errors[^1];
         Assert.Equal(ImportErrorKind.TooManyErrors, last.Kind);
         Assert.Equal("data.jsonl: … further errors not shown", last.ToString());
