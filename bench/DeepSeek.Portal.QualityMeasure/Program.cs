@@ -1,6 +1,8 @@
 // Measures the quality scorers; prints Markdown tables for docs/QUALITY.md. Reads text, writes nothing.
 //   dotnet run -c Release --project bench/DeepSeek.Portal.QualityMeasure -- entropy <english files…> --zh <chinese files…>
 //   dotnet run -c Release --project bench/DeepSeek.Portal.QualityMeasure -- domain <general english files…> --zh <general chinese files…>
+//   dotnet run -c Release --project bench/DeepSeek.Portal.QualityMeasure -- rules <english files…> --zh <chinese files…>
+//   dotnet run -c Release --project bench/DeepSeek.Portal.QualityMeasure -- noise
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DeepSeek.Portal.Feeding.Demo;
@@ -8,15 +10,21 @@ using DeepSeek.Portal.Feeding.Scoring;
 using DeepSeek.Portal.Feeding.Text;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-if (args.Length < 2 || args[0] is not ("entropy" or "domain"))
+if (args.Length >= 1 && args[0] == "noise")
 {
-    Console.Error.WriteLine("usage: entropy|domain <english files…> [--zh <chinese files…>]");
+    NoiseMeasure.Run();
+    return 0;
+}
+if (args.Length < 2 || args[0] is not ("entropy" or "domain" or "rules"))
+{
+    Console.Error.WriteLine("usage: entropy|domain|rules <english files…> [--zh <chinese files…>] | noise");
     return 2;
 }
 var split = Array.IndexOf(args, "--zh");
 var english = (split < 0 ? args[1..] : args[1..split]).Select(File.ReadAllText).ToArray();
 var chinese = (split < 0 ? [] : args[(split + 1)..]).Select(File.ReadAllText).ToArray();
 if (args[0] == "entropy") Measure.Entropy(english, chinese);
+else if (args[0] == "rules") Measure.Rules(english, chinese);
 else Measure.Domain(english, chinese);
 return 0;
 
@@ -94,16 +102,41 @@ internal static partial class Measure
                 Console.WriteLine($"- {source}: {CharacterEntropy.CodePointLength(Collapse(t))} chars, {CharacterEntropy.BitsPerCharacter(Collapse(t)):0.00} bits/char");
     }
 
+    /// <summary>Paragraphs (English) and lines (Chinese) of real text, ≥ 40 characters, markdown tables and fences left out.</summary>
+    public static string[] Paragraphs(string[] english, string[] chinese) =>
+        english.SelectMany(t => BlankLine().Split(t)).Select(Collapse)
+            .Concat(chinese.SelectMany(t => t.Split('\n')).Select(Collapse))
+            .Where(p => CharacterEntropy.CodePointLength(p) >= 40 && !p.StartsWith('|') && !p.StartsWith("```", StringComparison.Ordinal))
+            .ToArray();
+
+    /// <summary>How often each heuristic rule fires on real paragraphs and on the demo records.</summary>
+    public static void Rules(string[] english, string[] chinese)
+    {
+        var sets = new (string Name, string[] Texts)[]
+        {
+            ("real paragraphs/lines", Paragraphs(english, chinese)),
+            ("demo bank records", [.. DemoDataset.Generate(7, 3000)]),
+        };
+        foreach (var (name, texts) in sets)
+        {
+            var results = texts.Select(t => HeuristicRules.Default.Evaluate(t)).ToArray();
+            var labels = texts.Select(HeuristicRules.Default.SuggestLabel).ToArray();
+            Console.WriteLine($"### {name}: {texts.Length} texts; labels clean {labels.Count(l => l == NoiseLabel.Clean)}, unsure {labels.Count(l => l == NoiseLabel.Unsure)}, noisy {labels.Count(l => l == NoiseLabel.Noisy)}\n");
+            Console.WriteLine("| rule | fired | example |");
+            Console.WriteLine("|---|---|---|");
+            foreach (var group in results.SelectMany((r, i) => r.Where(x => x.Fired).Select(x => (x, Text: texts[i]))).GroupBy(f => f.x.Name))
+                Console.WriteLine($"| {group.Key} | {group.Count()} | {group.First().x}: \"{group.First().Text[..Math.Min(60, group.First().Text.Length)].Replace('\n', ' ').Replace("|", "\\|")}…\" |");
+            Console.WriteLine();
+        }
+    }
+
     /// <summary>Bank reference set vs held-out bank records vs general paragraphs, both modes.</summary>
     public static void Domain(string[] english, string[] chinese)
     {
         var bank = DemoDataset.Generate(7, 3000);
         var reference = bank.Take(500).ToArray();
         var heldOut = bank.Skip(500).ToArray();
-        var general = english.SelectMany(t => BlankLine().Split(t)).Select(Collapse)
-            .Concat(chinese.SelectMany(t => t.Split('\n')).Select(Collapse))
-            .Where(p => CharacterEntropy.CodePointLength(p) >= 40 && !p.StartsWith('|') && !p.StartsWith("```", StringComparison.Ordinal))
-            .ToArray();
+        var general = Paragraphs(english, chinese);
         Console.WriteLine($"Reference: {reference.Length} demo bank records (seed 7); held out: {heldOut.Length} bank records; general: {general.Length} paragraphs/lines ≥ 40 chars.\n");
 
         foreach (var mode in Enum.GetValues<DomainSimilarityMode>())

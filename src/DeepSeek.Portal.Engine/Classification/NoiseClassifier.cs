@@ -204,19 +204,27 @@ public sealed class NoiseClassifier : IDisposable
 
     private static int FeatureCount(NoiseClassifierOptions options) => options.HashBuckets + NoiseFeatures.ScalarNames.Count;
 
-    // [rows, buckets + scalars]: the hashed part is sparse, but a dense batch of 32 × 16k floats is 2 MB and keeps the network a plain Linear.
+    // [rows, buckets + scalars], built in libtorch from the non-zero entries only. A dense managed array per batch
+    // (2 MB) churned the large-object heap, and the collections it caused were seen to finalise a TorchSharp Scalar
+    // while AdamW.step still used it ("Unknown scalar type" from div, once "toFloat"): no big managed garbage, no race.
     private static Tensor Dense((int[] Buckets, float[] Weights, float[] Scalars)[] rows, NoiseClassifierOptions options)
     {
         int width = FeatureCount(options);
-        var dense = new float[rows.Length * width];
+        int nonZero = rows.Sum(r => r.Buckets.Length + r.Scalars.Length);
+        var positions = new long[nonZero];
+        var values = new float[nonZero];
+        int k = 0;
         for (int r = 0; r < rows.Length; r++)
         {
             var (buckets, weights, scalars) = rows[r];
-            int offset = r * width;
-            for (int k = 0; k < buckets.Length; k++) dense[offset + buckets[k]] = weights[k];
-            scalars.CopyTo(dense, offset + options.HashBuckets);
+            long offset = (long)r * width;
+            for (int j = 0; j < buckets.Length; j++, k++) (positions[k], values[k]) = (offset + buckets[j], weights[j]);
+            for (int j = 0; j < scalars.Length; j++, k++) (positions[k], values[k]) = (offset + options.HashBuckets + j, scalars[j]);
         }
-        return tensor(dense, [rows.Length, width]);
+        using var index = tensor(positions);
+        using var source = tensor(values);
+        using var flat = zeros(rows.Length * (long)width);
+        return flat.scatter(0, index, source).view(rows.Length, width);
     }
 }
 

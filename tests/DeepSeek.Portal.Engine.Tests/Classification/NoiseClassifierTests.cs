@@ -1,10 +1,11 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using DeepSeek.Portal.Engine.Classification;
+using Xunit.Abstractions;
 
 namespace DeepSeek.Portal.Engine.Tests.Classification;
 
-public class NoiseClassifierTests
+public class NoiseClassifierTests(ITestOutputHelper output)
 {
     private static readonly NoiseClassifierOptions Quick = new() { Epochs = 4 };
 
@@ -40,6 +41,7 @@ public class NoiseClassifierTests
         var heldOut = Labelled(200, seed: 2);
         var probabilities = classifier.Predict(heldOut.Select(e => e.Text).ToList());
         var accuracy = heldOut.Zip(probabilities).Count(x => (x.Second >= 0.5) == x.First.Noisy) / (double)heldOut.Count;
+        output.WriteLine($"held-out accuracy {accuracy:P2}, final training loss {classifier.Settings.FinalLoss:0.0000}");
         Assert.True(accuracy >= 0.9, $"held-out accuracy {accuracy:P1}");
         // At the seed's drop threshold, clean records stay.
         var cleanDropped = heldOut.Zip(probabilities).Count(x => !x.First.Noisy && x.Second >= 0.9);
