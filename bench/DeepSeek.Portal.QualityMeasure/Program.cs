@@ -3,6 +3,7 @@
 //   dotnet run -c Release --project bench/DeepSeek.Portal.QualityMeasure -- domain <general english files…> --zh <general chinese files…>
 //   dotnet run -c Release --project bench/DeepSeek.Portal.QualityMeasure -- rules <english files…> --zh <chinese files…>
 //   dotnet run -c Release --project bench/DeepSeek.Portal.QualityMeasure -- noise
+//   dotnet run -c Release --project bench/DeepSeek.Portal.QualityMeasure -- speed
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DeepSeek.Portal.Feeding.Demo;
@@ -10,14 +11,15 @@ using DeepSeek.Portal.Feeding.Scoring;
 using DeepSeek.Portal.Feeding.Text;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-if (args.Length >= 1 && args[0] == "noise")
+if (args.Length >= 1 && args[0] is "noise" or "speed")
 {
-    NoiseMeasure.Run();
+    if (args[0] == "noise") NoiseMeasure.Run();
+    else NoiseMeasure.Speed();
     return 0;
 }
 if (args.Length < 2 || args[0] is not ("entropy" or "domain" or "rules"))
 {
-    Console.Error.WriteLine("usage: entropy|domain|rules <english files…> [--zh <chinese files…>] | noise");
+    Console.Error.WriteLine("usage: entropy|domain|rules <english files…> [--zh <chinese files…>] | noise | speed");
     return 2;
 }
 var split = Array.IndexOf(args, "--zh");

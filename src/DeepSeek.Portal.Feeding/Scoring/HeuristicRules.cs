@@ -153,7 +153,7 @@ public sealed partial class HeuristicRules : IQualityScorer
         AtMost("duplicate_line_char_fraction", (double)duplicateLineChars / total, Options.MaxDuplicateLineCharFraction);
 
         // Gopher repetition: n-grams of units (words; Han characters for Chinese).
-        var units = Units(text);
+        var units = UnitSequence.Of(Units(text));
         int scale = language == TextLanguage.Chinese ? Options.ChineseNgramScale : 1;
         // A short record repeats by nature: the agent restates the question, a key term comes back three times in a
         // 60-character answer. There an n-gram counts as repeated from its ShortRecordMinOccurrences-th occurrence; in
@@ -268,32 +268,73 @@ public sealed partial class HeuristicRules : IQualityScorer
         return (count, chars);
     }
 
-    // datatrove find_top_duplicate, except that an n-gram seen fewer than minOccurrences times is no repetition.
-    private static int TopRepeatedNgramChars(List<string> units, int n, int minOccurrences)
+    /// <summary>Units as integer ids with their lengths, so n-grams are hashed, not built as strings.</summary>
+    private readonly record struct UnitSequence(int[] Ids, int[] Lengths)
     {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        public static UnitSequence Of(List<string> units)
+        {
+            var idOf = new Dictionary<string, int>(StringComparer.Ordinal);
+            var ids = new int[units.Count];
+            var lengths = new int[units.Count];
+            for (int i = 0; i < units.Count; i++)
+            {
+                if (!idOf.TryGetValue(units[i], out ids[i])) idOf[units[i]] = ids[i] = idOf.Count;
+                lengths[i] = units[i].Length;
+            }
+            return new UnitSequence(ids, lengths);
+        }
+
+        public int Count => Ids.Length;
+
+        // 64-bit mix of the ids; a collision between two different n-grams of one record is negligible (~n²/2^64).
+        public ulong Key(int start, int n)
+        {
+            ulong h = 0x9E3779B97F4A7C15UL ^ (ulong)n;
+            for (int k = 0; k < n; k++)
+            {
+                h = (h + (ulong)Ids[start + k] + 1) * 0xBF58476D1CE4E5B9UL;
+                h ^= h >> 31;
+            }
+            return h;
+        }
+
+        public int Chars(int start, int n)
+        {
+            int sum = 0;
+            for (int k = 0; k < n; k++) sum += Lengths[start + k];
+            return sum;
+        }
+    }
+
+    // datatrove find_top_duplicate (characters of the n-gram joined by spaces × its count), except that an n-gram seen
+    // fewer than minOccurrences times is no repetition.
+    private static int TopRepeatedNgramChars(UnitSequence units, int n, int minOccurrences)
+    {
+        var counts = new Dictionary<ulong, (int Count, int Start)>();
         for (int i = 0; i + n <= units.Count; i++)
         {
-            var gram = string.Join(' ', units.GetRange(i, n));
-            counts[gram] = counts.GetValueOrDefault(gram) + 1;
+            var key = units.Key(i, n);
+            counts[key] = counts.TryGetValue(key, out var seen) ? (seen.Count + 1, seen.Start) : (1, i);
         }
-        var top = counts.Where(kv => kv.Value >= minOccurrences).Select(kv => kv.Key.Length * kv.Value).DefaultIfEmpty(0).Max();
+        int top = 0;
+        foreach (var (count, start) in counts.Values)
+            if (count >= minOccurrences) top = Math.Max(top, (units.Chars(start, n) + n - 1) * count);
         return top;
     }
 
     // datatrove find_all_duplicate: walk the n-grams; a repeat adds its characters and skips past itself.
-    // With minOccurrences 2 this is datatrove's exactly; with 3 the first repeat (an echo) is let through.
-    private static int DuplicateNgramChars(List<string> units, int n, int minOccurrences)
+    // With minOccurrences 2 this is datatrove's exactly; with more, the first repeats (an echo) are let through.
+    private static int DuplicateNgramChars(UnitSequence units, int n, int minOccurrences)
     {
-        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var seen = new Dictionary<ulong, int>();
         int chars = 0, i = 0;
         while (i + n <= units.Count)
         {
-            var gram = string.Concat(units.GetRange(i, n));
-            var occurrences = seen[gram] = seen.GetValueOrDefault(gram) + 1;
+            var key = units.Key(i, n);
+            var occurrences = seen[key] = seen.GetValueOrDefault(key) + 1;
             if (occurrences >= minOccurrences)
             {
-                chars += gram.Length;
+                chars += units.Chars(i, n);
                 i += n;
             }
             else
@@ -304,24 +345,22 @@ public sealed partial class HeuristicRules : IQualityScorer
         return chars;
     }
 
-    // data-juicer character_repetition_filter.
+    // data-juicer character_repetition_filter, over code points; n-grams hashed like the unit n-grams.
     private static double CharacterRepetitionRatio(string text, int n)
     {
         var runes = text.EnumerateRunes().Select(r => r.Value).ToArray();
         if (runes.Length < n) return 0;
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var sb = new StringBuilder();
+        var sequence = new UnitSequence(runes, new int[runes.Length]);
+        var counts = new Dictionary<ulong, int>();
         for (int i = 0; i + n <= runes.Length; i++)
         {
-            sb.Clear();
-            for (int k = 0; k < n; k++) sb.Append(char.ConvertFromUtf32(runes[i + k]));
-            var gram = sb.ToString();
-            counts[gram] = counts.GetValueOrDefault(gram) + 1;
+            var key = sequence.Key(i, n);
+            counts[key] = counts.GetValueOrDefault(key) + 1;
         }
         var frequencies = counts.Values.OrderDescending().ToArray();
         int repeated = frequencies.Count(f => f > 1);
         int take = Math.Min((int)Math.Floor(Math.Sqrt(frequencies.Length)), repeated);
-        return (double)frequencies.Take(take).Sum() / frequencies.Sum();
+        return (double)frequencies.Take(take).Sum() / (runes.Length - n + 1);
     }
 
     // data-juicer's SPECIAL_CHARACTERS: ASCII punctuation, digits and whitespace, plus symbols and emoji (its list of
