@@ -200,11 +200,15 @@ public sealed partial class HeuristicRules : IQualityScorer
     /// by more than <see cref="HeuristicOptions.ClearMargin"/>; <see cref="NoiseLabel.Clean"/> when nothing fired and the
     /// text is long enough to judge; otherwise <see cref="NoiseLabel.Unsure"/>.
     /// </summary>
-    public NoiseLabel SuggestLabel(string text)
+    public NoiseLabel SuggestLabel(string text) => SuggestLabel(text, Evaluate(text));
+
+    /// <summary>The label of <see cref="SuggestLabel(string)"/> from results already computed by <see cref="Evaluate"/> for <paramref name="text"/>.</summary>
+    public NoiseLabel SuggestLabel(string text, IReadOnlyList<RuleResult> results)
     {
         ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(results);
         if (string.IsNullOrWhiteSpace(text)) return NoiseLabel.Noisy;
-        var fired = Evaluate(text).Where(r => r.Fired).ToList();
+        var fired = results.Where(r => r.Fired).ToList();
         if (fired.Count >= 2 || fired.Any(IsClear)) return NoiseLabel.Noisy;
         var judged = text.EnumerateRunes().Count(r => !Rune.IsWhiteSpace(r)) >= Options.MinJudgedLength;
         return fired.Count == 0 && judged ? NoiseLabel.Clean : NoiseLabel.Unsure;

@@ -86,8 +86,10 @@ public class HeuristicRulesTests
         // One rule missed narrowly: 6 % markup with the threshold lowered to 0.05.
         var rules = new HeuristicRules(new HeuristicOptions { MaxMarkupFraction = 0.05 });
         var text = "Please call us at the number on the back of your card.<br>Thanks";
-        Assert.Single(rules.Evaluate(text), r => r.Fired);
+        var results = rules.Evaluate(text);
+        Assert.Single(results, r => r.Fired);
         Assert.Equal(NoiseLabel.Unsure, rules.SuggestLabel(text));
+        Assert.Equal(NoiseLabel.Unsure, rules.SuggestLabel(text, results));
     }
 
     [Fact]
