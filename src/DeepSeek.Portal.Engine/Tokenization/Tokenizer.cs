@@ -165,6 +165,32 @@ public sealed class Tokenizer
     }
 
     /// <summary>
+    /// Counts the tokens <see cref="Encode"/> would return for <paramref name="text"/> (no BOS/EOS) and how many of them
+    /// are byte-fallback tokens: single-byte tokens for a byte 0x80–0xFF, which the tokenizer emits only when spelling
+    /// a character that is not in its vocabulary as UTF-8 bytes. Single ASCII bytes are ordinary tokens, and a learned
+    /// merge of such bytes is a vocabulary token, so neither counts. Thread-safe; allocates no id array.
+    /// </summary>
+    public (int Tokens, int ByteFallbackTokens) CountTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int tokens = 0, fallback = 0;
+        if (text.Length == 0) return (0, 0);
+        foreach (var chunk in PreTokenizer.Split(text))
+        {
+            var ids = EncodeChunk(chunk);
+            tokens += ids.Length;
+            foreach (int id in ids)
+            {
+                if (IsByteFallback(id)) fallback++;
+            }
+        }
+        return (tokens, fallback);
+    }
+
+    /// <summary>True for the single-byte tokens of bytes 0x80–0xFF (see <see cref="CountTokens"/>).</summary>
+    public static bool IsByteFallback(int id) => id is >= ByteOffset + 0x80 and < FirstCharacterId;
+
+    /// <summary>
     /// Decodes ids back to text. Special tokens are dropped unless <paramref name="skipSpecialTokens"/> is false,
     /// in which case their text is emitted. Byte sequences that are not valid UTF-8 (possible for generated ids)
     /// become U+FFFD.
