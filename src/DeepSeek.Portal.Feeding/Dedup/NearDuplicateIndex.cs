@@ -51,13 +51,18 @@ public sealed class NearDuplicateIndex
     private readonly List<byte[]> sketchPages = [];
 
     /// <summary>Creates an empty index; <paramref name="options"/> defaults to <see cref="MinHashOptions"/>'s defaults.</summary>
-    public NearDuplicateIndex(MinHashOptions? options = null)
+    /// <param name="options">MinHash and LSH settings.</param>
+    /// <param name="expectedRecords">Records the caller expects to add (a version's record count): sizes the band tables
+    /// once, which saves their regrowth and its slack (up to half of the table memory). Zero when unknown.</param>
+    public NearDuplicateIndex(MinHashOptions? options = null, int expectedRecords = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(expectedRecords);
         Hasher = new MinHasher(options ?? new MinHashOptions());
         var o = Hasher.Options;
         Parameters = o.Bands is { } b && o.Rows is { } r ? new LshParameters(b, r) : LshParameters.Optimal(o.Threshold, o.Permutations);
         buckets = new Dictionary<ulong, int>[Parameters.Bands];
-        for (int i = 0; i < buckets.Length; i++) buckets[i] = [];
+        for (int i = 0; i < buckets.Length; i++) buckets[i] = new Dictionary<ulong, int>(expectedRecords);
+        ids.Capacity = parents.Capacity = expectedRecords;
     }
 
     /// <summary>The hash family (thread-safe, usable to compute signatures ahead of <see cref="Add(string, ReadOnlySpan{uint})"/>).</summary>
