@@ -16,7 +16,8 @@ namespace DeepSeek.Portal.Feeding.Privacy;
 /// <para>What counts: e-mail <c>local@domain.tld</c>; mainland mobile <c>1[3-9]</c> + 9 digits, optionally after +86/0086
 /// and grouped 3-4-4 by spaces or dashes; mainland landline 0 + 2–3-digit area code (or in parentheses) and 7–8 digits,
 /// with a separator after the area code; international + country code, 8–15 digits in all (E.164), spaces, dots,
-/// dashes and one parenthesised group allowed; identity numbers valid under <see cref="ChineseIdNumber.IsValid"/>;
+/// dashes and one parenthesised group allowed; identity numbers valid under <see cref="ChineseIdNumber.IsValid"/>,
+/// contiguous or grouped 6-8-4 (region, birth date, sequence and check) by spaces or dashes;
 /// bank cards of 13–19 digits, contiguous or grouped (first group 4–6 digits, then 3–6-digit groups), passing
 /// <see cref="Luhn"/> and not shaped like an identity number; IPv4 with octets 0–255 without leading zeros; IPv6 that
 /// <see cref="IPAddress"/> parses, with at least two colons and a decimal digit (so <c>dead::beef</c> or
@@ -84,9 +85,10 @@ public sealed partial class PiiMasker
         {
             if (Kinds.HasFlag(PiiKind.IdNumber))
             {
+                Span<char> compact = stackalloc char[18];
                 foreach (var m in IdPattern().EnumerateMatches(chars))
                 {
-                    if (ChineseIdNumber.IsValid(chars.Slice(m.Index, m.Length))) candidates.Add(new(PiiKind.IdNumber, m.Index, m.Length, 1));
+                    if (ChineseIdNumber.IsValid(Compact(chars.Slice(m.Index, m.Length), compact))) candidates.Add(new(PiiKind.IdNumber, m.Index, m.Length, 1));
                 }
             }
             if (Kinds.HasFlag(PiiKind.BankCard))
@@ -158,6 +160,17 @@ public sealed partial class PiiMasker
         return kept;
     }
 
+    /// <summary>The match without its group separators (an ID match has exactly 18 other characters).</summary>
+    private static ReadOnlySpan<char> Compact(ReadOnlySpan<char> match, Span<char> destination)
+    {
+        int length = 0;
+        foreach (char c in match)
+        {
+            if (c is not (' ' or '-')) destination[length++] = c;
+        }
+        return destination[..length];
+    }
+
     private static bool IsCard(ReadOnlySpan<char> match)
     {
         int digits = 0;
@@ -189,7 +202,7 @@ public sealed partial class PiiMasker
     [GeneratedRegex($@"(?<![{Edge}._%+\-])[A-Za-z0-9_%+\-]+(?:\.[A-Za-z0-9_%+\-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{{0,61}}[A-Za-z0-9])?\.)+[A-Za-z]{{2,24}}(?![{Edge}\-])", RegexOptions.CultureInvariant)]
     private static partial Regex EmailPattern();
 
-    [GeneratedRegex($@"(?<![{Edge}])[1-8][0-9]{{16}}[0-9Xx](?![{Edge}])", RegexOptions.CultureInvariant)]
+    [GeneratedRegex($@"(?<![{Edge}])[1-8][0-9]{{5}}[ \-]?[0-9]{{8}}[ \-]?[0-9]{{3}}[0-9Xx](?![{Edge}])", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
     [GeneratedRegex($@"(?<![{Edge}+])(?:[0-9]{{13,19}}|[0-9]{{4,6}}(?:[ \-][0-9]{{3,6}}){{2,4}})(?![{Edge}])", RegexOptions.CultureInvariant)]

@@ -74,6 +74,13 @@ public class PiiMaskerTests
         Assert.Equal(wrong, masker.Mask(wrong).Text); // neither an ID nor, being ID-shaped, a card
     }
 
+    [Fact]
+    public void Ids_grouped_by_region_birth_date_and_sequence_are_masked()
+    {
+        Assert.Equal("身份证：[ID]，[ID]", masker.Mask("身份证：110105 19491231 002X，440524-18800101-0014").Text);
+        Assert.Equal("身份证：110105 19491231 0021", masker.Mask("身份证：110105 19491231 0021").Text); // wrong check character
+    }
+
     [Theory]
     [InlineData("4111111111111111")]       // Visa test number
     [InlineData("5500000000000004")]       // Mastercard test number
