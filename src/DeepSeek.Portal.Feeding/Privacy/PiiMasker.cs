@@ -214,7 +214,8 @@ public sealed partial class PiiMasker
     [GeneratedRegex($@"(?<![{Edge}+])(?:(?:\(0[0-9]{{2,3}}\)[ \-]?)|(?:0[0-9]{{2,3}}[ \-]))[0-9]{{7,8}}(?![{Edge}])", RegexOptions.CultureInvariant)]
     private static partial Regex LandlinePattern();
 
-    [GeneratedRegex($@"(?<![{Edge}+])\+[1-9][0-9]{{0,3}}(?:[ .\-]?(?:\([0-9]{{1,4}}\)|[0-9]{{1,5}})){{1,6}}(?![{Edge}])", RegexOptions.CultureInvariant)]
+    // Atomic digit groups: without them a long digit run after + is re-split every way before the match fails.
+    [GeneratedRegex($@"(?<![{Edge}+])\+[1-9][0-9]{{0,3}}(?:[ .\-]?(?>\([0-9]{{1,4}}\)|[0-9]{{1,5}})){{1,6}}(?![{Edge}])", RegexOptions.CultureInvariant)]
     private static partial Regex InternationalPattern();
 
     [GeneratedRegex($@"(?<![{Edge}.])(?:[0-9]{{1,3}}\.){{3}}[0-9]{{1,3}}(?![{Edge}]|\.[0-9])", RegexOptions.CultureInvariant)]

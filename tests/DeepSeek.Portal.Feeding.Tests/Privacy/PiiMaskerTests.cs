@@ -204,6 +204,16 @@ public class PiiMaskerTests
     }
 
     [Fact]
+    public void Adversarial_digit_runs_scan_in_linear_time()
+    {
+        var text = string.Concat(Enumerable.Repeat("+12345678901234567890123456789 a.b.c.d@ 1.2.3.4.5.6 ", 4000)); // ~200 KB
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = masker.Mask(text);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed}");
+        Assert.Empty(result.Spans);
+    }
+
+    [Fact]
     public void A_masker_limited_to_some_kinds_leaves_the_others()
     {
         var emailsOnly = new PiiMasker(PiiKind.Email);
