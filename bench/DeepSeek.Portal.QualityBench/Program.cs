@@ -47,6 +47,7 @@ var hasher128 = new MinHasher(new MinHashOptions { Permutations = 128 });
 var signature128 = new uint[128];
 Measure("MinHash signature (128 perm)", texts => { foreach (var t in texts) hasher128.ComputeSignature(t, signature128); });
 Measure("NearDuplicateIndex.Add (256 perm)", texts => { var index = new NearDuplicateIndex(); int i = 0; foreach (var t in texts) index.Add((i++).ToString(), t); });
+Measure("NearDuplicateIndex.Add (256 perm, expectedRecords)", texts => { var index = new NearDuplicateIndex(expectedRecords: texts.Length); int i = 0; foreach (var t in texts) index.Add((i++).ToString(), t); });
 Measure("ExactDuplicateIndex.Add", texts => { var index = new ExactDuplicateIndex(); int i = 0; foreach (var t in texts) index.Add((i++).ToString(), t); });
 var masker = new PiiMasker();
 Measure("PiiMasker.Mask (no PII)", texts => { foreach (var t in texts) masker.Mask(t); });
