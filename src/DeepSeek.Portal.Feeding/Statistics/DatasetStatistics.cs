@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using DeepSeek.Portal.Feeding.Text;
 
@@ -50,7 +52,15 @@ public sealed record DatasetStatisticsResult(
     IReadOnlyList<LengthBin> LengthHistogram,
     int DistinctCharacters,
     LengthSummary? Length,
-    TokenSummary? Tokens);
+    TokenSummary? Tokens)
+{
+    /// <summary>The result as JSON in web style (camelCase names, language codes <c>zh</c>/<c>en</c>/<c>other</c>), as a version stores it.</summary>
+    public JsonObject ToJson() => JsonSerializer.SerializeToNode(this, JsonSerializerOptions.Web)!.AsObject();
+
+    /// <summary>Reads what <see cref="ToJson"/> wrote.</summary>
+    public static DatasetStatisticsResult FromJson(JsonNode json) =>
+        json.Deserialize<DatasetStatisticsResult>(JsonSerializerOptions.Web) ?? throw new JsonException("Statistics JSON is null.");
+}
 
 /// <summary>
 /// Streaming statistics of a dataset version: <see cref="Add"/> each record, then read <see cref="Result"/>.

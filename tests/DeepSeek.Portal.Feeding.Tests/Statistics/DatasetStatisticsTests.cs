@@ -94,19 +94,26 @@ public class DatasetStatisticsTests
     }
 
     [Fact]
-    public void Result_round_trips_through_json_with_language_codes()
+    public void Result_round_trips_through_web_style_json_with_language_codes()
     {
         var statistics = new DatasetStatistics(new FakeCoverage());
         statistics.Add("银行卡挂失");
+        statistics.Add("Lost card");
         var result = statistics.Result();
-        var json = JsonSerializer.Serialize(result);
-        Assert.Contains("\"Languages\":{\"zh\":1,\"en\":0,\"other\":0}", json);
-        var back = JsonSerializer.Deserialize<DatasetStatisticsResult>(json)!;
+        var json = result.ToJson();
+        Assert.Equal(2, (long)json["records"]!);
+        Assert.Equal(1, (long)json["languages"]!["zh"]!);
+        Assert.Equal(0, (long)json["languages"]!["other"]!);
+        Assert.Null(json["lengthHistogram"]![13]!["to"]);
+        Assert.Equal(15.0 / 24, (double)json["tokens"]!["byteFallbackRate"]!, 9); // 15 fallback bytes of 银行卡挂失, 9 ASCII tokens
+
+        var back = DatasetStatisticsResult.FromJson(System.Text.Json.Nodes.JsonNode.Parse(json.ToJsonString())!);
         Assert.Equal(result.Records, back.Records);
         Assert.Equal(result.Languages, back.Languages);
         Assert.Equal(result.LengthHistogram, back.LengthHistogram);
         Assert.Equal(result.Length, back.Length);
         Assert.Equal(result.Tokens, back.Tokens);
+        Assert.Equal(result.DistinctCharacters, back.DistinctCharacters);
     }
 
     /// <summary>One token per ASCII character; every non-ASCII character falls back to its UTF-8 bytes.</summary>
