@@ -41,7 +41,7 @@ public class NearDuplicateIndexTests(ITestOutputHelper output)
         for (int i = 0; i < 400; i++)
         {
             var words = EnglishWords(random, vocabulary);
-            pairs.Add((string.Join(' ', words), EditWords(random, words, vocabulary, random.Next(1000) / 1000.0 * 0.35)));
+            pairs.Add((string.Join(' ', words), EditWords(random, words, vocabulary, random.Next(1000) / 1000.0 * 0.5)));
         }
         AssertRecallAndFalsePositives(pairs, "en");
     }
@@ -54,7 +54,7 @@ public class NearDuplicateIndexTests(ITestOutputHelper output)
         for (int i = 0; i < 400; i++)
         {
             var text = Chinese(random);
-            pairs.Add((text, EditChinese(random, text, random.Next(1000) / 1000.0 * 0.15)));
+            pairs.Add((text, EditChinese(random, text, random.Next(1000) / 1000.0 * 0.22)));
         }
         AssertRecallAndFalsePositives(pairs, "zh");
     }

@@ -13,9 +13,26 @@ internal static class NearDuplicateTexts
     public static string[] Vocabulary(SplitMix64 random, int size = 2000) =>
         [.. Enumerable.Range(0, size).Select(_ => new string([.. Enumerable.Range(0, random.Between(2, 9)).Select(_ => (char)('a' + random.Next(26)))]))];
 
-    /// <summary>Replaces each word with probability <paramref name="fraction"/> by a random vocabulary word.</summary>
-    public static string EditWords(SplitMix64 random, string[] words, IReadOnlyList<string> vocabulary, double fraction) =>
-        string.Join(' ', words.Select(w => random.Next(1_000_000) < fraction * 1_000_000 ? random.Pick(vocabulary) : w));
+    /// <summary>Edits each word with probability <paramref name="fraction"/>: replaced, deleted, or followed by an inserted word, alike.</summary>
+    public static string EditWords(SplitMix64 random, string[] words, IReadOnlyList<string> vocabulary, double fraction)
+    {
+        var edited = new List<string>(words.Length + 8);
+        foreach (var word in words)
+        {
+            if (random.Next(1_000_000) >= fraction * 1_000_000)
+            {
+                edited.Add(word);
+                continue;
+            }
+            switch (random.Next(3))
+            {
+                case 0: edited.Add(random.Pick(vocabulary)); break;
+                case 1: break;
+                default: edited.Add(word); edited.Add(random.Pick(vocabulary)); break;
+            }
+        }
+        return string.Join(' ', edited);
+    }
 
     /// <summary>Chinese-like text: Han characters from the 3,000 after U+4E00, with a full stop every 20 or so.</summary>
     public static string Chinese(SplitMix64 random, int length = 340)
@@ -25,9 +42,26 @@ internal static class NearDuplicateTexts
         return builder.ToString();
     }
 
-    /// <summary>Replaces each character with probability <paramref name="fraction"/> by a random Han character.</summary>
-    public static string EditChinese(SplitMix64 random, string text, double fraction) =>
-        new([.. text.Select(c => random.Next(1_000_000) < fraction * 1_000_000 ? (char)(0x4E00 + random.Next(3000)) : c)]);
+    /// <summary>Edits each character with probability <paramref name="fraction"/>: replaced, deleted, or followed by an inserted Han character, alike.</summary>
+    public static string EditChinese(SplitMix64 random, string text, double fraction)
+    {
+        var edited = new StringBuilder(text.Length + 16);
+        foreach (char c in text)
+        {
+            if (random.Next(1_000_000) >= fraction * 1_000_000)
+            {
+                edited.Append(c);
+                continue;
+            }
+            switch (random.Next(3))
+            {
+                case 0: edited.Append((char)(0x4E00 + random.Next(3000))); break;
+                case 1: break;
+                default: edited.Append(c).Append((char)(0x4E00 + random.Next(3000))); break;
+            }
+        }
+        return edited.ToString();
+    }
 
     public static double Jaccard(HashSet<uint> a, HashSet<uint> b)
     {
