@@ -154,3 +154,35 @@ public class TokenizerCoverageTests
         Assert.Equal((5, 4), tokenizer.CountTokens("a🦄"));
     }
 }
+
+public class TokenizerTruncationTests
+{
+    private static readonly Lazy<Tokenizer> Trained = new(() => Tokenizer.Train(DemoCorpus.Generate(1500, 3), 1024));
+
+    [Theory]
+    [InlineData("客户张伟的账户余额为1234.56元。Customer Zhang Wei has a balance of 1234.56 yuan.")]
+    [InlineData("混合 mixed 文本 text 123 with emoji 😀👍🏽 and 龘 (rare) + ©®™")]
+    [InlineData("Ünïcödé e\u0301 Ελληνικά, русский, 日本語のテキスト, 한국어")]
+    public void Every_cut_is_a_prefix_within_the_budget_and_as_long_as_possible(string text)
+    {
+        var tokenizer = Trained.Value;
+        int total = tokenizer.CountTokens(text).Tokens;
+        Assert.Same(text, tokenizer.Truncate(text, total));
+        string previous = "";
+        for (int max = 0; max <= total; max++)
+        {
+            var cut = tokenizer.Truncate(text, max);
+            Assert.StartsWith(cut, text, StringComparison.Ordinal);
+            Assert.True(tokenizer.Encode(cut).Length <= max, $"{max}: '{cut}' has {tokenizer.Encode(cut).Length} tokens");
+            Assert.True(cut.Length >= previous.Length);
+            Assert.False(cut.Length > 0 && char.IsHighSurrogate(cut[^1]), "a cut never splits a surrogate pair");
+            // One more character would not fit (or there is none).
+            if (cut.Length < text.Length)
+            {
+                int next = char.IsHighSurrogate(text[cut.Length]) ? 2 : 1;
+                Assert.True(tokenizer.Encode(text[..(cut.Length + next)]).Length > max || cut.Length + next > text.Length);
+            }
+            previous = cut;
+        }
+    }
+}
