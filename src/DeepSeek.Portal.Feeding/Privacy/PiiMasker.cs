@@ -26,7 +26,8 @@ namespace DeepSeek.Portal.Feeding.Privacy;
 /// country prefix (+ or 00) beats a card reading of the same digits; otherwise a Luhn-valid card beats a phone.
 /// An 18-digit number with a valid check character is an ID, never a card; one with a wrong check character is
 /// neither. Any run of 13–19 digits that passes Luhn is masked as a card (one in ten random runs does).</para>
-/// <para>Thread-safe. Text without a digit or '@' is returned as is after one vectorised scan, and the regexes run
+/// <para>Thread-safe. Text without a digit or '@' is returned as is after one vectorised scan; the e-mail and IPv6 patterns run
+/// only around each '@' and each run of colons and hex digits; the regexes run
 /// allocation-free (<see cref="Regex.EnumerateMatches(ReadOnlySpan{char})"/>); only found spans allocate. Full-width
 /// digits (１３８…) are not recognised: run the preprocessor's NFKC step first.</para>
 /// </remarks>
@@ -79,7 +80,7 @@ public sealed partial class PiiMasker
         var candidates = new List<Candidate>();
         if (hasAt && Kinds.HasFlag(PiiKind.Email))
         {
-            foreach (var m in EmailPattern().EnumerateMatches(chars)) candidates.Add(new(PiiKind.Email, m.Index, m.Length, 0));
+            AddEmails(candidates, chars);
         }
         if (hasDigit)
         {
@@ -110,14 +111,66 @@ public sealed partial class PiiMasker
                 {
                     if (IsIpv4(chars.Slice(m.Index, m.Length))) candidates.Add(new(PiiKind.IpAddress, m.Index, m.Length, 5));
                 }
-                foreach (var m in Ipv6Pattern().EnumerateMatches(chars))
-                {
-                    if (IsIpv6(chars.Slice(m.Index, m.Length))) candidates.Add(new(PiiKind.IpAddress, m.Index, m.Length, 5));
-                }
+                AddIpv6(candidates, chars);
             }
         }
         return candidates.Count == 0 ? [] : Resolve(candidates);
     }
+
+    /// <summary>
+    /// E-mail matches, found from each '@': the pattern runs only over the run of address characters around it (its
+    /// start set, letters and digits, would otherwise make it try every word of the text).
+    /// </summary>
+    private static void AddEmails(List<Candidate> candidates, ReadOnlySpan<char> chars)
+    {
+        int from = 0;
+        while (from < chars.Length)
+        {
+            int at = chars[from..].IndexOf('@');
+            if (at < 0) return;
+            at += from;
+            int start = at, end = at + 1;
+            while (start > 0 && IsAddressCharacter(chars[start - 1])) start--;
+            while (end < chars.Length && (char.IsAsciiLetterOrDigit(chars[end]) || chars[end] is '.' or '-')) end++;
+            from = at + 1;
+            if (start == at) continue;
+            // One character past the run, so that the pattern's lookahead sees what follows the address.
+            foreach (var m in EmailPattern().EnumerateMatches(chars[..Math.Min(chars.Length, end + 1)], start))
+            {
+                if (m.Index <= at && at < m.Index + m.Length)
+                {
+                    candidates.Add(new(PiiKind.Email, m.Index, m.Length, 0));
+                    from = Math.Max(from, m.Index + m.Length);
+                }
+                break;
+            }
+        }
+    }
+
+    private static bool IsAddressCharacter(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-';
+
+    /// <summary>IPv6 matches, looked for only in runs of hex digits, colons and dots that hold at least two colons.</summary>
+    private static void AddIpv6(List<Candidate> candidates, ReadOnlySpan<char> chars)
+    {
+        int from = 0;
+        while (from < chars.Length)
+        {
+            int colon = chars[from..].IndexOf(':');
+            if (colon < 0) return;
+            colon += from;
+            int start = colon, end = colon + 1;
+            while (start > 0 && IsIpv6Character(chars[start - 1])) start--;
+            while (end < chars.Length && IsIpv6Character(chars[end])) end++;
+            from = end;
+            if (chars[start..end].Count(':') < 2) continue;
+            foreach (var m in Ipv6Pattern().EnumerateMatches(chars[..Math.Min(chars.Length, end + 1)], start))
+            {
+                if (IsIpv6(chars.Slice(m.Index, m.Length))) candidates.Add(new(PiiKind.IpAddress, m.Index, m.Length, 5));
+            }
+        }
+    }
+
+    private static bool IsIpv6Character(char c) => char.IsAsciiHexDigit(c) || c is ':' or '.';
 
     private static void AddPhones(List<Candidate> candidates, Regex.ValueMatchEnumerator matches, ReadOnlySpan<char> chars, int minDigits, int maxDigits)
     {

@@ -160,6 +160,8 @@ public class PiiMaskerTests
     [InlineData("联系邮箱zhang.san@example.com谢谢", "联系邮箱[EMAIL]谢谢")]
     [InlineData("Mail first.last+tag@mail.example.co.uk, please.", "Mail [EMAIL], please.")]
     [InlineData("13812345678@qq.com", "[EMAIL]")]
+    [InlineData("a@b.cn,c@d.cn;x.y@z.org。", "[EMAIL],[EMAIL];[EMAIL]。")]
+    [InlineData("@home and me@ and @@ a@@b.cn", "@home and me@ and @@ a@@b.cn")]
     public void Emails_are_masked_and_win_over_digits_inside_them(string text, string expected) =>
         Assert.Equal(expected, masker.Mask(text).Text);
 
@@ -169,6 +171,7 @@ public class PiiMaskerTests
     [InlineData("IPv6 2001:db8::8a2e:370:7334 and ::1", "IPv6 [IP] and [IP]")]
     [InlineData("mapped ::ffff:192.0.2.128 here", "mapped [IP] here")]
     [InlineData("地址fe80::1ff:fe23:4567:890a连接", "地址[IP]连接")]
+    [InlineData("Note: ::1 then 1::2:3.", "Note: [IP] then [IP].")]
     public void Ip_addresses_are_masked(string text, string expected) =>
         Assert.Equal(expected, masker.Mask(text).Text);
 
