@@ -35,23 +35,11 @@ public sealed class Preprocessor
     public PreprocessedText Process(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (Options.Nfkc) text = Nfkc(text);
+        if (Options.Nfkc) text = UnicodeForms.Nfkc(text);
         if (Options.Whitespace != WhitespaceHandling.Keep || Options.LowercaseAscii) text = Rewrite(text);
         if (Options.MaxTokens is not { } max) return new PreprocessedText(text, false);
         var truncated = tokenizer.Truncate(text, max);
         return new PreprocessedText(truncated, truncated.Length < text.Length);
-    }
-
-    private static string Nfkc(string text)
-    {
-        try
-        {
-            return text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC);
-        }
-        catch (ArgumentException)
-        {
-            return text; // unpaired surrogates: not Unicode text, no normal form; left for import validation to reject
-        }
     }
 
     /// <summary>White space and lower-casing in one pass into a pooled buffer; returns <paramref name="text"/> itself when nothing changed.</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using DeepSeek.Portal.Feeding.Text;
 
 namespace DeepSeek.Portal.Feeding.Dedup;
 
@@ -36,7 +37,7 @@ public static class DuplicateText
     /// </summary>
     internal static int ToCodePoints(string text, ref int[] buffer)
     {
-        var source = Nfkc(text);
+        var source = UnicodeForms.Nfkc(text);
         if (buffer.Length < source.Length)
         {
             ArrayPool<int>.Shared.Return(buffer);
@@ -61,18 +62,5 @@ public static class DuplicateText
             buffer[count++] = Rune.ToLowerInvariant(rune).Value;
         }
         return count;
-    }
-
-    /// <summary>NFKC form, allocating only when the text is not already in it (ASCII and most Chinese text is).</summary>
-    internal static string Nfkc(string text)
-    {
-        try
-        {
-            return text.IsNormalized(NormalizationForm.FormKC) ? text : text.Normalize(NormalizationForm.FormKC);
-        }
-        catch (ArgumentException)
-        {
-            return text; // unpaired surrogates: not Unicode text, so there is no normal form; EnumerateRunes yields U+FFFD
-        }
     }
 }

@@ -39,6 +39,7 @@ public sealed record NearDuplicateCluster(int ClusterId, string RepresentativeId
 /// 25 × 28 + 256 + 12 ≈ 970 bytes per record plus the id string; the full signature is not kept.</para>
 /// <para>Two records are compared on their bands only, so a pair can be joined while its true Jaccard is below the
 /// threshold (probability 1 − (1 − sʳ)ᵇ), and clusters are transitive: A ~ B and B ~ C put A and C together.
+/// Texts with no characters after normalisation (empty or white space only) share one signature and one cluster.
 /// Not thread-safe; compute signatures in parallel with <see cref="MinHasher"/> and add them here one at a time.</para>
 /// </remarks>
 public sealed class NearDuplicateIndex
