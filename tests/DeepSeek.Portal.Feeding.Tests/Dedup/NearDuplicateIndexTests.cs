@@ -145,6 +145,23 @@ public class NearDuplicateIndexTests(ITestOutputHelper output)
         Assert.NotEqual(a, c);
     }
 
+    [Theory]
+    [InlineData("The vectorised minimum must equal the definition, lane by lane.", 256)]
+    [InlineData("向量化的最小值必须与定义逐位一致。", 130)] // 130: sixteen 8-lane blocks and a scalar tail
+    public void Signature_is_the_documented_multiply_add_shift_minimum(string text, int permutations)
+    {
+        var hasher = new MinHasher(new MinHashOptions { Permutations = permutations, Seed = 7 });
+        var keys = hasher.ShingleSet(text);
+        var random = new SplitMix64(7);
+        var expected = new uint[permutations];
+        for (int i = 0; i < permutations; i++)
+        {
+            ulong a = random.NextUInt64() | 1, b = random.NextUInt64();
+            expected[i] = keys.Min(x => (uint)((a * x + b) >> 32));
+        }
+        Assert.Equal(expected, hasher.ComputeSignature(text));
+    }
+
     [Fact]
     public void Chinese_text_is_shingled_in_threes_and_english_in_fives()
     {
