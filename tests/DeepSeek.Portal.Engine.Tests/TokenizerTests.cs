@@ -107,3 +107,82 @@ public class TokenizerTests
         Assert.Throws<FormatException>(() => Tokenizer.FromJson("not json"));
     }
 }
+
+public class TokenizerCoverageTests
+{
+    private static readonly string[] English =
+    [
+        "Customer Zhang Wei has a balance of 1234.56 yuan.",
+        "Hello Wang Fang, your appointment at the Beijing branch is confirmed.",
+        "Agent: Dear Li Na, we will resolve a lost card within 24 hours.",
+        "The annual interest rate of the savings account is 2.5%.",
+        "How can we help you today?",
+    ];
+
+    private static readonly Lazy<Tokenizer> EnglishOnly = new(() => Tokenizer.Train(Enumerable.Repeat(English, 40).SelectMany(t => t), 600));
+
+    [Fact]
+    public void Counts_match_encode_and_a_known_character_is_not_byte_fallback()
+    {
+        var tokenizer = EnglishOnly.Value;
+        foreach (var text in English.Append("客户张伟的账户余额为1234.56元。").Append(""))
+            Assert.Equal(tokenizer.Encode(text).Length, tokenizer.CountTokens(text).Tokens);
+
+        var bilingual = Tokenizer.Train(["银行 bank 银行 bank"], 400);
+        Assert.Equal(0, bilingual.CountTokens("银行 bank").ByteFallbackTokens); // 银 and 行 are vocabulary characters
+    }
+
+    [Fact]
+    public void A_tokenizer_trained_on_english_falls_back_to_bytes_on_chinese_only()
+    {
+        var tokenizer = EnglishOnly.Value;
+        var (enTokens, enFallback) = tokenizer.CountTokens("Dear customer, your card was found at the branch.");
+        var (zhTokens, zhFallback) = tokenizer.CountTokens("客户您好，您的银行卡已在分行找到。");
+        Assert.True(enTokens > 0);
+        Assert.Equal(0, enFallback);
+        Assert.Equal(17 * 3, zhFallback); // 17 characters not in the vocabulary, three UTF-8 bytes each
+        Assert.True((double)zhFallback / zhTokens > 0.95, $"fallback rate {(double)zhFallback / zhTokens:F2}");
+    }
+
+    [Fact]
+    public void Byte_fallback_ids_are_the_non_ascii_byte_tokens()
+    {
+        var tokenizer = EnglishOnly.Value;
+        var ids = tokenizer.Encode("a🦄");
+        Assert.False(Tokenizer.IsByteFallback(ids[0]));
+        Assert.All(ids.Skip(1), id => Assert.True(Tokenizer.IsByteFallback(id)));
+        Assert.Equal((5, 4), tokenizer.CountTokens("a🦄"));
+    }
+}
+
+public class TokenizerTruncationTests
+{
+    private static readonly Lazy<Tokenizer> Trained = new(() => Tokenizer.Train(DemoCorpus.Generate(1500, 3), 1024));
+
+    [Theory]
+    [InlineData("客户张伟的账户余额为1234.56元。Customer Zhang Wei has a balance of 1234.56 yuan.")]
+    [InlineData("混合 mixed 文本 text 123 with emoji 😀👍🏽 and 龘 (rare) + ©®™")]
+    [InlineData("Ünïcödé e\u0301 Ελληνικά, русский, 日本語のテキスト, 한국어")]
+    public void Every_cut_is_a_prefix_within_the_budget_and_as_long_as_possible(string text)
+    {
+        var tokenizer = Trained.Value;
+        int total = tokenizer.CountTokens(text).Tokens;
+        Assert.Same(text, tokenizer.Truncate(text, total));
+        string previous = "";
+        for (int max = 0; max <= total; max++)
+        {
+            var cut = tokenizer.Truncate(text, max);
+            Assert.StartsWith(cut, text, StringComparison.Ordinal);
+            Assert.True(tokenizer.Encode(cut).Length <= max, $"{max}: '{cut}' has {tokenizer.Encode(cut).Length} tokens");
+            Assert.True(cut.Length >= previous.Length);
+            Assert.False(cut.Length > 0 && char.IsHighSurrogate(cut[^1]), "a cut never splits a surrogate pair");
+            // One more character would not fit (or there is none).
+            if (cut.Length < text.Length)
+            {
+                int next = char.IsHighSurrogate(text[cut.Length]) ? 2 : 1;
+                Assert.True(tokenizer.Encode(text[..(cut.Length + next)]).Length > max || cut.Length + next > text.Length);
+            }
+            previous = cut;
+        }
+    }
+}

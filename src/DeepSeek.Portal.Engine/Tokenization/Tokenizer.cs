@@ -165,6 +165,72 @@ public sealed class Tokenizer
     }
 
     /// <summary>
+    /// Counts the tokens <see cref="Encode"/> would return for <paramref name="text"/> (no BOS/EOS) and how many of them
+    /// are byte-fallback tokens: single-byte tokens for a byte 0x80–0xFF, which the tokenizer emits only when spelling
+    /// a character that is not in its vocabulary as UTF-8 bytes. Single ASCII bytes are ordinary tokens, and a learned
+    /// merge of such bytes is a vocabulary token, so neither counts. Thread-safe; allocates no id array.
+    /// </summary>
+    public (int Tokens, int ByteFallbackTokens) CountTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int tokens = 0, fallback = 0;
+        if (text.Length == 0) return (0, 0);
+        foreach (var chunk in PreTokenizer.Split(text))
+        {
+            var ids = EncodeChunk(chunk);
+            tokens += ids.Length;
+            foreach (int id in ids)
+            {
+                if (IsByteFallback(id)) fallback++;
+            }
+        }
+        return (tokens, fallback);
+    }
+
+    /// <summary>
+    /// The longest prefix of <paramref name="text"/>, cut at a character boundary, that encodes to at most
+    /// <paramref name="maxTokens"/> tokens (no BOS/EOS); <paramref name="text"/> itself when it fits. Preprocessing
+    /// truncates with this (the seed's <c>truncation=True, max_length=512</c>). A character spelled in several byte
+    /// tokens is kept whole or dropped whole.
+    /// </summary>
+    public string Truncate(string text, int maxTokens)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+        int tokens = 0, kept = 0;
+        foreach (var chunk in PreTokenizer.Split(text))
+        {
+            var ids = EncodeChunk(chunk);
+            if (tokens + ids.Length <= maxTokens)
+            {
+                tokens += ids.Length;
+                kept += chunk.Length;
+                continue;
+            }
+
+            // Merges never cross chunks, so whole chunks keep their tokens; inside this chunk keep the characters
+            // whose UTF-8 bytes the remaining tokens cover.
+            int bytes = 0;
+            for (int i = 0; i < maxTokens - tokens; i++) bytes += tokenBytes[ids[i]].Length;
+            int used = 0, chars = 0;
+            foreach (var rune in chunk.EnumerateRunes())
+            {
+                if (used + rune.Utf8SequenceLength > bytes) break;
+                used += rune.Utf8SequenceLength;
+                chars += rune.Utf16SequenceLength;
+            }
+            // BPE on a prefix of a chunk can (rarely) take more tokens than the prefix had inside the whole chunk.
+            while (chars > 0 && tokens + EncodeChunk(chunk[..chars]).Length > maxTokens)
+                chars -= char.IsLowSurrogate(chunk[chars - 1]) && chars > 1 ? 2 : 1;
+            return text[..(kept + chars)];
+        }
+        return text;
+    }
+
+    /// <summary>True for the single-byte tokens of bytes 0x80–0xFF (see <see cref="CountTokens"/>).</summary>
+    public static bool IsByteFallback(int id) => id is >= ByteOffset + 0x80 and < FirstCharacterId;
+
+    /// <summary>
     /// Decodes ids back to text. Special tokens are dropped unless <paramref name="skipSpecialTokens"/> is false,
     /// in which case their text is emitted. Byte sequences that are not valid UTF-8 (possible for generated ids)
     /// become U+FFFD.
