@@ -32,6 +32,9 @@ public static class Trainer
     /// (same options except <see cref="TrainingOptions.CheckpointEvery"/>, same model, same training texts), training
     /// continues from it with the saved weights, AdamW state, step and data position, and the tokenizer saved there.
     /// A checkpoint of a different run in the folder is an error rather than being overwritten.</para>
+    /// <para>Mixture: with <see cref="TrainingRequest.Mixture"/> each sequence is drawn from a source picked by a
+    /// <see cref="Mixing.MixtureSampler"/>; progress carries per-source weight, probability and loss
+    /// (<see cref="TrainingProgress.Sources"/>), and the sampler's state is part of the checkpoint and the fingerprint.</para>
     /// <para>Invalid options or empty training data throw <see cref="ArgumentException"/> before any work starts.</para>
     /// </remarks>
     public static Task<TrainingOutcome> RunAsync(TrainingRequest request, Action<TrainingProgress> onProgress, CancellationToken cancellationToken)
