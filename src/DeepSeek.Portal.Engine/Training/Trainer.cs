@@ -143,6 +143,7 @@ public static class Trainer
             double smoothedThroughput = 0, stepSeconds = 0;
             int stepsThisAttempt = 0, lastSavedStep = resumed?.Step ?? -1;
             double lastLoss = double.NaN, lastRate = 0;
+            (int Step, double? Loss) lastHeldOut = (-1, null);
             bool cancelled = false;
 
             model.train();
@@ -197,6 +198,7 @@ public static class Trainer
                 double? heldOutNow = request.EvaluateHeldOutEvery is int every && step % every == 0 && request.HeldOutTexts is { Count: > 0 }
                     ? Evaluate(model, tokenizer, device)
                     : null;
+                if (heldOutNow is not null) lastHeldOut = (step, heldOutNow);
                 onProgress(new TrainingProgress(step, options.Steps, lastLoss, rate, smoothedThroughput, gradNorm, previousElapsed + clock.Elapsed)
                 {
                     AuxLoss = auxSum / accumulation,
@@ -217,7 +219,7 @@ public static class Trainer
 
             double? heldOutLoss = null;
             if (!cancelled && request.HeldOutTexts is { Count: > 0 })
-                heldOutLoss = Evaluate(model, tokenizer, device);
+                heldOutLoss = lastHeldOut.Step == step ? lastHeldOut.Loss : Evaluate(model, tokenizer, device);
 
             return new TrainingOutcome(
                 StepsCompleted: step,
