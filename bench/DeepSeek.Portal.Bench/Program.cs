@@ -6,6 +6,13 @@ using DeepSeek.Portal.Engine.Devices;
 
 // Engine benchmark: machine matmul roofline (fp32, bf16) and the demo training run's throughput and MFU.
 // Usage: dotnet run -c Release --project bench/DeepSeek.Portal.Bench -- [--steps N] [--precision fp32|bf16|both] [--threads N] [--out path.json]
+// Mixing policies (DynamicFeeder vs static vs uniform): … -- mixing [--steps N] [--seeds N] [--eval-every N] [--out path.json]
+if (args.Length > 0 && args[0] == "mixing")
+{
+    _ = EngineDevice.Current; // fixes the engine's intra-op thread count before anything else runs
+    return await MixingBench.RunAsync(args[1..]);
+}
+
 var settings = BenchSettings.Parse(args);
 if (settings.Threads is int threads)
     Environment.SetEnvironmentVariable(EngineDevice.ThreadsVariable, threads.ToString(CultureInfo.InvariantCulture));
@@ -54,3 +61,4 @@ var outPath = settings.OutPath ?? Path.Combine("bench", "results", $"engine-benc
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
 File.WriteAllText(outPath, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {outPath} ({report.TotalSeconds:F0} s in total)."));
+return 0;

@@ -1,5 +1,6 @@
 using DeepSeek.Portal.Engine.Models;
 using DeepSeek.Portal.Engine.Tokenization;
+using DeepSeek.Portal.Engine.Training.Mixing;
 
 namespace DeepSeek.Portal.Engine.Training;
 
@@ -42,17 +43,20 @@ internal sealed class PackedSequences
     /// <summary>Writes the given blocks row by row into <c>[blocks.Count, L]</c> input and label buffers.</summary>
     public void Fill(IReadOnlyList<int> blocks, long[] inputs, long[] labels)
     {
+        for (int row = 0; row < blocks.Count; row++) FillRow(row, blocks[row], inputs, labels);
+    }
+
+    /// <summary>Writes one block into row <paramref name="row"/> of <c>[rows, L]</c> input and label buffers.</summary>
+    public void FillRow(int row, int block, long[] inputs, long[] labels)
+    {
         int length = SequenceLength;
-        for (int row = 0; row < blocks.Count; row++)
+        int start = block * length;
+        for (int j = 0; j < length; j++)
         {
-            int start = blocks[row] * length;
-            for (int j = 0; j < length; j++)
-            {
-                int position = start + j;
-                bool hasLabel = position + 1 < stream.Length;
-                inputs[row * length + j] = position < stream.Length ? stream[position] : padId;
-                labels[row * length + j] = hasLabel ? stream[position + 1] : DeepSeekForCausalLM.IgnoreIndex;
-            }
+            int position = start + j;
+            bool hasLabel = position + 1 < stream.Length;
+            inputs[row * length + j] = position < stream.Length ? stream[position] : padId;
+            labels[row * length + j] = hasLabel ? stream[position + 1] : DeepSeekForCausalLM.IgnoreIndex;
         }
     }
 }
@@ -94,17 +98,9 @@ internal sealed class BlockSampler
         ulong state = unchecked((ulong)seed * 0x9E3779B97F4A7C15UL ^ (ulong)(epoch + 1) * 0xD1B54A32D192ED03UL);
         for (int i = count - 1; i > 0; i--)
         {
-            int j = (int)(NextRandom(ref state) % (ulong)(i + 1));
+            int j = (int)(SplitMix64.Next(ref state) % (ulong)(i + 1));
             (order[i], order[j]) = (order[j], order[i]);
         }
         return order;
-    }
-
-    private static ulong NextRandom(ref ulong state)
-    {
-        ulong z = state += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -31,6 +32,9 @@ public static class Trainer
     /// (same options except <see cref="TrainingOptions.CheckpointEvery"/>, same model, same training texts), training
     /// continues from it with the saved weights, AdamW state, step and data position, and the tokenizer saved there.
     /// A checkpoint of a different run in the folder is an error rather than being overwritten.</para>
+    /// <para>Mixture: with <see cref="TrainingRequest.Mixture"/> each sequence is drawn from a source picked by a
+    /// <see cref="Mixing.MixtureSampler"/>; progress carries per-source weight, probability and loss
+    /// (<see cref="TrainingProgress.Sources"/>), and the sampler's state is part of the checkpoint and the fingerprint.</para>
     /// <para>Invalid options or empty training data throw <see cref="ArgumentException"/> before any work starts.</para>
     /// </remarks>
     public static Task<TrainingOutcome> RunAsync(TrainingRequest request, Action<TrainingProgress> onProgress, CancellationToken cancellationToken)
@@ -41,8 +45,18 @@ public static class Trainer
         var errors = request.Options.Validate();
         if (errors.Count > 0)
             throw new ArgumentException("Invalid training options: " + string.Join(" ", errors.SelectMany(e => e.Value)), nameof(request));
-        if (request.TrainTexts is null || !request.TrainTexts.Any(t => !string.IsNullOrWhiteSpace(t)))
+        if (request.Mixture is { } mixture)
+        {
+            var mixtureErrors = mixture.Validate();
+            if (mixtureErrors.Count > 0)
+                throw new ArgumentException("Invalid mixture: " + string.Join(" ", mixtureErrors), nameof(request));
+            if (request.TrainTexts is { Count: > 0 })
+                throw new ArgumentException("TrainTexts must be empty when a Mixture is given: its sources hold the training texts.", nameof(request));
+        }
+        else if (request.TrainTexts is null || !request.TrainTexts.Any(t => !string.IsNullOrWhiteSpace(t)))
             throw new ArgumentException("TrainTexts must contain at least one non-empty text.", nameof(request));
+        if (request.EvaluateHeldOutEvery is < 1)
+            throw new ArgumentException($"EvaluateHeldOutEvery must be at least 1 when set (was {request.EvaluateHeldOutEvery}).", nameof(request));
         if (string.IsNullOrWhiteSpace(request.OutputDirectory))
             throw new ArgumentException("OutputDirectory is required.", nameof(request));
 
@@ -78,7 +92,7 @@ public static class Trainer
             }
             else
             {
-                tokenizer = Tokenizer.Train(request.TrainTexts, options.TokenizerVocabSize);
+                tokenizer = Tokenizer.Train(TrainingBatches.TokenizerTexts(request), options.TokenizerVocabSize);
             }
             tokenizer.Save(Path.Combine(output, TrainingCheckpoint.TokenizerFile));
 
@@ -107,8 +121,7 @@ public static class Trainer
                 ],
                 options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay, false, false);
 
-            var train = PackedSequences.Build(tokenizer, request.TrainTexts, options.SequenceLength);
-            var sampler = new BlockSampler(train.Count, options.Seed);
+            var batches = TrainingBatches.Create(request, tokenizer, options);
             int step = 0;
             var previousElapsed = TimeSpan.Zero;
             string? checkpoint = null;
@@ -116,7 +129,7 @@ public static class Trainer
             {
                 TrainingCheckpoint.LoadInto(resumeFrom!, model, optimizer, ordered);
                 step = resumed.Step;
-                sampler.Consumed = resumed.SamplesConsumed;
+                batches.Restore(resumed);
                 previousElapsed = TimeSpan.FromSeconds(resumed.ElapsedSeconds);
                 checkpoint = resumeFrom;
             }
@@ -126,11 +139,11 @@ public static class Trainer
             long tokensPerStep = (long)batch * length * accumulation;
             var inputs = new long[batch * length];
             var labels = new long[batch * length];
-            var blocks = new int[batch];
             var clock = Stopwatch.StartNew();
             double smoothedThroughput = 0, stepSeconds = 0;
             int stepsThisAttempt = 0, lastSavedStep = resumed?.Step ?? -1;
             double lastLoss = double.NaN, lastRate = 0;
+            (int Step, double? Loss) lastHeldOut = (-1, null);
             bool cancelled = false;
 
             model.train();
@@ -139,7 +152,7 @@ public static class Trainer
                 int nextStep = step + 1;
                 double rate = LearningRateSchedule.At(nextStep, options);
                 foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
-                long consumedAtStart = sampler.Consumed;
+                batches.BeginStep();
                 var stepClock = Stopwatch.StartNew();
                 double lossSum = 0, auxSum = 0, gradNorm;
 
@@ -152,11 +165,11 @@ public static class Trainer
                             cancelled = true;
                             break;
                         }
-                        for (int b = 0; b < batch; b++) blocks[b] = sampler.Next();
-                        train.Fill(blocks, inputs, labels);
+                        batches.Next(inputs, labels);
                         var x = tensor(inputs, [batch, length], device: device);
                         var y = tensor(labels, [batch, length], device: device);
                         var result = model.Forward(x, y);
+                        if (batches.ObservesLosses) batches.Observe(result.Logits, y);
                         var total = result.AuxLoss is null ? result.Loss! : result.Loss! + result.AuxLoss;
                         (total / accumulation).backward();
                         lossSum += result.Loss!.item<float>();
@@ -165,7 +178,7 @@ public static class Trainer
                     if (cancelled)
                     {
                         optimizer.zero_grad();
-                        sampler.Consumed = consumedAtStart;
+                        batches.RollBackStep();
                         break;
                     }
                     gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm);
@@ -181,25 +194,32 @@ public static class Trainer
                 smoothedThroughput = stepsThisAttempt == 1 ? throughput : ThroughputSmoothing * throughput + (1 - ThroughputSmoothing) * smoothedThroughput;
                 lastLoss = lossSum / accumulation;
                 lastRate = rate;
+                var sources = batches.CompleteStep();
+                double? heldOutNow = request.EvaluateHeldOutEvery is int every && step % every == 0 && request.HeldOutTexts is { Count: > 0 }
+                    ? Evaluate(model, tokenizer, device)
+                    : null;
+                if (heldOutNow is not null) lastHeldOut = (step, heldOutNow);
                 onProgress(new TrainingProgress(step, options.Steps, lastLoss, rate, smoothedThroughput, gradNorm, previousElapsed + clock.Elapsed)
                 {
                     AuxLoss = auxSum / accumulation,
                     ParameterCount = parameterCount,
+                    Sources = sources,
+                    HeldOutLoss = heldOutNow,
                 });
 
                 if (step % options.CheckpointEvery == 0 && step < options.Steps)
                 {
-                    checkpoint = Save(output, model, optimizer, ordered, tokenizer, step, sampler.Consumed, previousElapsed + clock.Elapsed, fingerprint, lastLoss, lastRate);
+                    checkpoint = Save(output, model, optimizer, ordered, tokenizer, step, batches, previousElapsed + clock.Elapsed, fingerprint, lastLoss, lastRate);
                     lastSavedStep = step;
                 }
             }
 
             if (step != lastSavedStep)
-                checkpoint = Save(output, model, optimizer, ordered, tokenizer, step, sampler.Consumed, previousElapsed + clock.Elapsed, fingerprint, lastLoss, lastRate);
+                checkpoint = Save(output, model, optimizer, ordered, tokenizer, step, batches, previousElapsed + clock.Elapsed, fingerprint, lastLoss, lastRate);
 
             double? heldOutLoss = null;
             if (!cancelled && request.HeldOutTexts is { Count: > 0 })
-                heldOutLoss = Evaluate(model, tokenizer, device);
+                heldOutLoss = lastHeldOut.Step == step ? lastHeldOut.Loss : Evaluate(model, tokenizer, device);
 
             return new TrainingOutcome(
                 StepsCompleted: step,
@@ -214,13 +234,12 @@ public static class Trainer
         }
 
         private string Save(string output, DeepSeekForCausalLM model, AdamW optimizer, IReadOnlyList<(string, Parameter)> ordered,
-            Tokenizer tokenizer, int step, long consumed, TimeSpan elapsed, string fingerprint, double loss, double rate)
+            Tokenizer tokenizer, int step, TrainingBatches batches, TimeSpan elapsed, string fingerprint, double loss, double rate)
         {
             var state = new TrainerState
             {
                 Step = step,
                 TotalSteps = options.Steps,
-                SamplesConsumed = consumed,
                 ElapsedSeconds = elapsed.TotalSeconds,
                 Fingerprint = fingerprint,
                 Seed = options.Seed,
@@ -228,7 +247,7 @@ public static class Trainer
                 LastLoss = double.IsFinite(loss) ? loss : null,
                 LastLearningRate = step > 0 ? rate : null,
             };
-            return TrainingCheckpoint.Save(output, model, optimizer, ordered, tokenizer, state);
+            return TrainingCheckpoint.Save(output, model, optimizer, ordered, tokenizer, batches.Record(state));
         }
 
         /// <summary>Mean cross-entropy per target token over the held-out texts, packed like the training data.</summary>
@@ -285,8 +304,18 @@ public static class Trainer
             }
             Add(JsonSerializer.Serialize(options with { CheckpointEvery = 1 }));
             Add(request.Model is null ? "tiny" : request.Model.ToJson());
-            Add(request.TrainTexts.Count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Add(request.TrainTexts.Count.ToString(CultureInfo.InvariantCulture));
             foreach (var text in request.TrainTexts) Add(text ?? "");
+            if (request.Mixture is { } mixture)
+            {
+                // Only mixture runs hash these, so the fingerprints of runs without one are what they always were.
+                Add(string.Create(CultureInfo.InvariantCulture, $"mixture:{mixture.Policy}:{mixture.FeederLearningRate:R}:{mixture.LossSmoothing:R}:{mixture.Sources.Count}"));
+                foreach (var source in mixture.Sources)
+                {
+                    Add(string.Create(CultureInfo.InvariantCulture, $"{source.Name}:{source.Weight:R}:{source.Texts.Count}"));
+                    foreach (var text in source.Texts) Add(text ?? "");
+                }
+            }
             return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
         }
     }

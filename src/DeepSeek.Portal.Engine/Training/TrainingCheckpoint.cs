@@ -26,6 +26,9 @@ internal sealed record TrainerState
     public string Precision { get; init; } = "fp32";
     public double? LastLoss { get; init; }
     public double? LastLearningRate { get; init; }
+    /// <summary>A mixture run's sampler and per-source positions; absent without a mixture.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public MixtureCheckpoint? Mixture { get; init; }
 }
 
 /// <summary>

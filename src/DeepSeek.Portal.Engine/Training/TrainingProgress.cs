@@ -16,6 +16,12 @@ public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, dou
     /// <summary>MoE balance loss of the step (already weighted by α).</summary>
     public double AuxLoss { get; init; }
 
+    /// <summary>Per-source weight, probability and loss of a mixture run (in the mixture's source order); <c>null</c> without a mixture.</summary>
+    public IReadOnlyList<Mixing.SourceProgress>? Sources { get; init; }
+
+    /// <summary>Held-out loss after this step when <see cref="TrainingRequest.EvaluateHeldOutEvery"/> asked for one here; otherwise <c>null</c>.</summary>
+    public double? HeldOutLoss { get; init; }
+
     /// <summary>Share of the run done, 0–100.</summary>
     public double Percent => TotalSteps <= 0 ? 0 : 100.0 * Step / TotalSteps;
 

@@ -4,7 +4,7 @@ namespace DeepSeek.Portal.Engine.Training;
 
 /// <summary>Everything a training run needs.</summary>
 /// <param name="Options">Hyper-parameters.</param>
-/// <param name="TrainTexts">Documents to train the tokenizer and the model on.</param>
+/// <param name="TrainTexts">Documents to train the tokenizer and the model on (empty when <see cref="Mixture"/> is given).</param>
 /// <param name="HeldOutTexts">Documents evaluated after training (may be empty).</param>
 /// <param name="OutputDirectory">Folder for the tokenizer and checkpoints; an earlier interrupted attempt's checkpoint there is resumed.</param>
 public sealed record TrainingRequest(TrainingOptions Options, IReadOnlyList<string> TrainTexts, IReadOnlyList<string> HeldOutTexts, string OutputDirectory)
@@ -14,4 +14,17 @@ public sealed record TrainingRequest(TrainingOptions Options, IReadOnlyList<stri
     /// A <see cref="DeepSeekConfig.VocabSize"/> of 0 is replaced by the tokenizer's vocabulary size.
     /// </summary>
     public DeepSeekConfig? Model { get; init; }
+
+    /// <summary>
+    /// Train through a mixture of named sources instead of <see cref="TrainTexts"/> (which must then be empty); the
+    /// tokenizer is trained on all sources' texts. <c>null</c>: all training texts packed together, as before.
+    /// </summary>
+    public Mixing.TrainingMixture? Mixture { get; init; }
+
+    /// <summary>
+    /// Evaluate the held-out texts every this many optimizer steps and report it in
+    /// <see cref="TrainingProgress.HeldOutLoss"/> (costs a held-out pass each time); <c>null</c>: only at the end.
+    /// Evaluation has no randomness, so it does not change the training trajectory.
+    /// </summary>
+    public int? EvaluateHeldOutEvery { get; init; }
 }
