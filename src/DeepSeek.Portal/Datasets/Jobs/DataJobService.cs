@@ -29,7 +29,7 @@ public sealed class DataJobService(
     DataPaths paths,
     DatasetVersionService versions,
     IEnumerable<IDataOperation> operations,
-    ISchedulerFactory schedulerFactory,
+    IServiceProvider services,
     DataJobFeed feed,
     IOptions<PortalOptions> options,
     TimeProvider clock)
@@ -59,7 +59,18 @@ public sealed class DataJobService(
     public string UploadPath(StagedUpload upload) => Path.Combine(paths.Uploads, upload.StoredName);
 
     /// <summary>Queues the import of a staged upload as a new dataset.</summary>
-    public async Task<DataJobStart> StartImportAsync(ImportJobRequest request, string? user, CancellationToken ct)
+    public Task<DataJobStart> StartImportAsync(ImportJobRequest request, string? user, CancellationToken ct) =>
+        CreateImportAsync(request, user, schedule: true, ct);
+
+    /// <summary>Queues a transformation of a version into a new version of its dataset.</summary>
+    public Task<DataJobStart> StartTransformAsync(int versionId, TransformJobRequest request, string? user, CancellationToken ct) =>
+        CreateTransformAsync(versionId, request, user, schedule: true, ct);
+
+    /// <summary>
+    /// Checks an import request and stores its job; with <paramref name="schedule"/> false the caller runs it itself
+    /// (the command line does, with <see cref="DataWorkJob.RunAsync"/>) instead of the scheduler.
+    /// </summary>
+    public async Task<DataJobStart> CreateImportAsync(ImportJobRequest request, string? user, bool schedule, CancellationToken ct)
     {
         var upload = await FindUploadAsync(request.UploadId ?? "", ct);
         if (upload is null)
@@ -83,11 +94,11 @@ public sealed class DataJobService(
             CreatedAt = clock.GetUtcNow(),
             CreatedBy = user,
         };
-        return await QueueAsync(job, ct);
+        return await QueueAsync(job, schedule, ct);
     }
 
-    /// <summary>Queues a transformation of a version into a new version of its dataset.</summary>
-    public async Task<DataJobStart> StartTransformAsync(int versionId, TransformJobRequest request, string? user, CancellationToken ct)
+    /// <summary>Checks a transformation request and stores its job (see <see cref="CreateImportAsync"/>).</summary>
+    public async Task<DataJobStart> CreateTransformAsync(int versionId, TransformJobRequest request, string? user, bool schedule, CancellationToken ct)
     {
         var source = await versions.FindAsync(versionId, ct);
         if (source is null)
@@ -110,14 +121,15 @@ public sealed class DataJobService(
             CreatedAt = clock.GetUtcNow(),
             CreatedBy = user,
         };
-        return await QueueAsync(job, ct);
+        return await QueueAsync(job, schedule, ct);
     }
 
-    private async Task<DataJobStart> QueueAsync(DataJob job, CancellationToken ct)
+    private async Task<DataJobStart> QueueAsync(DataJob job, bool schedule, CancellationToken ct)
     {
         db.DataJobs.Add(job);
         await db.SaveChangesAsync(ct);
-        await ScheduleAsync(job.Id, ct);
+        if (schedule)
+            await ScheduleAsync(job.Id, ct);
         var view = DataJobView.From(job, clock.GetUtcNow());
         feed.Publish(view);
         return new DataJobStart(view, [], StatusCodes.Status202Accepted);
@@ -125,7 +137,7 @@ public sealed class DataJobService(
 
     public async Task ScheduleAsync(int jobId, CancellationToken ct)
     {
-        var scheduler = await schedulerFactory.GetScheduler(ct);
+        var scheduler = await services.GetRequiredService<ISchedulerFactory>().GetScheduler(ct);
         var key = DataWorkJob.KeyFor(jobId);
         if (await scheduler.Exists(key, ct))
             return;

@@ -52,7 +52,11 @@ public sealed class DataWorkJob(
         }
     }
 
-    private async Task RunAsync(int jobId, CancellationToken ct)
+    /// <summary>
+    /// Runs a stored job to its end on the calling thread: what the Quartz job does, and what the command line calls
+    /// directly. Cancelling <paramref name="ct"/> leaves the job as it was (a restart runs it again).
+    /// </summary>
+    public async Task RunAsync(int jobId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
