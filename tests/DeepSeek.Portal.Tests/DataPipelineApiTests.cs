@@ -132,6 +132,93 @@ public sealed class DataPipelineApiTests : IAsyncLifetime
         Assert.Equal((0L, 0L, 9L), (same!.Added, same.Removed, same.Unchanged));
     }
 
+    [Fact]
+    public async Task A_json_array_of_poems_needs_a_mapping_and_the_preview_shows_it_applied()
+    {
+        var poems = """
+            [{"title": "静夜思", "author": "李白", "paragraphs": ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。"]},
+             {"title": "春晓", "author": "孟浩然", "paragraphs": ["春眠不觉晓，处处闻啼鸟。", "夜来风雨声，花落知多少。"]}]
+            """;
+        var staged = await StageAsync("poems.json", poems);
+        var raw = await (await _engineer.PostAsJsonAsync($"/api/datasets/uploads/{staged.Id}/inspect", new { })).Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal("JsonArray", (string?)raw!["format"]);
+        Assert.Null(raw["shape"]);
+        Assert.Contains(raw["fields"]!.AsArray(), f => (string?)f!["path"] == "paragraphs");
+
+        var mapping = new { template = "{title}\n{paragraphs}", listSeparator = "\n" };
+        var mapped = await (await _engineer.PostAsJsonAsync($"/api/datasets/uploads/{staged.Id}/inspect", new { mapping })).Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal("静夜思\n床前明月光，疑是地上霜。\n举头望明月，低头思故乡。", (string?)mapped!["records"]![0]!["text"]);
+
+        var start = await _engineer.PostAsJsonAsync("/api/datasets/imports", new { uploadId = staged.Id, name = "唐诗", mapping });
+        var job = await WaitAsync((await start.Content.ReadFromJsonAsync<DataJobView>(Json))!.Id);
+        Assert.Equal(Data.DataJobStatus.Succeeded, job.Status);
+        var detail = await _engineer.GetFromJsonAsync<JsonObject>($"/api/datasets/versions/{job.ResultVersionId}");
+        Assert.Equal("{title}\n{paragraphs}", (string?)detail!["mapping"]!["template"]);
+        Assert.Equal(2, (int)detail["statistics"]!["languages"]!["zh"]!);
+    }
+
+    [Fact]
+    public async Task Score_then_filter_then_dedup_then_mask_each_make_a_version_with_lineage()
+    {
+        var texts = Enumerable.Range(0, 30).Select(i => $"客户：请问第{i}号网点几点开门？\n客服：工作日上午九点到下午五点，联系电话 13812345678。")
+            .Append("客户：请问第0号网点几点开门？\n客服：工作日上午九点到下午五点，联系电话 13812345678。")
+            .Concat(Enumerable.Range(0, 8).Select(i => string.Concat(Enumerable.Repeat("买买买!!! $$$ ", 20)) + i))
+            .ToList();
+        var jsonl = string.Join("\n", texts.Select(t => JsonSerializer.Serialize(new { text = t }))) + "\n";
+        var job = await ImportAsync((await StageAsync("bank.jsonl", jsonl)).Id, "bank");
+        var v1 = (await _engineer.GetFromJsonAsync<List<VersionSummary>>($"/api/datasets/{job.DatasetId}/versions", Json))!.Single();
+
+        var scored = await TransformAsync(v1.Id, "score", new { referenceVersionId = v1.Id });
+        Assert.Equal(Data.DataJobStatus.Succeeded, scored.Status);
+        var page = await _engineer.GetFromJsonAsync<RecordPage>($"/api/datasets/versions/{scored.ResultVersionId}/records?pageSize=200", Json);
+        Assert.All(page!.Records, r => Assert.True(r.Record.Scores!.ContainsKey("domain") && r.Record.Scores.ContainsKey("entropy") && r.Record.Scores.ContainsKey("rules")));
+        var spam = page.Records.Where(r => r.Record.Text.StartsWith("买买买", StringComparison.Ordinal)).ToList();
+        Assert.All(spam, r => Assert.True(r.Record.Scores!["rules"] > 0));
+
+        var filtered = await TransformAsync(scored.ResultVersionId!.Value, "filter", new { rules = new object[] { new { score = "rules", max = 0 } } });
+        var filteredVersion = await _engineer.GetFromJsonAsync<VersionDetail>($"/api/datasets/versions/{filtered.ResultVersionId}", Json);
+        Assert.Equal((31L, 8L), (filteredVersion!.Version.RecordCount, filteredVersion.Version.DroppedCount));
+        var dropped = await _engineer.GetFromJsonAsync<RecordPage>($"/api/datasets/versions/{filtered.ResultVersionId}/records?dropped=true", Json);
+        Assert.All(dropped!.Records, r => Assert.StartsWith("rules > 0", r.Record.DroppedBy, StringComparison.Ordinal));
+        Assert.Equal(["filter", "score", "import"], filteredVersion.Lineage.Select(l => l.Version.Operation));
+
+        var deduped = await TransformAsync(filtered.ResultVersionId!.Value, "dedup", new { threshold = 0.8 });
+        var dedupDropped = await _engineer.GetFromJsonAsync<RecordPage>($"/api/datasets/versions/{deduped.ResultVersionId}/records?dropped=true&pageSize=200", Json);
+        Assert.Contains(dedupDropped!.Records, r => r.Record.DroppedBy == "exact duplicate of #1");
+
+        var masked = await TransformAsync(deduped.ResultVersionId!.Value, "mask", null);
+        var maskedPage = await _engineer.GetFromJsonAsync<RecordPage>($"/api/datasets/versions/{masked.ResultVersionId}/records?pageSize=5", Json);
+        Assert.All(maskedPage!.Records, r => Assert.Contains("[PHONE]", r.Record.Text, StringComparison.Ordinal));
+        var maskedDetail = await _engineer.GetFromJsonAsync<JsonObject>($"/api/datasets/versions/{masked.ResultVersionId}");
+        // One phone number per record survived the dedup; each was counted.
+        Assert.Equal((long)maskedDetail!["version"]!["recordCount"]!, (long)maskedDetail["parameters"]!["masked"]!["phone"]!);
+
+        var compare = await _engineer.GetFromJsonAsync<VersionComparison>($"/api/datasets/versions/compare?from={v1.Id}&to={filtered.ResultVersionId}", Json);
+        Assert.Equal((0L, 8L), (compare!.Added, compare.Removed));
+    }
+
+    [Fact]
+    public async Task Operation_parameters_are_checked_by_name()
+    {
+        var job = await ImportAsync((await StageAsync("faq.jsonl", TestData.BilingualJsonl(5))).Id, "faq");
+        var response = await _engineer.PostAsJsonAsync($"/api/datasets/versions/{job.ResultVersionId}/transform", new { operation = "dedup", parameters = new { threshold = 2, treshold = 0.5 } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("a number from 0.3 to 0.99", body, StringComparison.Ordinal);
+        var errors = JsonNode.Parse(body)!["errors"]!.AsArray().Select(e => ((string?)e!["field"], (string?)e["message"])).ToList();
+        Assert.Contains(errors, e => e.Item1 == "treshold" && e.Item2!.Contains("is not a parameter of this operation", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Item1 == "threshold");
+    }
+
+    private async Task<DataJobView> TransformAsync(int versionId, string operation, object? parameters)
+    {
+        var response = await _engineer.PostAsJsonAsync($"/api/datasets/versions/{versionId}/transform", new { operation, parameters });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var job = await WaitAsync((await response.Content.ReadFromJsonAsync<DataJobView>(Json))!.Id);
+        Assert.True(job.Status == Data.DataJobStatus.Succeeded, string.Join("; ", job.Errors.Select(e => e.ToString())));
+        return job;
+    }
+
     private async Task<StagedUploadView> StageAsync(string fileName, string content)
     {
         var response = await _engineer.PostAsync("/api/datasets/uploads", TestData.Upload(fileName, content));

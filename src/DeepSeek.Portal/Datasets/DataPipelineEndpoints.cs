@@ -32,6 +32,12 @@ public static class DataPipelineEndpoints
             .WithName("StageUpload")
             .WithSummary("Uploads a file (multipart field \"file\") and keeps it for inspection and import; streams to disk, any size up to Portal:Uploads:MaxStagedBytes.");
 
+        group.MapPost("/uploads/{uploadId}/inspect", async Task<Results<Ok<SourceInspection>, NotFound>> (string uploadId, InspectRequest request, DataJobService jobs, CancellationToken ct) =>
+                await jobs.InspectAsync(uploadId, request, ct) is { } inspection ? TypedResults.Ok(inspection) : TypedResults.NotFound())
+            .RequireAuthorization(PortalPolicies.Launch)
+            .WithName("InspectUpload")
+            .WithSummary("Reads the first records of a staged upload as an import with these settings would: format, encoding and shape detected, the fields seen, raw samples, and the records (or errors) the field mapping gives. The mapping step's live preview.");
+
         group.MapPost("/imports", async (ImportJobRequest request, DataJobService jobs, ClaimsPrincipal user, CancellationToken ct) =>
                 Started(await jobs.StartImportAsync(request, user.Identity?.Name, ct)))
             .RequireAuthorization(PortalPolicies.Launch)
@@ -112,6 +118,22 @@ public static class DataPipelineEndpoints
                 return TypedResults.PhysicalFile(path, "application/jsonl", $"{name}-v{version.Number}{(dropped == true ? "-dropped" : "")}.jsonl");
             })
             .WithName("ExportVersion").WithSummary("Downloads a version's records as JSONL (?dropped=true: the records its filter dropped).");
+
+        group.MapPut("/versions/{versionId:int}/records/{index:long}/label", async Task<Results<NoContent, NotFound, ProblemHttpResult>> (int versionId, long index, RecordLabel label, DatasetVersionService versions, RecordLabelStore labels, CancellationToken ct) =>
+            {
+                if (await versions.FindAsync(versionId, ct) is not { } version)
+                    return TypedResults.NotFound();
+                var record = await versions.RecordAtAsync(version, index, ct);
+                if (record is null)
+                    return TypedResults.NotFound();
+                if (label.Label is not (null or "clean" or "noisy"))
+                    return TypedResults.Problem(title: "Unknown label.", detail: $"label: expected \"clean\", \"noisy\" or null but got \"{label.Label}\"", statusCode: StatusCodes.Status400BadRequest);
+                await labels.SetAsync(version.DatasetId, record.Text, label.Label is null ? null : label.Label == "noisy", ct);
+                return TypedResults.NoContent();
+            })
+            .RequireAuthorization(PortalPolicies.Launch)
+            .WithName("LabelRecord")
+            .WithSummary("Labels a record clean or noisy (null clears it) for the noise classifier; the label follows the text into every version of the dataset.");
 
         group.MapGet("/{id:int}/original", async Task<IResult> (int id, DatasetService datasets, Data.DataPaths paths, CancellationToken ct) =>
             {

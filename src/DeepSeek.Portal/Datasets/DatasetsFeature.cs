@@ -21,6 +21,7 @@ public static class DatasetsFeature
         services.AddSingleton<DataJobFeed>();
         services.AddSingleton<DataJobCancellation>();
         services.AddSingleton<VersionStatisticsFactory>();
+        services.AddSingleton<RecordLabelStore>();
         services.AddDataOperations();
         services.AddSignalR();
         services.AddHostedService<DemoWorkspaceStartup>();

@@ -15,6 +15,9 @@ namespace DeepSeek.Portal.Datasets.Jobs;
 public sealed record ImportJobRequest(string UploadId, string Name, string? Description = null, SourceFormat? Format = null, string? Encoding = null,
     TextSplit TextSplit = TextSplit.Paragraph, FieldMapping? Mapping = null);
 
+/// <summary>How to read a staged upload for its preview (the same settings an import takes).</summary>
+public sealed record InspectRequest(SourceFormat? Format = null, string? Encoding = null, TextSplit TextSplit = TextSplit.Paragraph, FieldMapping? Mapping = null, int Sample = 5);
+
 /// <summary>A transformation of one version into a new version of the same dataset.</summary>
 /// <param name="Operation">preprocess, score, filter, dedup or mask.</param>
 /// <param name="Parameters">The operation's settings (each operation documents its own; absent ones take defaults).</param>

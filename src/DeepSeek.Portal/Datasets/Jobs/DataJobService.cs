@@ -58,6 +58,23 @@ public sealed class DataJobService(
 
     public string UploadPath(StagedUpload upload) => Path.Combine(paths.Uploads, upload.StoredName);
 
+    /// <summary>
+    /// Reads the first records of a staged upload the way an import with these settings would: detected format,
+    /// encoding and shape, the fields seen (for the mapping step), raw samples, and the records as they would import.
+    /// </summary>
+    public async Task<SourceInspection?> InspectAsync(string uploadId, InspectRequest request, CancellationToken ct)
+    {
+        var upload = await FindUploadAsync(uploadId, ct);
+        if (upload is null)
+            return null;
+        await using var content = new FileStream(UploadPath(upload), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        var importRequest = new ImportRequest
+        {
+            FileName = upload.FileName, Format = request.Format, Encoding = request.Encoding, TextSplit = request.TextSplit, Mapping = request.Mapping,
+        };
+        return await StreamingImporter.InspectAsync(content, importRequest, Math.Clamp(request.Sample, 1, 50), ct);
+    }
+
     /// <summary>Queues the import of a staged upload as a new dataset.</summary>
     public Task<DataJobStart> StartImportAsync(ImportJobRequest request, string? user, CancellationToken ct) =>
         CreateImportAsync(request, user, schedule: true, ct);

@@ -8,6 +8,10 @@ public static class DataOperations
     public static IServiceCollection AddDataOperations(this IServiceCollection services)
     {
         services.AddSingleton<IDataOperation, FilterOperation>();
+        services.AddScoped<IDataOperation, ScoreOperation>();
+        services.AddSingleton<IDataOperation, DedupOperation>();
+        services.AddSingleton<IDataOperation, MaskOperation>();
+        services.AddSingleton<IDataOperation, PreprocessOperation>();
         return services;
     }
 }

@@ -6,9 +6,9 @@ public static class ScoreDefaults
     /// <summary>True when a record passes with a score at or above the threshold; false when at or below.</summary>
     public static bool KeepAbove(string score) => score switch
     {
-        "noise" => false,          // P(noisy): drop when ≥ 0.9
-        "repetition" => false,
-        "specialCharacters" => false,
+        "noise" => false,          // P(noisy): the seed drops at ≥ 0.9
+        "rules" => false,          // heuristic rules fired
+        "entropyOutside" => false, // bits/char outside the language's measured range
         _ => true,
     };
 
@@ -17,8 +17,13 @@ public static class ScoreDefaults
     {
         "domain" => 0.75,
         "noise" => 0.9,
+        "rules" => 0,
+        "entropyOutside" => 0,
         _ => Percentile(values, KeepAbove(score) ? 0.05 : 0.95),
     };
+
+    /// <summary>Whether a filter built in the panel applies this score unless the user unticks it (raw entropy is shown, its range check applied).</summary>
+    public static bool AppliedByDefault(string score) => score is not "entropy";
 
     private static double Percentile(float[] values, double q)
     {

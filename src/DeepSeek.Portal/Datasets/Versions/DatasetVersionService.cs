@@ -21,6 +21,9 @@ public sealed record LineageStep(VersionSummary Version, string? DatasetName, Js
 /// <summary>A version with everything known about it: lineage (newest first, back to the import) and statistics.</summary>
 public sealed record VersionDetail(VersionSummary Version, string DatasetName, JsonNode? Parameters, JsonNode? Mapping, JsonNode? Statistics, IReadOnlyList<LineageStep> Lineage);
 
+/// <summary>A person's judgement of a record for the noise classifier: <c>clean</c>, <c>noisy</c>, or null to clear it.</summary>
+public sealed record RecordLabel(string? Label);
+
 /// <summary>One record as the viewer shows it: its 1-based position in the version (or in its dropped file).</summary>
 public sealed record RecordView(long Index, VersionRecord Record);
 
@@ -100,6 +103,18 @@ public sealed class DatasetVersionService(PortalDbContext db, DataPaths paths)
             matches++;
         }
         return new RecordPage(matches, page, pageSize, records);
+    }
+
+    /// <summary>The record at a 1-based position, or null past the end.</summary>
+    public async Task<VersionRecord?> RecordAtAsync(DatasetVersion version, long index, CancellationToken ct)
+    {
+        long i = 0;
+        await foreach (var record in ReadAsync(version, false, ct))
+        {
+            if (++i == index)
+                return record;
+        }
+        return null;
     }
 
     private static bool Matches(VersionRecord r, string query) =>

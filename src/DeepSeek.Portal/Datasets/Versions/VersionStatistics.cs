@@ -1,5 +1,9 @@
 using System.Text.Json.Nodes;
-using DeepSeek.Portal.Feeding.Text;
+using DeepSeek.Portal.Data;
+using DeepSeek.Portal.Engine.Tokenization;
+using DeepSeek.Portal.Engine.Training;
+using DeepSeek.Portal.Feeding.Statistics;
+using Microsoft.EntityFrameworkCore;
 
 namespace DeepSeek.Portal.Datasets.Versions;
 
@@ -14,28 +18,64 @@ public interface IVersionStatistics
     JsonObject ToJson();
 }
 
-/// <summary>Makes the statistics accumulator for each new version.</summary>
-public sealed class VersionStatisticsFactory
+/// <summary>A tokenizer the statistics can measure coverage with: one trained by a finished run.</summary>
+public sealed record TokenizerChoice(int RunId, string Name, string Path)
 {
-    public IVersionStatistics Create() => new BasicStatistics();
+    /// <summary>How statistics name it (<c>run 12 (my-run)</c>).</summary>
+    public string Label => $"run {RunId} ({Name})";
+}
 
-    private sealed class BasicStatistics : IVersionStatistics
+/// <summary>
+/// Makes the statistics accumulator for each new version: records, characters, language mix, length histogram,
+/// distinct characters and — with a tokenizer — tokens per character and the byte-fallback rate. Without a choice, the
+/// tokenizer of the newest succeeded run is used (the one the next run on this data would most likely be compared
+/// with); with no finished run there is no token coverage.
+/// </summary>
+public sealed class VersionStatisticsFactory(IServiceScopeFactory scopes, DataPaths paths)
+{
+    /// <summary>The tokenizer's file name in a run's folder (written by the engine with each run).</summary>
+    public const string TokenizerFile = "tokenizer.json";
+
+    public IVersionStatistics Create() => Create(DefaultTokenizer());
+
+    public IVersionStatistics Create(TokenizerChoice? tokenizer)
     {
-        private readonly long[] _languages = new long[3];
-        private long _records;
+        var coverage = tokenizer is null ? null : new EngineTokenCoverage(Engine.Tokenization.Tokenizer.Load(tokenizer.Path));
+        return new Statistics(new DatasetStatistics(coverage), tokenizer?.Label);
+    }
 
-        public long? Tokens => null;
+    /// <summary>Tokenizers of succeeded runs whose files are present, newest first.</summary>
+    public IReadOnlyList<TokenizerChoice> Tokenizers()
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        return db.Runs.AsNoTracking().Where(r => r.Status == RunStatus.Succeeded).OrderByDescending(r => r.Id).Take(50)
+            .Select(r => new { r.Id, r.Name }).AsEnumerable()
+            .Select(r => new TokenizerChoice(r.Id, r.Name, Path.Combine(paths.RunDirectory(r.Id), TokenizerFile)))
+            .Where(t => File.Exists(t.Path)).ToList();
+    }
 
-        public void Add(string text)
+    public TokenizerChoice? DefaultTokenizer() => Tokenizers().FirstOrDefault();
+
+    public TokenizerChoice? Tokenizer(int runId) => Tokenizers().FirstOrDefault(t => t.RunId == runId);
+
+    private sealed class EngineTokenCoverage(Engine.Tokenization.Tokenizer tokenizer) : ITokenCoverage
+    {
+        public (int Tokens, int ByteFallbackTokens) Measure(string text) => tokenizer.CountTokens(text);
+    }
+
+    private sealed class Statistics(DatasetStatistics statistics, string? tokenizer) : IVersionStatistics
+    {
+        public void Add(string text) => statistics.Add(text);
+
+        public long? Tokens => statistics.Result().Tokens?.Tokens;
+
+        public JsonObject ToJson()
         {
-            _records++;
-            _languages[(int)LanguageGuess.Classify(text)]++;
+            var json = statistics.Result().ToJson();
+            if (tokenizer is not null)
+                json["tokenizer"] = tokenizer;
+            return json;
         }
-
-        public JsonObject ToJson() => new()
-        {
-            ["records"] = _records,
-            ["languages"] = new JsonObject { ["zh"] = _languages[0], ["en"] = _languages[1], ["other"] = _languages[2] },
-        };
     }
 }
