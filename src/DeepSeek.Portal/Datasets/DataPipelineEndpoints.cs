@@ -135,6 +135,21 @@ public static class DataPipelineEndpoints
             .WithName("LabelRecord")
             .WithSummary("Labels a record clean or noisy (null clears it) for the noise classifier; the label follows the text into every version of the dataset.");
 
+        group.MapGet("/tokenizers", (VersionStatisticsFactory statistics) => statistics.Tokenizers().Select(t => new { t.RunId, t.Name, t.Label }))
+            .WithName("ListTokenizers").WithSummary("Tokenizers statistics can measure coverage with: those of succeeded runs, newest first.");
+
+        group.MapPost("/versions/{versionId:int}/statistics", async Task<Results<Ok<System.Text.Json.Nodes.JsonNode>, NotFound, ProblemHttpResult>> (
+                int versionId, int? tokenizerRunId, DatasetVersionService versions, VersionStatisticsFactory statistics, CancellationToken ct) =>
+            {
+                TokenizerChoice? tokenizer = null;
+                if (tokenizerRunId is { } runId && (tokenizer = statistics.Tokenizer(runId)) is null)
+                    return TypedResults.Problem(title: "Unknown tokenizer.", detail: $"tokenizerRunId: run {runId} has no tokenizer (it must have succeeded and its folder must be present)", statusCode: StatusCodes.Status400BadRequest);
+                return await versions.RecomputeStatisticsAsync(versionId, statistics.Create(tokenizer), ct) is { } json ? TypedResults.Ok(json) : TypedResults.NotFound();
+            })
+            .RequireAuthorization(PortalPolicies.Launch)
+            .WithName("RecomputeStatistics")
+            .WithSummary("Recomputes a version's statistics, with the tokenizer of ?tokenizerRunId (tokens per character, byte-fallback rate) or without one; the records stay as they are.");
+
         group.MapGet("/{id:int}/original", async Task<IResult> (int id, DatasetService datasets, Data.DataPaths paths, CancellationToken ct) =>
             {
                 var original = await datasets.OriginalFileAsync(id, ct);

@@ -29,7 +29,7 @@ public sealed record DatasetImportOutcome(DatasetSummary? Dataset, IReadOnlyList
 /// Imports and stores datasets. The validated records are written as canonical JSONL under the data directory,
 /// named by content hash; the database row is added only after the file is complete, so a failed import leaves nothing behind.
 /// </summary>
-public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions<PortalOptions> options, TimeProvider clock)
+public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions<PortalOptions> options, TimeProvider clock, Versions.VersionStatisticsFactory statisticsFactory)
 {
     public long MaxUploadBytes => options.Value.Uploads.MaxBytes;
 
@@ -136,7 +136,7 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
                 await db.SaveChangesAsync(ct);
-                db.DatasetVersions.Add(FirstVersion(dataset, new System.Text.Json.Nodes.JsonObject { ["sourceFile"] = safeFileName, ["format"] = dataset.Format }));
+                db.DatasetVersions.Add(FirstVersion(dataset, new System.Text.Json.Nodes.JsonObject { ["sourceFile"] = safeFileName, ["format"] = dataset.Format }, result.Records.Select(r => r.Text)));
                 await db.SaveChangesAsync(ct);
                 await transaction.CommitAsync(ct);
             }
@@ -182,21 +182,27 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
         }
     }
 
-    /// <summary>Seeds the demo dataset once; a no-op when it exists.</summary>
+    /// <summary>Seeds the demo datasets once (the banking set, then the general set); a no-op for each that exists.</summary>
     public async Task<Dataset> EnsureDemoAsync(CancellationToken ct)
     {
-        var existing = await db.Datasets.FirstOrDefaultAsync(d => d.IsDemo, ct);
+        var bank = await EnsureDemoAsync(DemoDataset.Name, DemoDataset.Describe(), DemoDataset.Generate(), ct);
+        await EnsureDemoAsync(DemoGeneral.Name, "Everyday bilingual text (weather, food, travel, sport): the general contrast to the banking set.", DemoGeneral.Generate(), ct);
+        return bank;
+    }
+
+    private async Task<Dataset> EnsureDemoAsync(string name, string description, IReadOnlyList<string> texts, CancellationToken ct)
+    {
+        var existing = await db.Datasets.FirstOrDefaultAsync(d => d.IsDemo && d.Name == name, ct);
         if (existing is not null)
             return existing;
-        var texts = DemoDataset.Generate();
         var (temp, sha, bytes) = await WriteCanonicalAsync(texts, ct);
         if (!TryPlace(temp, FilePath(sha)))
             File.Delete(temp);
         var dataset = new Dataset
         {
-            Name = DemoDataset.Name,
-            Description = DemoDataset.Describe(),
-            SourceFileName = DemoDataset.Name + ".jsonl",
+            Name = name,
+            Description = description,
+            SourceFileName = name + ".jsonl",
             Format = "jsonl",
             RecordCount = texts.Count,
             Characters = texts.Sum(t => (long)t.Length),
@@ -209,18 +215,25 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
         db.Datasets.Add(dataset);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.SaveChangesAsync(ct);
-        db.DatasetVersions.Add(FirstVersion(dataset, new System.Text.Json.Nodes.JsonObject { ["generator"] = "demo" }));
+        db.DatasetVersions.Add(FirstVersion(dataset, new System.Text.Json.Nodes.JsonObject { ["generator"] = "demo" }, texts));
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return dataset;
     }
 
-    /// <summary>Version 1 of a dataset stored in one piece (the synchronous upload, the demo): the dataset's own file.</summary>
-    private static DatasetVersion FirstVersion(Dataset dataset, System.Text.Json.Nodes.JsonObject parameters) => new()
+    /// <summary>Version 1 of a dataset stored in one piece (the synchronous upload, the demo): the dataset's own file, with its statistics.</summary>
+    private DatasetVersion FirstVersion(Dataset dataset, System.Text.Json.Nodes.JsonObject parameters, IEnumerable<string> texts)
     {
-        DatasetId = dataset.Id, Number = 1, Operation = "import", Parameters = parameters.ToJsonString(), Sha256 = dataset.Sha256,
-        RecordCount = dataset.RecordCount, Characters = dataset.Characters, Bytes = dataset.Bytes, CreatedAt = dataset.CreatedAt, CreatedBy = dataset.CreatedBy,
-    };
+        var statistics = statisticsFactory.Create();
+        foreach (var text in texts)
+            statistics.Add(text);
+        return new()
+        {
+            DatasetId = dataset.Id, Number = 1, Operation = "import", Parameters = parameters.ToJsonString(), Sha256 = dataset.Sha256,
+            RecordCount = dataset.RecordCount, Characters = dataset.Characters, Bytes = dataset.Bytes, CreatedAt = dataset.CreatedAt, CreatedBy = dataset.CreatedBy,
+            Statistics = statistics.ToJson().ToJsonString(), Tokens = statistics.Tokens,
+        };
+    }
 
     public async Task<IReadOnlyList<string>> LoadTextsAsync(int datasetId, CancellationToken ct) =>
         await ReadTextsAsync(datasetId, int.MaxValue, ct);

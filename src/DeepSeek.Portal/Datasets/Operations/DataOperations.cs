@@ -12,6 +12,7 @@ public static class DataOperations
         services.AddSingleton<IDataOperation, DedupOperation>();
         services.AddSingleton<IDataOperation, MaskOperation>();
         services.AddSingleton<IDataOperation, PreprocessOperation>();
+        services.AddScoped<IDataOperation, ComposeOperation>();
         return services;
     }
 }

@@ -105,6 +105,7 @@ internal sealed class ParameterReader(JsonObject? parameters)
     public (JsonObject? Parameters, IReadOnlyList<ImportError> Errors) Result()
     {
         RejectUnknown();
-        return Errors.Count > 0 ? (null, Errors) : (Complete, []);
+        // With errors the parameters come back too (as far as they could be read): forms show them as a starting point.
+        return (Complete, Errors);
     }
 }

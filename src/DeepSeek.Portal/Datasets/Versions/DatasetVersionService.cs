@@ -208,6 +208,24 @@ public sealed class DatasetVersionService(PortalDbContext db, DataPaths paths)
         return columns.ToDictionary(p => p.Key, p => p.Value.ToArray());
     }
 
+    /// <summary>
+    /// Recomputes a version's statistics (with another tokenizer, say) and stores them; the records are not touched.
+    /// One sequential pass over the version's file.
+    /// </summary>
+    public async Task<JsonNode?> RecomputeStatisticsAsync(int versionId, IVersionStatistics statistics, CancellationToken ct)
+    {
+        var version = await db.DatasetVersions.FirstOrDefaultAsync(v => v.Id == versionId, ct);
+        if (version is null)
+            return null;
+        await foreach (var record in ReadAsync(version, false, ct))
+            statistics.Add(record.Text);
+        var json = statistics.ToJson();
+        version.Statistics = json.ToJsonString();
+        version.Tokens = statistics.Tokens;
+        await db.SaveChangesAsync(ct);
+        return json;
+    }
+
     /// <summary>The next version number of a dataset.</summary>
     public async Task<int> NextNumberAsync(int datasetId, CancellationToken ct) =>
         (await db.DatasetVersions.Where(v => v.DatasetId == datasetId).MaxAsync(v => (int?)v.Number, ct) ?? 0) + 1;

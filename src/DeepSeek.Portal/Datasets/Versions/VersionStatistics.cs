@@ -41,7 +41,7 @@ public sealed class VersionStatisticsFactory(IServiceScopeFactory scopes, DataPa
     public IVersionStatistics Create(TokenizerChoice? tokenizer)
     {
         var coverage = tokenizer is null ? null : new EngineTokenCoverage(Engine.Tokenization.Tokenizer.Load(tokenizer.Path));
-        return new Statistics(new DatasetStatistics(coverage), tokenizer?.Label);
+        return new Statistics(new DatasetStatistics(coverage), tokenizer);
     }
 
     /// <summary>Tokenizers of succeeded runs whose files are present, newest first.</summary>
@@ -64,7 +64,7 @@ public sealed class VersionStatisticsFactory(IServiceScopeFactory scopes, DataPa
         public (int Tokens, int ByteFallbackTokens) Measure(string text) => tokenizer.CountTokens(text);
     }
 
-    private sealed class Statistics(DatasetStatistics statistics, string? tokenizer) : IVersionStatistics
+    private sealed class Statistics(DatasetStatistics statistics, TokenizerChoice? tokenizer) : IVersionStatistics
     {
         public void Add(string text) => statistics.Add(text);
 
@@ -74,7 +74,7 @@ public sealed class VersionStatisticsFactory(IServiceScopeFactory scopes, DataPa
         {
             var json = statistics.Result().ToJson();
             if (tokenizer is not null)
-                json["tokenizer"] = tokenizer;
+                json["tokenizer"] = new JsonObject { ["runId"] = tokenizer.RunId, ["runName"] = tokenizer.Name };
             return json;
         }
     }
