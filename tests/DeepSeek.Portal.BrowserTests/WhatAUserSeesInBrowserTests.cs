@@ -31,13 +31,17 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
     public async Task Every_page_passes_axe_has_one_main_and_one_h1_fits_the_width_and_Chinese_pages_have_no_English(string culture, int width, int height)
     {
         var (first, second) = await TwoFinishedRunsAsync();
-        var names = new[] { "demo-bank-support", first.Name, second.Name, Admin, BrowserPortal.Email };
+        var names = new[] { "demo-bank-support", "demo-general", first.Name, second.Name, Admin, BrowserPortal.Email };
+        int demoId;
+        await using (var scope = portal.Services.CreateAsyncScope())
+            demoId = (await scope.ServiceProvider.GetRequiredService<DatasetService>().ListAsync(CancellationToken.None)).First(d => d.IsDemo).Id;
         var problems = new List<string>();
         var page = await SignInAsync(culture, width, height);
         var pages = new (string Name, string Url, string? Ready)[]
         {
             ("overview", "/", "[data-testid=engine-device]"),
             ("datasets", "/datasets", "[data-testid=datasets-table] tbody tr"),
+            ("dataset", $"/datasets/{demoId}", "[data-testid=language-mix]"),
             ("runs", "/runs", "[data-testid=runs-table] tbody tr"),
             ("run", $"/runs/{first.Id}", "#loss-chart .main-svg"),
             ("compare", $"/runs/compare?ids={first.Id},{second.Id}", "#compare-chart .main-svg"),
