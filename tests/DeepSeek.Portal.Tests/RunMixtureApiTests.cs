@@ -5,6 +5,8 @@ using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Datasets.Versions;
 using DeepSeek.Portal.Training;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace DeepSeek.Portal.Tests;
 
@@ -32,9 +34,23 @@ public sealed class RunMixtureApiTests : IAsyncLifetime
         var general = await TestData.UploadDatasetAsync(_engineer, "mix-general", records: 60);
         var (bankV1, generalV1) = (await NewestVersionAsync(_engineer, bank.Id), await NewestVersionAsync(_engineer, general.Id));
 
+        var token = await PortalFactory.TokenAsync(_portal.CreateClient(), "engineer@test.local");
+        var received = new List<RunUpdate>();
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(_portal.Server.BaseAddress, RunsHub.Path), o =>
+            {
+                o.HttpMessageHandlerFactory = _ => _portal.Server.CreateHandler();
+                o.Transports = HttpTransportType.LongPolling;
+                o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            })
+            .Build();
+        hub.On<RunUpdate>(RunsHub.UpdateMethod, u => { lock (received) received.Add(u); });
+        await hub.StartAsync();
+
         var launch = await _engineer.PostAsJsonAsync("/api/runs", TinyMixtureRun("dynamic", (bankV1.Id, 1.5), (generalV1.Id, 0.5)));
         Assert.Equal(HttpStatusCode.Created, launch.StatusCode);
         var run = (await launch.Content.ReadFromJsonAsync<RunSummary>())!;
+        await hub.InvokeAsync("Watch", run.Id);
         Assert.Equal(bank.Id, run.DatasetId);
         Assert.Null(run.DatasetVersionId);
         Assert.Equal("dynamic", run.Mixture!.Policy);
@@ -64,6 +80,29 @@ public sealed class RunMixtureApiTests : IAsyncLifetime
         Assert.NotEqual(steps[0].Sources.Select(s => s.Weight), steps[^1].Sources.Select(s => s.Weight));
         var later = (await _engineer.GetFromJsonAsync<List<RunSourceStep>>($"/api/runs/{run.Id}/sources?afterStep=25"))!;
         Assert.Equal([26, 27, 28, 29, 30], later.Select(s => s.Step));
+
+        // Live: the points pushed over the hub carry the same per-source values as the history.
+        var byStep = steps.ToDictionary(s => s.Step);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline && !received.Any(u => u.Status == RunStatus.Succeeded))
+            await Task.Delay(100);
+        lock (received)
+        {
+            var live = received.SelectMany(u => u.Points).ToList();
+            Assert.NotEmpty(live);
+            Assert.All(live, p => Assert.Equal(byStep[p.Step].Sources.Select(s => (s.Name, s.Weight, s.Probability)), p.Sources!.Select(s => (s.Name, s.Weight, s.Probability))));
+        }
+    }
+
+    [Fact]
+    public async Task The_api_document_describes_the_sources_history_and_the_mixture_fields_of_a_launch()
+    {
+        using var doc = JsonDocument.Parse(await _engineer.GetStringAsync("/openapi/v1.json"));
+        var sources = doc.RootElement.GetProperty("paths").GetProperty("/api/runs/{id}/sources").GetProperty("get");
+        Assert.Contains("probabilit", sources.GetProperty("summary").GetString(), StringComparison.OrdinalIgnoreCase);
+        var launch = doc.RootElement.GetProperty("components").GetProperty("schemas").GetProperty("RunLaunchRequest").GetProperty("properties");
+        Assert.True(launch.TryGetProperty("mixture", out _));
+        Assert.True(launch.TryGetProperty("datasetVersionId", out _));
     }
 
     [Fact]
