@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Data;
+using DeepSeek.Portal.Datasets;
 using DeepSeek.Portal.Datasets.Versions;
 using DeepSeek.Portal.Training;
 using Microsoft.AspNetCore.Http.Connections;
@@ -80,6 +81,11 @@ public sealed class RunMixtureApiTests : IAsyncLifetime
         Assert.NotEqual(steps[0].Sources.Select(s => s.Weight), steps[^1].Sources.Select(s => s.Weight));
         var later = (await _engineer.GetFromJsonAsync<List<RunSourceStep>>($"/api/runs/{run.Id}/sources?afterStep=25"))!;
         Assert.Equal([26, 27, 28, 29, 30], later.Select(s => s.Step));
+
+        // The second source's dataset is not the run's own, but the run used it: deleting it archives it.
+        var removal = await (await _engineer.DeleteAsync($"/api/datasets/{general.Id}")).Content.ReadFromJsonAsync<DatasetRemovalResult>(
+            new JsonSerializerOptions(JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } });
+        Assert.Equal(DatasetRemoval.Archived, removal!.Result);
 
         // Live: the points pushed over the hub carry the same per-source values as the history.
         var byStep = steps.ToDictionary(s => s.Step);
