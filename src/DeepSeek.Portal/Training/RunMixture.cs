@@ -77,14 +77,17 @@ public static class RunMixtures
     }
 
     /// <summary>The mixture the run was launched with, exactly; <see langword="null"/> for a run on one version.</summary>
-    public static RunMixture? ReadMixture(this TrainingRun run)
+    public static RunMixture? ReadMixture(this TrainingRun run) => Read(run.Id, run.Mixture, run.MixtureVersion);
+
+    /// <summary>A stored mixture from its columns; <see langword="null"/> when there is none.</summary>
+    public static RunMixture? Read(int runId, string? json, int version)
     {
-        if (run.Mixture is null)
+        if (json is null)
             return null;
-        if (run.MixtureVersion != CurrentVersion)
-            throw new InvalidOperationException($"Run {run.Id} stores its mixture in format {run.MixtureVersion}; this portal reads format {CurrentVersion}.");
-        return JsonSerializer.Deserialize<RunMixture>(run.Mixture, Json)
-            ?? throw new InvalidOperationException($"Run {run.Id} has an empty mixture.");
+        if (version != CurrentVersion)
+            throw new InvalidOperationException($"Run {runId} stores its mixture in format {version}; this portal reads format {CurrentVersion}.");
+        return JsonSerializer.Deserialize<RunMixture>(json, Json)
+            ?? throw new InvalidOperationException($"Run {runId} has an empty mixture.");
     }
 
     /// <summary>The request's own rules (no database): policy, learning rate, source count, weights. Keys are JSON paths.</summary>

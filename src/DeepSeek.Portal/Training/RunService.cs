@@ -192,11 +192,10 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
     /// <summary>A mixture run's per-source history after the given step, one entry per step; empty for a run on one version.</summary>
     public async Task<IReadOnlyList<RunSourceStep>> GetSourcesAsync(int id, int afterStep, CancellationToken ct)
     {
-        var mixture = await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Id, r.Mixture, r.MixtureVersion }).FirstOrDefaultAsync(ct);
-        if (mixture?.Mixture is null)
+        var stored = await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Mixture, r.MixtureVersion }).FirstOrDefaultAsync(ct);
+        if (RunMixtures.Read(id, stored?.Mixture, stored?.MixtureVersion ?? 0) is not { } mixture)
             return [];
-        var names = new TrainingRun { Id = mixture.Id, Name = "", Settings = "", Mixture = mixture.Mixture, MixtureVersion = mixture.MixtureVersion }
-            .ReadMixture()!.Sources.Select(s => s.Name).ToList();
+        var names = mixture.Sources.Select(s => s.Name).ToList();
         var rows = await db.RunSourceMetrics.AsNoTracking().Where(m => m.RunId == id && m.Step > afterStep)
             .OrderBy(m => m.Step).ThenBy(m => m.Source).ToListAsync(ct);
         return rows.GroupBy(m => m.Step)

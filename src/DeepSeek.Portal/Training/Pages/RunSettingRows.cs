@@ -55,6 +55,10 @@ public static class RunSettingRows
         return mixture.Policy == "dynamic" ? $"{text}; {l["FeederLearningRate"]} {mixture.FeederLearningRate.ToString("G4", c)}" : text;
     }
 
+    /// <summary>A mixture's sources by dataset and version, for lists: "bank v2 + general v1".</summary>
+    public static string SourcesText(RunMixture mixture, IStringLocalizer l) =>
+        string.Join(" + ", mixture.Sources.Select(s => $"{s.DatasetName} {l["VersionNumber", s.Number]}"));
+
     /// <summary>A mixture policy's name in the reader's language.</summary>
     public static string PolicyLabel(string policy, IStringLocalizer l) => policy switch
     {
