@@ -16,6 +16,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<StagedUpload> StagedUploads => Set<StagedUpload>();
     public DbSet<TrainingRun> Runs => Set<TrainingRun>();
     public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
+    public DbSet<RunSourceMetric> RunSourceMetrics => Set<RunSourceMetric>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

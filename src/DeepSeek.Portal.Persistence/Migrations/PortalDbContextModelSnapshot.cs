@@ -314,6 +314,41 @@ namespace DeepSeek.Portal.Data.Migrations
                     b.ToTable("RunMetrics");
                 });
 
+            modelBuilder.Entity("DeepSeek.Portal.Data.RunSourceMetric", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("Loss")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("Probability")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("RunId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Sequences")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Source")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Step")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Weight")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RunId", "Step", "Source")
+                        .IsUnique();
+
+                    b.ToTable("RunSourceMetrics", (string)null);
+                });
+
             modelBuilder.Entity("DeepSeek.Portal.Data.StagedUpload", b =>
                 {
                     b.Property<string>("Id")
@@ -389,6 +424,12 @@ namespace DeepSeek.Portal.Data.Migrations
 
                     b.Property<double?>("LastLoss")
                         .HasColumnType("REAL");
+
+                    b.Property<string>("Mixture")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MixtureVersion")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Name")
                         .IsRequired()

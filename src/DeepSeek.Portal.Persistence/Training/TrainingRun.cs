@@ -24,6 +24,15 @@ public sealed class TrainingRun
     /// <summary>Optimizer steps planned (also inside <see cref="Settings"/>; kept as a column for progress queries).</summary>
     public int Steps { get; set; }
 
+    /// <summary>
+    /// For a run on a mixture of dataset versions: the mixture as JSON (policy, feeder learning rate, and each source's
+    /// version, name and weight), written once at launch so a resumed run samples exactly as it started;
+    /// <see langword="null"/> for a run on one version.
+    /// </summary>
+    public string? Mixture { get; set; }
+    /// <summary>Format of <see cref="Mixture"/> (0 when there is none).</summary>
+    public int MixtureVersion { get; set; }
+
     public int CurrentStep { get; set; }
     public double? LastLoss { get; set; }
     public double? TokensPerSecond { get; set; }
@@ -61,6 +70,24 @@ public sealed class RunMetric
     public long RecordedAtUnixMs { get; set; }
 }
 
+/// <summary>One source of a mixture run after one optimizer step, as the engine reported it.</summary>
+public sealed class RunSourceMetric
+{
+    public long Id { get; set; }
+    public int RunId { get; set; }
+    public int Step { get; set; }
+    /// <summary>The source's position in the run's mixture (0-based); its name is in <see cref="TrainingRun.Mixture"/>.</summary>
+    public int Source { get; set; }
+    /// <summary>The source's weight after this step's update.</summary>
+    public double Weight { get; set; }
+    /// <summary>Its sampling probability for the next step.</summary>
+    public double Probability { get; set; }
+    /// <summary>Mean loss per target token of its sequences in this step; <see langword="null"/> when none was drawn.</summary>
+    public double? Loss { get; set; }
+    /// <summary>How many of the step's sequences came from it.</summary>
+    public int Sequences { get; set; }
+}
+
 internal sealed class TrainingRunConfiguration : IEntityTypeConfiguration<TrainingRun>
 {
     public void Configure(EntityTypeBuilder<TrainingRun> e)
@@ -77,5 +104,14 @@ internal sealed class RunMetricConfiguration : IEntityTypeConfiguration<RunMetri
     public void Configure(EntityTypeBuilder<RunMetric> e)
     {
         e.HasIndex(m => new { m.RunId, m.Step }).IsUnique();
+    }
+}
+
+internal sealed class RunSourceMetricConfiguration : IEntityTypeConfiguration<RunSourceMetric>
+{
+    public void Configure(EntityTypeBuilder<RunSourceMetric> e)
+    {
+        e.ToTable("RunSourceMetrics");
+        e.HasIndex(m => new { m.RunId, m.Step, m.Source }).IsUnique();
     }
 }

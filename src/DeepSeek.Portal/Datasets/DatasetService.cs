@@ -51,9 +51,11 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
         if (dataset is null)
             return DatasetRemoval.NotFound;
         var files = await db.DatasetVersions.Where(v => v.DatasetId == id).Select(v => new { v.Sha256, v.DroppedSha256 }).ToListAsync(ct);
-        // Kept (archived) when a run trained on it or another dataset's version derives from one of its versions.
+        // Kept (archived) when a run trained on it (alone or as a source of a mixture, whose JSON names each source's
+        // dataset) or another dataset's version derives from one of its versions.
+        var mixtureMarker = $"\"datasetId\":{id},";
         var deleted = await db.Datasets.Where(d => d.Id == id
-                && !db.Runs.Any(r => r.DatasetId == d.Id)
+                && !db.Runs.Any(r => r.DatasetId == d.Id || (r.Mixture != null && r.Mixture.Contains(mixtureMarker)))
                 && !db.DatasetVersions.Any(child => child.DatasetId != d.Id && db.DatasetVersions.Any(v => v.DatasetId == d.Id && v.Id == child.ParentId)))
             .ExecuteDeleteAsync(ct);
         if (deleted == 1)

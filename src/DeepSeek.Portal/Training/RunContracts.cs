@@ -6,8 +6,12 @@ namespace DeepSeek.Portal.Training;
 /// <summary>What a user chooses when launching a training run. Unset fields take the engine's defaults.</summary>
 public sealed record RunLaunchRequest
 {
-    [Description("Dataset to train on.")]
+    [Description("Dataset to train on (with a mixture: may be left out; the run is listed under its first source's dataset).")]
     public int DatasetId { get; init; }
+    [Description("Dataset version to train on; default: the dataset's newest version. Ignored with a mixture.")]
+    public int? DatasetVersionId { get; init; }
+    [Description("Train on a mixture of dataset versions instead of one: policy, feeder learning rate and ≥ 2 sources with weights.")]
+    public RunMixtureRequest? Mixture { get; init; }
     [Description("Display name; defaults to the dataset name and time.")]
     public string? Name { get; init; }
     [Description("Sequences per forward pass. Effective batch = micro-batch × accumulation (default 8 × 4 = 32).")]
@@ -46,15 +50,28 @@ public sealed record RunSummary(
     public bool IsActive => Status.IsActive();
     public int Steps => Settings.Steps;
 
+    /// <summary>The dataset version trained on (for a mixture run: <see langword="null"/>; see <see cref="Mixture"/>).</summary>
+    public int? DatasetVersionId { get; init; }
+
+    /// <summary>The mixture of dataset versions the run samples from; <see langword="null"/> for a run on one version.</summary>
+    public RunMixture? Mixture { get; init; }
+
     public static RunSummary From(TrainingRun r) => new(
         r.Id, r.Name, r.DatasetId, r.Dataset?.Name, r.Status, r.ToOptions(),
         r.CurrentStep, RunStatusFacts.Percent(r.CurrentStep, r.Steps), r.LastLoss, r.TokensPerSecond, r.HeldOutLoss, r.HeldOutPerplexity,
-        r.ParameterCount, r.Device, RunErrorText.ForReaders(r.Error), r.Attempts, r.CreatedAt, r.StartedAt, r.FinishedAt, r.CreatedBy, r.ArchivedAt);
+        r.ParameterCount, r.Device, RunErrorText.ForReaders(r.Error), r.Attempts, r.CreatedAt, r.StartedAt, r.FinishedAt, r.CreatedBy, r.ArchivedAt)
+    {
+        DatasetVersionId = r.DatasetVersionId,
+        Mixture = r.ReadMixture(),
+    };
 }
 
 /// <summary>One point of a run's curves, as stored and as streamed.</summary>
 public sealed record RunPoint(int Step, double Loss, double LearningRate, double TokensPerSecond, double GradNorm, double ElapsedSeconds, long RecordedAtUnixMs)
 {
+    /// <summary>For a mixture run: each source after this step (streamed live; the history is at /api/runs/{id}/sources).</summary>
+    public IReadOnlyList<RunSourcePoint>? Sources { get; init; }
+
     public static RunPoint From(RunMetric m) => new(m.Step, m.Loss, m.LearningRate, m.TokensPerSecond, m.GradNorm, m.ElapsedSeconds, m.RecordedAtUnixMs);
 }
 

@@ -25,6 +25,12 @@ public static class RunEndpoints
                 await runs.GetAsync(id, ct) is null ? TypedResults.NotFound() : TypedResults.Ok(await runs.GetPointsAsync(id, afterStep ?? 0, ct)))
             .WithName("GetRunMetrics").WithSummary("Stored per-step metrics (loss, learning rate, tokens/s, gradient norm) after the given step.");
 
+        group.MapGet("/{id:int}/sources", async Task<Results<Ok<IReadOnlyList<RunSourceStep>>, NotFound>> (int id, int? afterStep, RunService runs, CancellationToken ct) =>
+                await runs.GetAsync(id, ct) is null ? TypedResults.NotFound() : TypedResults.Ok(await runs.GetSourcesAsync(id, afterStep ?? 0, ct)))
+            .WithName("GetRunSources")
+            .WithSummary("A mixture run's per-source history after the given step: for each step, each source's weight, sampling probability, loss and sequences drawn.")
+            .WithDescription("One entry per stored step, each listing the sources in mixture order (source index, name \"<dataset> v<N>\"). Probabilities of a step sum to 1. Loss is null for a source no sequence of that step came from. Empty for a run on a single dataset version. Live values arrive with each RunPoint's sources over the hub /hubs/runs.");
+
         group.MapPost("/", async Task<Results<Created<RunSummary>, ValidationProblem>> (RunLaunchRequest request, RunService runs, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 var outcome = await runs.LaunchAsync(request, user.Identity?.Name, ct);

@@ -31,4 +31,19 @@ public static class RunPreflight
             return DatasetFileMissingException.Describe(dataset.Name, dataset.Sha256);
         return null;
     }
+
+    /// <summary>Why a run cannot train on <paramref name="version"/> of <paramref name="dataset"/>, or <see langword="null"/> when it can.</summary>
+    public static string? CheckVersion(DatasetVersion? version, Dataset? dataset, int versionId, DataPaths paths)
+    {
+        if (version is null || dataset is null)
+            return $"Dataset version {versionId} does not exist.";
+        var name = $"{dataset.Name} v{version.Number}";
+        if (dataset.ArchivedAt is not null)
+            return $"Dataset \"{dataset.Name}\" is archived; new runs cannot use it.";
+        if (version.RecordCount < HeldOutSplit.MinimumDistinctTexts)
+            return $"{name}: {HeldOutSplit.TooSmallMessage((int)version.RecordCount)}";
+        if (!File.Exists(Path.Combine(paths.Datasets, version.Sha256 + ".jsonl")))
+            return DatasetFileMissingException.Describe(name, version.Sha256);
+        return null;
+    }
 }

@@ -180,17 +180,29 @@ public sealed class RunProgressPublisher(
                 // A resumed run repeats the steps after its last checkpoint and keeps the newest values: steps this
                 // process has not stored yet for the run may still be in the table from an earlier attempt.
                 if (state.StoredThrough is not { } through || first <= through)
+                {
                     await db.RunMetrics.Where(m => m.RunId == runId && m.Step >= first && m.Step <= last).ExecuteDeleteAsync();
+                    await db.RunSourceMetrics.Where(m => m.RunId == runId && m.Step >= first && m.Step <= last).ExecuteDeleteAsync();
+                }
                 var list = new List<RunPoint>(steps.Count);
                 foreach (var s in steps)
                 {
                     var p = s.Progress!;
-                    list.Add(new RunPoint(p.Step, p.Loss, p.LearningRate, p.TokensPerSecond, p.GradNorm, p.Elapsed.TotalSeconds, s.UnixMs));
+                    var sources = p.Sources?.Select((source, i) => new RunSourcePoint(i, source.Name, source.Weight, source.Probability, source.Loss, source.Sequences)).ToList();
+                    list.Add(new RunPoint(p.Step, p.Loss, p.LearningRate, p.TokensPerSecond, p.GradNorm, p.Elapsed.TotalSeconds, s.UnixMs) { Sources = sources });
                     db.RunMetrics.Add(new RunMetric
                     {
                         RunId = runId, Step = p.Step, Loss = p.Loss, LearningRate = p.LearningRate, TokensPerSecond = p.TokensPerSecond,
                         GradNorm = p.GradNorm, ElapsedSeconds = p.Elapsed.TotalSeconds, RecordedAtUnixMs = s.UnixMs,
                     });
+                    foreach (var source in sources ?? [])
+                    {
+                        db.RunSourceMetrics.Add(new RunSourceMetric
+                        {
+                            RunId = runId, Step = p.Step, Source = source.Source, Weight = source.Weight, Probability = source.Probability,
+                            Loss = source.Loss, Sequences = source.Sequences,
+                        });
+                    }
                 }
                 state.StoredThrough = Math.Max(state.StoredThrough ?? 0, last);
                 var latest = group.Last(i => i.Progress is not null).Progress!;

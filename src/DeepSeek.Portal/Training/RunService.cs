@@ -1,5 +1,6 @@
 using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Engine.Training;
+using DeepSeek.Portal.Engine.Training.Mixing;
 using DeepSeek.Portal.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,11 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         var errors = ToOptions(request).Validate().ToDictionary(kv => JsonFieldName(kv.Key), kv => kv.Value);
         if (request.Precision is not null && !TrainingPrecisions.TryParse(request.Precision, out _))
             errors["precision"] = [$"Precision must be one of {string.Join(", ", TrainingPrecisions.All.Select(p => p.Name()))} (was '{request.Precision}')."];
+        if (request.Mixture is not null)
+        {
+            foreach (var (field, messages) in RunMixtures.Validate(request.Mixture))
+                errors[field] = messages;
+        }
         return errors;
     }
 
@@ -54,12 +60,62 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         // Valid field by field is not enough: together the settings must fit this machine.
         if (errors.Count == 0)
             errors = RunPreflight.CheckCapacity(ToOptions(request), portalOptions.Value.RunLimits);
-        var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == request.DatasetId, ct);
-        if (RunPreflight.CheckDataset(dataset, request.DatasetId, paths) is { } datasetProblem)
-            errors["datasetId"] = [datasetProblem];
+        if (request.Mixture is null)
+            await CheckDatasetAsync(request, errors, ct);
+        else
+            await CheckMixtureSourcesAsync(request.Mixture, errors, ct);
         if (request.Name is { Length: > 200 })
             errors["name"] = ["The name is longer than 200 characters."];
         return errors;
+    }
+
+    private async Task CheckDatasetAsync(RunLaunchRequest request, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        var dataset = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == request.DatasetId, ct);
+        if (RunPreflight.CheckDataset(dataset, request.DatasetId, paths) is { } datasetProblem)
+        {
+            errors["datasetId"] = [datasetProblem];
+            return;
+        }
+        var version = await VersionToTrainAsync(request, ct);
+        if (request.DatasetVersionId is { } versionId && version?.DatasetId != request.DatasetId)
+            errors["datasetVersionId"] = [version is null ? $"Dataset version {versionId} does not exist." : $"Version {versionId} belongs to another dataset than {request.DatasetId}."];
+        else if (version is not null && RunPreflight.CheckVersion(version, dataset, version.Id, paths) is { } versionProblem)
+            errors[request.DatasetVersionId is null ? "datasetId" : "datasetVersionId"] = [versionProblem];
+    }
+
+    private async Task CheckMixtureSourcesAsync(RunMixtureRequest mixture, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        var sources = mixture.Sources ?? [];
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is not { } source)
+                continue;
+            var version = await db.DatasetVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Id == source.VersionId, ct);
+            var dataset = version is null ? null : await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Id == version.DatasetId, ct);
+            if (RunPreflight.CheckVersion(version, dataset, source.VersionId, paths) is { } problem)
+                errors[$"mixture.sources[{i}].versionId"] = [problem];
+        }
+    }
+
+    // The named version, or the dataset's newest (what "train on this dataset" means once a dataset has versions).
+    private async Task<DatasetVersion?> VersionToTrainAsync(RunLaunchRequest request, CancellationToken ct) =>
+        request.DatasetVersionId is { } id
+            ? await db.DatasetVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Id == id, ct)
+            : await db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == request.DatasetId).OrderByDescending(v => v.Number).FirstOrDefaultAsync(ct);
+
+    // Names are fixed here, at launch: a dataset renamed later does not change what a resumed run reports.
+    private async Task<RunMixture> StoredMixtureAsync(RunMixtureRequest request, CancellationToken ct)
+    {
+        var sources = new List<RunMixtureSource>();
+        foreach (var source in request.Sources)
+        {
+            var version = await db.DatasetVersions.AsNoTracking().FirstAsync(v => v.Id == source.VersionId, ct);
+            var dataset = await db.Datasets.AsNoTracking().FirstAsync(d => d.Id == version.DatasetId, ct);
+            sources.Add(new RunMixtureSource(version.Id, dataset.Id, dataset.Name, version.Number, $"{dataset.Name} v{version.Number}", source.Weight));
+        }
+        RunMixtures.TryParsePolicy(request.Policy, out var policy);
+        return new RunMixture(RunMixtures.Policies[(int)policy], request.FeederLearningRate ?? DynamicFeeder.DefaultLearningRate, sources);
     }
 
     public async Task<RunLaunchOutcome> LaunchAsync(RunLaunchRequest request, string? user, CancellationToken ct)
@@ -68,12 +124,18 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         if (errors.Count > 0)
             return new RunLaunchOutcome(null, errors);
         var options = ToOptions(request);
-        var dataset = await db.Datasets.FirstAsync(d => d.Id == request.DatasetId, ct);
+        var mixture = request.Mixture is null ? null : await StoredMixtureAsync(request.Mixture, ct);
+        var dataset = await db.Datasets.FirstAsync(d => d.Id == (mixture == null ? request.DatasetId : mixture.Sources[0].DatasetId), ct);
+        var version = mixture is null ? await VersionToTrainAsync(request, ct) : null;
         var now = clock.GetUtcNow();
+        var defaultName = mixture is null
+            ? $"{dataset.Name}{(version is { Number: > 1 } ? $" v{version.Number}" : "")} {now:yyyy-MM-dd HH:mm}"
+            : $"{string.Join(" + ", mixture.Sources.Select(s => s.Name))} {now:yyyy-MM-dd HH:mm}";
         var run = new TrainingRun
         {
-            Name = string.IsNullOrWhiteSpace(request.Name) ? $"{dataset.Name} {now:yyyy-MM-dd HH:mm}" : request.Name.Trim(),
+            Name = string.IsNullOrWhiteSpace(request.Name) ? defaultName[..Math.Min(defaultName.Length, 200)] : request.Name.Trim(),
             DatasetId = dataset.Id,
+            DatasetVersionId = version?.Id,
             Dataset = dataset,
             Status = RunStatus.Queued,
             Settings = "",
@@ -81,6 +143,8 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
             CreatedBy = user,
         };
         run.Apply(options);
+        if (mixture is not null)
+            run.ApplyMixture(mixture);
         db.Runs.Add(run);
         await db.SaveChangesAsync(ct);
         // A new run owns its folder: anything there is left from a database that was reset, and the engine would
@@ -117,6 +181,28 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
     public async Task<IReadOnlyList<RunPoint>> GetPointsAsync(int id, int afterStep, CancellationToken ct) =>
         (await db.RunMetrics.AsNoTracking().Where(m => m.RunId == id && m.Step > afterStep).OrderBy(m => m.Step).ToListAsync(ct)).Select(RunPoint.From).ToList();
 
+    /// <summary>Every version of the datasets runs may use (archived ones left out), by dataset name and number.</summary>
+    public async Task<IReadOnlyList<RunVersionChoice>> ListVersionChoicesAsync(CancellationToken ct) =>
+        (await db.DatasetVersions.AsNoTracking()
+            .Join(db.Datasets.AsNoTracking().Where(d => d.ArchivedAt == null), v => v.DatasetId, d => d.Id, (v, d) => new { v.Id, v.DatasetId, d.Name, v.Number, v.RecordCount })
+            .ToListAsync(ct))
+        .Select(x => new RunVersionChoice(x.Id, x.DatasetId, x.Name, x.Number, x.RecordCount))
+        .OrderBy(c => c.DatasetName, StringComparer.CurrentCulture).ThenBy(c => c.Number).ToList();
+
+    /// <summary>A mixture run's per-source history after the given step, one entry per step; empty for a run on one version.</summary>
+    public async Task<IReadOnlyList<RunSourceStep>> GetSourcesAsync(int id, int afterStep, CancellationToken ct)
+    {
+        var stored = await db.Runs.AsNoTracking().Where(r => r.Id == id).Select(r => new { r.Mixture, r.MixtureVersion }).FirstOrDefaultAsync(ct);
+        if (RunMixtures.Read(id, stored?.Mixture, stored?.MixtureVersion ?? 0) is not { } mixture)
+            return [];
+        var names = mixture.Sources.Select(s => s.Name).ToList();
+        var rows = await db.RunSourceMetrics.AsNoTracking().Where(m => m.RunId == id && m.Step > afterStep)
+            .OrderBy(m => m.Step).ThenBy(m => m.Source).ToListAsync(ct);
+        return rows.GroupBy(m => m.Step)
+            .Select(g => new RunSourceStep(g.Key, g.Select(m => new RunSourcePoint(m.Source, m.Source < names.Count ? names[m.Source] : $"#{m.Source}", m.Weight, m.Probability, m.Loss, m.Sequences)).ToList()))
+            .ToList();
+    }
+
     /// <summary>Deletes a finished run: its metrics, its row and its folder. A queued or running run is refused (cancel it first).</summary>
     public async Task<RunRemoval> DeleteAsync(int id, CancellationToken ct)
     {
@@ -128,6 +214,7 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         await using (var transaction = await db.Database.BeginTransactionAsync(ct))
         {
             await db.RunMetrics.Where(m => m.RunId == id).ExecuteDeleteAsync(ct);
+            await db.RunSourceMetrics.Where(m => m.RunId == id).ExecuteDeleteAsync(ct);
             await db.Runs.Where(r => r.Id == id).ExecuteDeleteAsync(ct);
             await transaction.CommitAsync(ct);
         }

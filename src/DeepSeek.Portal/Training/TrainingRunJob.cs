@@ -1,5 +1,6 @@
 using DeepSeek.Portal.Feeding.Splitting;
 using DeepSeek.Portal.Datasets;
+using DeepSeek.Portal.Datasets.Versions;
 using DeepSeek.Portal.Engine.Devices;
 using DeepSeek.Portal.Engine.Training;
 using Microsoft.EntityFrameworkCore;
@@ -67,11 +68,7 @@ public sealed class TrainingRunJob(
 
         try
         {
-            var texts = await scope.ServiceProvider.GetRequiredService<DatasetService>().LoadTextsAsync(run.DatasetId, stopping);
-            if (HeldOutSplit.CheckSplittable(texts) is { } tooSmall)
-                throw new InvalidOperationException(tooSmall);
-            var (train, heldOut) = HeldOutSplit.Split(texts);
-            var request = new TrainingRequest(run.ToOptions(), train, heldOut, paths.RunDirectory(runId));
+            var request = await RequestAsync(scope.ServiceProvider, run, stopping);
             logger.LogInformation("Run {RunId} starts (attempt {Attempt}) on {Device}", runId, run.Attempts, run.Device);
             var outcome = await Trainer.RunAsync(request, p => publisher.Report(runId, p), lease.Token);
 
@@ -104,6 +101,55 @@ public sealed class TrainingRunJob(
             await db.Entry(run).ReloadAsync(CancellationToken.None);
             await FinishAsync(db, run, RunStatus.Failed, RunErrorText.ForReaders(e.Message)); // full detail only in the log above
         }
+    }
+
+    /// <summary>
+    /// What the engine trains on. Built the same way on every attempt from immutable version files and the settings and
+    /// mixture stored at launch, so a resumed run passes the engine's check that it is the run its checkpoint belongs to.
+    /// </summary>
+    private async Task<TrainingRequest> RequestAsync(IServiceProvider services, TrainingRun run, CancellationToken ct)
+    {
+        var versions = services.GetRequiredService<DatasetVersionService>();
+        var folder = paths.RunDirectory(run.Id);
+        if (run.ReadMixture() is { } mixture)
+        {
+            // Each source is split on its own, so every source is represented in the held-out set; the run is
+            // evaluated on their union.
+            var train = new List<IReadOnlyList<string>>();
+            var heldOut = new List<string>();
+            foreach (var source in mixture.Sources)
+            {
+                var version = await versions.FindAsync(source.VersionId, ct)
+                    ?? throw new InvalidOperationException($"Mixture source \"{source.Name}\" (version {source.VersionId}) no longer exists.");
+                var (sourceTrain, sourceHeldOut) = SplitOrExplain(await ReadTextsAsync(versions, version, ct), source.Name);
+                train.Add(sourceTrain);
+                heldOut.AddRange(sourceHeldOut);
+            }
+            return new TrainingRequest(run.ToOptions(), [], heldOut, folder) { Mixture = RunMixtures.ToEngine(mixture, train) };
+        }
+
+        // Runs from before versions were recorded read the dataset's own file (its version 1).
+        var texts = run.DatasetVersionId is { } versionId
+            ? await ReadTextsAsync(versions, await versions.FindAsync(versionId, ct) ?? throw new InvalidOperationException($"Dataset version {versionId} no longer exists."), ct)
+            : await services.GetRequiredService<DatasetService>().LoadTextsAsync(run.DatasetId, ct);
+        var (single, singleHeldOut) = SplitOrExplain(texts, null);
+        return new TrainingRequest(run.ToOptions(), single, singleHeldOut, folder);
+    }
+
+    private static async Task<List<string>> ReadTextsAsync(DatasetVersionService versions, DatasetVersion version, CancellationToken ct)
+    {
+        var texts = new List<string>((int)Math.Min(version.RecordCount, int.MaxValue));
+        await foreach (var record in versions.ReadAsync(version, dropped: false, ct))
+            texts.Add(record.Text);
+        return texts;
+    }
+
+    private static (IReadOnlyList<string> Train, IReadOnlyList<string> HeldOut) SplitOrExplain(IReadOnlyList<string> texts, string? source)
+    {
+        if (HeldOutSplit.CheckSplittable(texts) is { } tooSmall)
+            throw new InvalidOperationException(source is null ? tooSmall : $"{source}: {tooSmall}");
+        var (train, heldOut) = HeldOutSplit.Split(texts);
+        return (train, heldOut);
     }
 
     private async Task FinishAsync(PortalDbContext db, TrainingRun run, RunStatus status, string? error)

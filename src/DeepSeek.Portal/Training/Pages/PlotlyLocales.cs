@@ -34,6 +34,8 @@ public static class PlotlyLocales
                 ["Double-click to zoom back out"] = "双击恢复缩放",
                 ["Download plot"] = "下载图表",
                 ["Download plot as a png"] = "下载为 PNG 图片",
+                // Plotly 3 words the button with the format in capitals (seen when the pointer rests on a chart).
+                ["Download plot as a PNG"] = "下载为 PNG 图片",
                 ["Edit in Chart Studio"] = "在 Chart Studio 中编辑",
                 ["Lasso Select"] = "套索选择",
                 ["Orbital rotation"] = "轨道旋转",

@@ -29,6 +29,7 @@ public static class RunSettingRows
         return
         [
             new("dataset", l["Dataset"], run.DatasetName ?? "–"),
+            new("mixture", l["Mixture"], run.Mixture is null ? "–" : MixtureText(run.Mixture, l)),
             new("effectiveBatch", l["EffectiveBatch"], $"{o.EffectiveBatchSize.ToString("N0", c)} = {o.MicroBatchSize} × {o.GradientAccumulationSteps}"),
             new("learningRate", l["LearningRate"], o.LearningRate.ToString("G4", c)),
             new("schedule", l["Schedule"], l["WarmupCosine", o.WarmupSteps]),
@@ -44,6 +45,27 @@ public static class RunSettingRows
             new("parameters", l["Parameters"], run.ParameterCount?.ToString("N0", c) ?? "–"),
         ];
     }
+
+    /// <summary>A mixture in one line: the policy, each source with its starting weight, and the dynamic policy's learning rate.</summary>
+    public static string MixtureText(RunMixture mixture, IStringLocalizer l)
+    {
+        var c = CultureInfo.CurrentCulture;
+        var sources = string.Join(", ", mixture.Sources.Select(s => $"{s.DatasetName} {l["VersionNumber", s.Number]} × {s.Weight.ToString("G4", c)}"));
+        var text = l["MixtureSettingValue", PolicyLabel(mixture.Policy, l), sources].Value;
+        return mixture.Policy == "dynamic" ? $"{text}; {l["FeederLearningRate"]} {mixture.FeederLearningRate.ToString("G4", c)}" : text;
+    }
+
+    /// <summary>A mixture's sources by dataset and version, for lists: "bank v2 + general v1".</summary>
+    public static string SourcesText(RunMixture mixture, IStringLocalizer l) =>
+        string.Join(" + ", mixture.Sources.Select(s => $"{s.DatasetName} {l["VersionNumber", s.Number]}"));
+
+    /// <summary>A mixture policy's name in the reader's language.</summary>
+    public static string PolicyLabel(string policy, IStringLocalizer l) => policy switch
+    {
+        "static" => l["MixturePolicyStatic"],
+        "uniform" => l["MixturePolicyUniform"],
+        _ => l["MixturePolicyDynamic"],
+    };
 
     /// <summary>Lines up the settings of several runs (one value per run, in the order given).</summary>
     public static IReadOnlyList<RunSettingComparison> Compare(IReadOnlyList<RunSummary> runs, IStringLocalizer l)
