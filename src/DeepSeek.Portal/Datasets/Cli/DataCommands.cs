@@ -236,7 +236,7 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
 
     private async Task<int> TransformAsync(IServiceProvider services, string operation, int positionals, JsonObject? shortcut)
     {
-        var version = await ResolveVersionAsync(services, args.Positional(0, "the version (an id, <dataset> or <dataset>:v<N>)"));
+        var reference = args.Positional(0, "the version (an id, <dataset> or <dataset>:v<N>)");
         var parameters = ReadParameters();
         if (shortcut is not null)
         {
@@ -247,6 +247,7 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
         args.EnsureNothingElse(positionals);
         if (!OperationNames.Contains(operation))
             throw new UsageException($"unknown operation \"{operation}\"; registered here: {string.Join(", ", OperationNames)}");
+        var version = await ResolveVersionAsync(services, reference);
 
         var jobs = services.GetRequiredService<DataJobService>();
         var start = await jobs.CreateTransformAsync(version.Id, new TransformJobRequest(operation, parameters), User, schedule: false, ct);
@@ -293,7 +294,7 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
                 var equals = text.LastIndexOf('=');
                 if (equals <= 0 || !double.TryParse(text[(equals + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
                     throw new UsageException($"--{bound} expects <score>=<number>, e.g. domain=0.75, not \"{text}\"");
-                rules.Add(new JsonObject { ["score"] = text[..equals].Trim(), [bound] = value });
+                rules.Add(new JsonObject { ["score"] = text[..equals].Trim(), [bound] = JsonNode.Parse(value.ToString("R", CultureInfo.InvariantCulture)) });
             }
             if (rules.Count > 0)
                 parameters["rules"] = rules;
@@ -317,14 +318,18 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
         return parts.Length == 0 ? kebab : parts[0] + string.Concat(parts.Skip(1).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
     }
 
+    /// <summary>
+    /// A flag's value as JSON. Booleans and numbers are parsed from JSON text, as <c>--params</c> would give them, so an
+    /// operation may read them as any numeric type (a CLR-backed <see cref="JsonValue"/> of a long will not give a double).
+    /// </summary>
     private static JsonNode? Infer(string value)
     {
         if (value is "true" or "false")
-            return JsonValue.Create(value == "true");
-        if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var whole))
-            return JsonValue.Create(whole);
+            return JsonNode.Parse(value);
+        if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole))
+            return JsonNode.Parse(whole.ToString(CultureInfo.InvariantCulture));
         if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
-            return JsonValue.Create(number);
+            return JsonNode.Parse(number.ToString("R", CultureInfo.InvariantCulture));
         if (value.StartsWith('[') || value.StartsWith('{'))
         {
             try
@@ -437,8 +442,9 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
 
     private async Task<int> VersionsAsync(IServiceProvider services)
     {
-        var dataset = await ResolveDatasetAsync(services, args.Positional(0, "the dataset (a name or an id)"));
+        var reference = args.Positional(0, "the dataset (a name or an id)");
         args.EnsureNothingElse(1);
+        var dataset = await ResolveDatasetAsync(services, reference);
         var list = await services.GetRequiredService<DatasetVersionService>().ListAsync(dataset.Id, ct);
         if (_json)
         {
@@ -458,8 +464,9 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
 
     private async Task<int> StatsAsync(IServiceProvider services)
     {
-        var version = await ResolveVersionAsync(services, args.Positional(0, "the version (an id, <dataset> or <dataset>:v<N>)"));
+        var reference = args.Positional(0, "the version (an id, <dataset> or <dataset>:v<N>)");
         args.EnsureNothingElse(1);
+        var version = await ResolveVersionAsync(services, reference);
         var detail = (await services.GetRequiredService<DatasetVersionService>().GetAsync(version.Id, ct))!;
         if (_json)
         {
@@ -479,12 +486,13 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
 
     private async Task<int> ShowAsync(IServiceProvider services)
     {
-        var version = await ResolveVersionAsync(services, args.Positional(0, "the version (an id, <dataset> or <dataset>:v<N>)"));
         var page = args.Int("page", 1, 1, int.MaxValue);
         var size = args.Int("page-size", 20, 1, DatasetVersionService.MaxPageSize);
         var query = args.Value("q");
         var dropped = args.Has("dropped");
+        var reference = args.Positional(0, "the version (an id, <dataset> or <dataset>:v<N>)");
         args.EnsureNothingElse(1);
+        var version = await ResolveVersionAsync(services, reference);
         var records = await services.GetRequiredService<DatasetVersionService>().PageAsync(version, page, size, query, dropped, ct);
         if (_json)
         {
@@ -504,9 +512,10 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
 
     private async Task<int> CompareAsync(IServiceProvider services)
     {
-        var a = await ResolveVersionAsync(services, args.Positional(0, "the first version"));
-        var b = await ResolveVersionAsync(services, args.Positional(1, "the second version"));
+        var (first, second) = (args.Positional(0, "the first version"), args.Positional(1, "the second version"));
         args.EnsureNothingElse(2);
+        var a = await ResolveVersionAsync(services, first);
+        var b = await ResolveVersionAsync(services, second);
         var comparison = await services.GetRequiredService<DatasetVersionService>().CompareAsync(a, b, ct);
         if (_json)
         {
@@ -523,13 +532,14 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
 
     private async Task<int> ExportAsync(IServiceProvider services)
     {
-        var version = await ResolveVersionAsync(services, args.Positional(0, "the version (an id, <dataset> or <dataset>:v<N>)"));
+        var reference = args.Positional(0, "the version (an id, <dataset> or <dataset>:v<N>)");
         var target = args.Value("out") ?? throw new UsageException("--out <file> is required");
         var format = (args.Value("format") ?? (target.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? "parquet" : "jsonl")).ToLowerInvariant();
         if (format is not ("jsonl" or "parquet"))
             throw new UsageException($"--format expects jsonl or parquet, not \"{format}\"");
         var dropped = args.Has("dropped");
         args.EnsureNothingElse(1);
+        var version = await ResolveVersionAsync(services, reference);
         var summary = await VersionExport.WriteAsync(services.GetRequiredService<DatasetVersionService>(), version, dropped, format, target, ct);
         if (_json)
             await WriteJsonAsync(summary);
