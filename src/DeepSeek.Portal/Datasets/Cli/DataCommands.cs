@@ -109,7 +109,7 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
         var mapping = ReadMapping();
         args.EnsureNothingElse(1);
 
-        var path = Path.GetFullPath(file);
+        var path = CallerDirectory.Resolve(file);
         if (!File.Exists(path))
             throw new CommandFailedException(file, "no such file");
         var paths = services.GetRequiredService<DataPaths>();
@@ -174,7 +174,7 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
 
     private FieldMapping? ReadMapping()
     {
-        var file = args.Value("mapping");
+        var file = args.Value("mapping") is { } given ? CallerDirectory.Resolve(given) : null;
         var template = args.Value("template");
         var separator = args.Value("separator");
         var recordsPath = args.Value("records-path");
@@ -260,7 +260,7 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
     private JsonObject? ReadParameters()
     {
         var inline = args.Value("params");
-        var file = args.Value("params-file");
+        var file = args.Value("params-file") is { } given ? CallerDirectory.Resolve(given) : null;
         if (inline is not null && file is not null)
             throw new UsageException("give --params or --params-file, not both");
         var (text, where) = file is not null
@@ -533,7 +533,7 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
     private async Task<int> ExportAsync(IServiceProvider services)
     {
         var reference = args.Positional(0, "the version (an id, <dataset> or <dataset>:v<N>)");
-        var target = args.Value("out") ?? throw new UsageException("--out <file> is required");
+        var target = CallerDirectory.Resolve(args.Value("out") ?? throw new UsageException("--out <file> is required"));
         var format = (args.Value("format") ?? (target.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase) ? "parquet" : "jsonl")).ToLowerInvariant();
         if (format is not ("jsonl" or "parquet"))
             throw new UsageException($"--format expects jsonl or parquet, not \"{format}\"");
