@@ -142,9 +142,11 @@ public static class DataCommandLine
 /// <summary>The command line's exit codes.</summary>
 public static class ExitCodes
 {
+    /// <summary>The command did what was asked.</summary>
     public const int Success = 0;
     /// <summary>A job failed, the input had validation errors, or what was named does not exist.</summary>
     public const int Failed = 1;
+    /// <summary>The command line itself is wrong: an unknown command or option, a missing argument.</summary>
     public const int Usage = 2;
     /// <summary>Ctrl+C or SIGTERM (128 + SIGINT, as shells report it).</summary>
     public const int Cancelled = 130;

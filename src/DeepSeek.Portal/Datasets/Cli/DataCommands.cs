@@ -411,7 +411,7 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
             await output.WriteLineAsync(describe(version));
         else
             await output.WriteLineAsync($"job {outcome.Job.Id} succeeded");
-        if (!_json && outcome.Job.RecordsPerSecond is { } rate && outcome.Job.StartedAt is { } started && outcome.Job.FinishedAt is { } finished)
+        if (!_json && !_quiet && outcome.Job.RecordsPerSecond is { } rate && outcome.Job.StartedAt is { } started && outcome.Job.FinishedAt is { } finished)
             await error.WriteLineAsync(string.Format(CultureInfo.InvariantCulture, "{0:N0} records in {1:0.0} s ({2:N0} records/s)", outcome.Job.Records, (finished - started).TotalSeconds, rate));
     }
 
