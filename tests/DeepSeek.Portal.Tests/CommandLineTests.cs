@@ -191,6 +191,32 @@ public sealed class CommandLineTests : IDisposable
         Assert.Equal(2, unknown.Code);
     }
 
+    [Fact]
+    public async Task Progress_is_one_rewritten_line_on_a_terminal_and_plain_lines_in_a_log()
+    {
+        var job = new DataJobView(7, "import", Data.DataJobStatus.Running, null, "faq", null, null, 375, 1000, "bytes", 12345, 37.5, 8100, 12.4,
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, null, [], null, null);
+        Assert.Equal("import faq.jsonl   37.5%  12,345 records  8,100 records/s  ETA 0:12", ProgressLine.Describe("import faq.jsonl", job));
+
+        var terminal = new StringWriter();
+        var line = new ProgressLine(terminal, terminal: true, "import");
+        await line.ShowAsync(job);
+        await line.ShowAsync(job with { Records = 20000 }); // within 100 ms of the first: not drawn
+        line.Close();
+        await line.ShowAsync(job); // after Close: ignored
+        var drawn = terminal.ToString();
+        Assert.StartsWith("\rimport", drawn, StringComparison.Ordinal);
+        Assert.DoesNotContain("20,000", drawn, StringComparison.Ordinal);
+        Assert.EndsWith("\r", drawn, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', drawn);
+
+        var log = new StringWriter();
+        var lines = new ProgressLine(log, terminal: false, "import", TimeSpan.Zero);
+        await lines.ShowAsync(job);
+        await lines.ShowAsync(job with { Status = Data.DataJobStatus.Succeeded });
+        Assert.Equal(["import   37.5%  12,345 records  8,100 records/s  ETA 0:12"], log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')));
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------------
 
     private sealed record Result(int Code, string Out, string Err);
