@@ -1,7 +1,12 @@
 using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Datasets;
+using DeepSeek.Portal.Datasets.Cli;
 using DeepSeek.Portal.Platform;
 using DeepSeek.Portal.Training;
+
+// `data …` is the command line over the same services and database (Datasets/Cli); anything else starts the portal.
+if (DataCommandLine.Handles(args))
+    return await DataCommandLine.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -24,6 +29,7 @@ app.MapPortalDatasets();
 app.MapPortalTraining();
 app.MapPortalUi();
 app.Run();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

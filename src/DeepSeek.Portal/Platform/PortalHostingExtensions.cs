@@ -9,8 +9,11 @@ namespace DeepSeek.Portal.Platform;
 
 public static class PortalHostingExtensions
 {
-    /// <summary>Settings: appsettings.json, then in Development the repository's appsettings.Development.json; environment variables and arguments win over every file.</summary>
-    public static WebApplicationBuilder AddPortalConfiguration(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Settings: appsettings.json, then in Development the repository's appsettings.Development.json; environment variables
+    /// and arguments win over every file. The web host and the command line (<c>data …</c>, a generic host) share it.
+    /// </summary>
+    public static TBuilder AddPortalConfiguration<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         if (builder.Environment.IsDevelopment())
         {
