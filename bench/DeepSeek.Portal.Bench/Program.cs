@@ -7,6 +7,9 @@ using DeepSeek.Portal.Engine.Devices;
 // Engine benchmark: machine matmul roofline (fp32, bf16) and the demo training run's throughput and MFU.
 // Usage: dotnet run -c Release --project bench/DeepSeek.Portal.Bench -- [--steps N] [--precision fp32|bf16|both] [--threads N] [--out path.json]
 // Mixing policies (DynamicFeeder vs static vs uniform): … -- mixing [--steps N] [--seeds N] [--eval-every N] [--out path.json]
+// Data pipeline throughput: … -- pipeline [--mb N] [--small-mb N] [--dir folder] [--out path.json]
+if (args.Length > 0 && args[0] == "pipeline")
+    return await PipelineBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "mixing")
 {
     _ = EngineDevice.Current; // fixes the engine's intra-op thread count before anything else runs

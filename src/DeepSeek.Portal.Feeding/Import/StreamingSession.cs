@@ -248,7 +248,9 @@ internal sealed class StreamingSession
     {
         if (fault is not null)
         {
-            _errors.RemoveAll(e => e.Line is null ? e.Kind == ImportErrorKind.TooManyErrors : e.Line >= fault.Line);
+            // The validator ends the stream at the fault, so a record the reader saw cut off there is an echo too,
+            // whatever line the reader gives it (a JSON element is placed where the previous one ended).
+            _errors.RemoveAll(e => e.Kind == ImportErrorKind.TruncatedRecord || (e.Line is null ? e.Kind == ImportErrorKind.TooManyErrors : e.Line >= fault.Line));
             _errors.Add(new ImportError(_fileName, fault.Line, null, fault.Message) { Kind = fault.Kind });
         }
 

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace DeepSeek.Portal.Feeding.Scoring;
 
@@ -90,15 +92,31 @@ public sealed class DomainSimilarityScorer : IQualityScorer
         var v = Vectorizer.Transform(text, Options.CountUnknownTermsInNorm);
         if (Options.Mode == DomainSimilarityMode.Centroid) return v.Dot(_centroid);
 
-        var dots = new Dictionary<int, double>();
-        for (int k = 0; k < v.Indices.Count; k++)
+        // A dense accumulator over the references: a dictionary here cost more than the vectorising itself. Weights
+        // are positive, so references that share no term (left at 0) never beat one that does.
+        var dots = ArrayPool<double>.Shared.Rent(_references.Length);
+        try
         {
-            if (_postings[v.Indices[k]] is not { } postings) continue;
-            foreach (var (reference, weight) in postings)
-                dots[reference] = dots.GetValueOrDefault(reference) + weight * v.Values[k];
+            Array.Clear(dots, 0, _references.Length);
+            bool any = false;
+            for (int k = 0; k < v.Indices.Count; k++)
+            {
+                if (_postings[v.Indices[k]] is not { } postings) continue;
+                any = true;
+                var value = v.Values[k];
+                foreach (var (reference, weight) in CollectionsMarshal.AsSpan(postings))
+                    dots[reference] += weight * value;
+            }
+            if (!any) return 0;
+            double best = 0;
+            foreach (var dot in dots.AsSpan(0, _references.Length)) best = Math.Max(best, dot);
+            // Rounding can push an identical text a hair above 1.
+            return Math.Min(1, best);
         }
-        // Rounding can push an identical text a hair above 1.
-        return dots.Count == 0 ? 0 : Math.Min(1, dots.Values.Max());
+        finally
+        {
+            ArrayPool<double>.Shared.Return(dots);
+        }
     }
 
     /// <inheritdoc/>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using DeepSeek.Portal.Feeding.Text;
@@ -159,10 +160,12 @@ public sealed partial class HeuristicRules : IQualityScorer
         // 60-character answer. There an n-gram counts as repeated from its ShortRecordMinOccurrences-th occurrence; in
         // a Gopher-sized document, from its second (Gopher's own rule).
         int minOccurrences = units.Count >= Options.GopherMinWords * scale ? 2 : Options.ShortRecordMinOccurrences;
+        // One table for all nine n-gram sizes, sized once: growing nine tables from empty was most of the rules' time.
+        var ngramCounts = new Dictionary<ulong, int>(units.Count);
         for (int n = 2; n <= 4; n++)
-            AtMost($"top_{n}gram_char_fraction", Math.Min(1, (double)TopRepeatedNgramChars(units, n * scale, minOccurrences) / total), Options.MaxTopNgramCharFraction[n - 2]);
+            AtMost($"top_{n}gram_char_fraction", Math.Min(1, (double)TopRepeatedNgramChars(units, n * scale, minOccurrences, ngramCounts) / total), Options.MaxTopNgramCharFraction[n - 2]);
         for (int n = 5; n <= 10; n++)
-            AtMost($"duplicate_{n}gram_char_fraction", (double)DuplicateNgramChars(units, n * scale, minOccurrences) / total, Options.MaxDuplicateNgramCharFraction[n - 5]);
+            AtMost($"duplicate_{n}gram_char_fraction", (double)DuplicateNgramChars(units, n * scale, minOccurrences, ngramCounts) / total, Options.MaxDuplicateNgramCharFraction[n - 5]);
 
         // data-juicer ratios.
         int special = 0, alphanumeric = 0;
@@ -250,11 +253,23 @@ public sealed partial class HeuristicRules : IQualityScorer
             }
             else
             {
-                word.Append(rune.ToString());
+                AppendRune(word, rune);
             }
         }
         if (word.Length > 0) units.Add(word.ToString());
         return units;
+    }
+
+    // Without Rune.ToString(): one string per character was the rules' largest cost (a benchmark of 200 MB).
+    internal static void AppendRune(StringBuilder builder, Rune rune)
+    {
+        if (rune.IsBmp)
+        {
+            builder.Append((char)rune.Value);
+            return;
+        }
+        Span<char> pair = stackalloc char[2];
+        builder.Append(pair[..rune.EncodeToUtf16(pair)]);
     }
 
     private static (int Count, int Chars) Duplicates(IEnumerable<string> items)
@@ -312,25 +327,32 @@ public sealed partial class HeuristicRules : IQualityScorer
 
     // datatrove find_top_duplicate (characters of the n-gram joined by spaces × its count), except that an n-gram seen
     // fewer than minOccurrences times is no repetition.
-    private static int TopRepeatedNgramChars(UnitSequence units, int n, int minOccurrences)
+    // counts: scratch, cleared here; it maps an n-gram to its count and its first start (count in the high half).
+    private static int TopRepeatedNgramChars(UnitSequence units, int n, int minOccurrences, Dictionary<ulong, int> counts)
     {
-        var counts = new Dictionary<ulong, (int Count, int Start)>();
+        counts.Clear();
+        int top = 0;
+        for (int i = 0; i + n <= units.Count; i++)
+        {
+            ref int count = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, units.Key(i, n), out _);
+            count++;
+        }
+        if (counts.Count == Math.Max(0, units.Count - n + 1))
+            return 0; // no n-gram repeats
         for (int i = 0; i + n <= units.Count; i++)
         {
             var key = units.Key(i, n);
-            counts[key] = counts.TryGetValue(key, out var seen) ? (seen.Count + 1, seen.Start) : (1, i);
+            if (counts.Remove(key, out int count) && count >= minOccurrences)
+                top = Math.Max(top, (units.Chars(i, n) + n - 1) * count); // the first occurrence, as before
         }
-        int top = 0;
-        foreach (var (count, start) in counts.Values)
-            if (count >= minOccurrences) top = Math.Max(top, (units.Chars(start, n) + n - 1) * count);
         return top;
     }
 
     // datatrove find_all_duplicate: walk the n-grams; a repeat adds its characters and skips past itself.
     // With minOccurrences 2 this is datatrove's exactly; with more, the first repeats (an echo) are let through.
-    private static int DuplicateNgramChars(UnitSequence units, int n, int minOccurrences)
+    private static int DuplicateNgramChars(UnitSequence units, int n, int minOccurrences, Dictionary<ulong, int> seen)
     {
-        var seen = new Dictionary<ulong, int>();
+        seen.Clear();
         int chars = 0, i = 0;
         while (i + n <= units.Count)
         {
@@ -355,7 +377,7 @@ public sealed partial class HeuristicRules : IQualityScorer
         var runes = text.EnumerateRunes().Select(r => r.Value).ToArray();
         if (runes.Length < n) return 0;
         var sequence = new UnitSequence(runes, new int[runes.Length]);
-        var counts = new Dictionary<ulong, int>();
+        var counts = new Dictionary<ulong, int>(runes.Length);
         for (int i = 0; i + n <= runes.Length; i++)
         {
             var key = sequence.Key(i, n);

@@ -225,14 +225,21 @@ public sealed class TfIdfVectorizer
     private static List<string> Mixed(string lower)
     {
         var terms = new List<string>();
-        var han = new List<string>();
+        var han = new List<Rune>();
         var other = new StringBuilder();
         var runes = lower.EnumerateRunes().ToArray();
 
+        // Terms are built from the runes directly: a string per character, then a string per bigram, was this
+        // analyzer's main cost.
         void FlushHan()
         {
-            if (han.Count == 1) terms.Add(han[0]);
-            for (int i = 0; i + 1 < han.Count; i++) terms.Add(han[i] + han[i + 1]);
+            Span<char> chars = stackalloc char[4];
+            if (han.Count == 1) terms.Add(new string(chars[..han[0].EncodeToUtf16(chars)]));
+            for (int i = 0; i + 1 < han.Count; i++)
+            {
+                int first = han[i].EncodeToUtf16(chars);
+                terms.Add(new string(chars[..(first + han[i + 1].EncodeToUtf16(chars[first..]))]));
+            }
             han.Clear();
         }
 
@@ -249,7 +256,7 @@ public sealed class TfIdfVectorizer
             if (LanguageGuess.IsHan(rune.Value))
             {
                 FlushOther();
-                han.Add(rune.ToString());
+                han.Add(rune);
                 continue;
             }
             if (Rune.IsWhiteSpace(rune) && han.Count > 0)
@@ -264,7 +271,7 @@ public sealed class TfIdfVectorizer
                 }
             }
             FlushHan();
-            other.Append(rune.ToString());
+            HeuristicRules.AppendRune(other, rune);
         }
         FlushHan();
         FlushOther();

@@ -1,9 +1,13 @@
 using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Datasets.Jobs;
 using DeepSeek.Portal.Datasets.Versions;
 using DeepSeek.Portal.Feeding.Import;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 
 namespace DeepSeek.Portal.Datasets;
 
@@ -38,9 +42,21 @@ public static class DataPipelineEndpoints
             .WithName("InspectUpload")
             .WithSummary("Reads the first records of a staged upload as an import with these settings would: format, encoding and shape detected, the fields seen, raw samples, and the records (or errors) the field mapping gives. The mapping step's live preview.");
 
-        group.MapPost("/imports", async (ImportJobRequest request, DataJobService jobs, ClaimsPrincipal user, CancellationToken ct) =>
-                Started(await jobs.StartImportAsync(request, user.Identity?.Name, ct)))
+        group.MapPost("/imports", StartImportAsync)
             .RequireAuthorization(PortalPolicies.Launch)
+            // Described by hand, not with Accepts<T>: Accepts makes routing answer another Content-Type with a bare 415.
+            .AddOpenApiOperationTransformer(async (operation, context, ct) =>
+            {
+                operation.RequestBody = new Microsoft.OpenApi.OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                    {
+                        ["application/json"] = new() { Schema = await context.GetOrCreateSchemaAsync(typeof(ImportJobRequest), null, ct) },
+                    },
+                };
+            })
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .Produces<DataJobView>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -178,6 +194,62 @@ public static class DataPipelineEndpoints
             return TypedResults.Created($"/api/datasets/uploads/{staged.Id}", staged);
         }
     }
+
+    /// <summary>
+    /// Reads the import request itself rather than through parameter binding, which answers a body it cannot bind (an
+    /// unknown format name, a number where text belongs) with a bare 400 that says neither which field nor what was expected.
+    /// </summary>
+    private static async Task<IResult> StartImportAsync(HttpRequest request, DataJobService jobs, IOptions<JsonOptions> json, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (!request.HasJsonContentType())
+            return BodyProblem(StatusCodes.Status415UnsupportedMediaType, null,
+                $"expected Content-Type application/json but got {(string.IsNullOrEmpty(request.ContentType) ? "none" : request.ContentType)}");
+        JsonNode? body;
+        try
+        {
+            body = await JsonNode.ParseAsync(request.Body, new JsonNodeOptions { PropertyNameCaseInsensitive = true }, cancellationToken: ct);
+        }
+        catch (JsonException e)
+        {
+            return BodyProblem(StatusCodes.Status400BadRequest, null, $"the body is not valid JSON: {WithoutPath(e.Message)}");
+        }
+        if (body is not JsonObject fields)
+            return BodyProblem(StatusCodes.Status400BadRequest, null, "expected a JSON object such as {\"uploadId\": \"…\", \"name\": \"…\"}");
+        if ((EnumProblem<SourceFormat>(fields, "format") ?? EnumProblem<TextSplit>(fields, "textSplit")) is { } enumProblem)
+            return enumProblem;
+        ImportJobRequest? parsed;
+        try
+        {
+            parsed = fields.Deserialize<ImportJobRequest>(json.Value.SerializerOptions);
+        }
+        catch (JsonException e)
+        {
+            var field = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
+            return BodyProblem(StatusCodes.Status400BadRequest, field, $"a value of the wrong type or shape: {WithoutPath(e.Message)}");
+        }
+        return Started(await jobs.StartImportAsync(parsed!, user.Identity?.Name, ct));
+    }
+
+    /// <summary>An enum field must name a member (any case); numbers are refused: they mean nothing to a reader of the request.</summary>
+    private static IResult? EnumProblem<T>(JsonObject fields, string name) where T : struct, Enum
+    {
+        if (!fields.TryGetPropertyValue(name, out var value) || value is null)
+            return null;
+        var expected = $"expected one of {string.Join(", ", Enum.GetNames<T>())}";
+        if (value.GetValueKind() != JsonValueKind.String)
+            return BodyProblem(StatusCodes.Status400BadRequest, name, $"expected a name but found {value.ToJsonString()}; {expected}");
+        var text = value.GetValue<string>();
+        return Enum.TryParse<T>(text, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !char.IsAsciiDigit(text.TrimStart('-').FirstOrDefault())
+            ? null
+            : BodyProblem(StatusCodes.Status400BadRequest, name, $"unknown value \"{text}\"; {expected}");
+    }
+
+    private static string WithoutPath(string message) =>
+        message.IndexOf(" Path: ", StringComparison.Ordinal) is var at and >= 0 ? message[..at] : message;
+
+    private static IResult BodyProblem(int status, string? field, string message) =>
+        DatasetEndpoints.Problem(status, status == StatusCodes.Status415UnsupportedMediaType ? "Expected a JSON request." : "The request was not accepted.",
+            [new ImportError("request body", null, field, message) { Kind = ImportErrorKind.InvalidUpload }]);
 
     private static IResult Started(DataJobStart start) =>
         start.Started

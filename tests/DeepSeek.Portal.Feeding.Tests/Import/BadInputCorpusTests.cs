@@ -45,6 +45,11 @@ public class BadInputCorpusTests
             "a.txt, line 4: a byte-order mark (U+FEFF) at byte 1 of the line, after the start of the file; files were probably joined — remove it"),
         new("csv-bom-mid-file", "a.csv", [.. "text\nx\n"u8, 0xEF, 0xBB, 0xBF, .. "text\ny\n"u8], ImportErrorKind.MisplacedByteOrderMark,
             "a.csv, line 3: a byte-order mark (U+FEFF) at byte 1 of the line, after the start of the file; files were probably joined — remove it"),
+        // The element cut off where decoding stopped is an echo of the bad line, not a truncated record of its own.
+        new("json-array-invalid-utf8", "a.json", [.. "[{\"text\": \"a\"},\n{\"text\": \""u8, 0xC3, 0x28, .. "\"}]"u8], ImportErrorKind.InvalidUtf8,
+            "a.json, line 2: not valid UTF-8 at byte 11 of the line (GB18030/GBK files import when that encoding is chosen or detected)"),
+        new("json-array-bom-mid-file", "a.json", [.. "[{\"text\": \"a\"},\n"u8, 0xEF, 0xBB, 0xBF, .. "{\"text\": \"b\"}]"u8], ImportErrorKind.MisplacedByteOrderMark,
+            "a.json, line 2: a byte-order mark (U+FEFF) at byte 1 of the line, after the start of the file; files were probably joined — remove it"),
         new("utf32", "u32.jsonl", [0xFF, 0xFE, 0x00, 0x00, .. Encoding.UTF32.GetBytes("{\"text\": \"x\"}")], ImportErrorKind.UnsupportedEncoding,
             "u32.jsonl: the file is UTF-32 (it starts with a UTF-32 byte-order mark); save it as UTF-8 or UTF-16"),
         // Wrong or missing columns.

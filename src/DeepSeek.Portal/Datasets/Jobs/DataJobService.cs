@@ -97,6 +97,8 @@ public sealed class DataJobService(
             name = Path.GetFileNameWithoutExtension(upload.FileName);
         if (DatasetNames.Check(name) is { } problem)
             return Refused(StatusCodes.Status400BadRequest, upload.FileName, "name", problem);
+        if (CheckImportSettings(request) is { } setting)
+            return Refused(StatusCodes.Status400BadRequest, upload.FileName, setting.Field, setting.Message);
         if (await db.Datasets.Where(d => d.Name == name).Select(d => (int?)d.Id).FirstOrDefaultAsync(ct) is { } existing)
             return new DataJobStart(null, [new ImportError(upload.FileName, null, "name", $"a dataset named \"{name}\" already exists (id {existing})") { Kind = ImportErrorKind.DuplicateName }], StatusCodes.Status409Conflict, existing);
         if (await db.DataJobs.AnyAsync(j => j.DatasetName == name && (j.Status == DataJobStatus.Queued || j.Status == DataJobStatus.Running), ct))
@@ -189,6 +191,27 @@ public sealed class DataJobService(
             return true;
         }
         return await db.DataJobs.AnyAsync(j => j.Id == id && j.Status == DataJobStatus.Running, ct) && cancellations.Cancel(id);
+    }
+
+    /// <summary>
+    /// What the importer would refuse before reading a byte: a format or text split that is no member of its enum (a
+    /// number sent instead of a name), a mapping whose templates do not parse. Refused here so no job is queued for it.
+    /// </summary>
+    private static (string Field, string Message)? CheckImportSettings(ImportJobRequest request)
+    {
+        if (request.Format is { } format && !Enum.IsDefined(format))
+            return ("format", $"unknown format {(int)format}; expected one of {string.Join(", ", Enum.GetNames<SourceFormat>())}");
+        if (!Enum.IsDefined(request.TextSplit))
+            return ("textSplit", $"unknown text split {(int)request.TextSplit}; expected one of {string.Join(", ", Enum.GetNames<TextSplit>())}");
+        if (request.Mapping?.Validate() is { } problem)
+        {
+            // Validate says "template: unclosed \"{\" at character 7": the part before the colon is the mapping's field.
+            var colon = problem.IndexOf(": ", StringComparison.Ordinal);
+            return colon > 0 && !problem[..colon].Contains(' ')
+                ? ("mapping." + problem[..colon], problem[(colon + 2)..])
+                : ("mapping", problem);
+        }
+        return null;
     }
 
     private static DataJobStart Refused(int status, string file, string field, string message) =>
