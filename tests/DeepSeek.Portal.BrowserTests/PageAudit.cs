@@ -15,6 +15,7 @@ public static class PageAudit
         "DeepSeek", "Portal", "CPU", "CUDA", "GPU", "JSONL", "NDJSON", "TXT", "JSON", "API", "OpenAPI", "bf16", "fp32", "ETA",
         "UTF", "UTC", "libtorch", "MLA", "DeepSeekMoE", "Plotly", "js", "PNG", "L2", "exp", "AdamW", "SHA", "KB", "MB", "GB", "KiB", "MiB", "GiB",
         "text", "instruction", "input", "output", "prompt", "completion", "conversations",
+        "CSV", "TSV", "Parquet", "GB18030", "GBK", "alpaca", "NFKC", "TF", "IDF", "MinHash", "LSH", "IP",
     ];
 
     private static readonly string RepositoryRoot = FindRepositoryRoot();
