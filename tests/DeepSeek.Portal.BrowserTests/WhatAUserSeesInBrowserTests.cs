@@ -41,7 +41,7 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
         {
             ("overview", "/", "[data-testid=engine-device]"),
             ("datasets", "/datasets", "[data-testid=datasets-table] tbody tr"),
-            ("dataset", $"/datasets/{demoId}", "[data-testid=language-mix]"),
+            ("dataset", $"/datasets/{demoId}", "[data-testid=length-histogram] .main-svg"),
             ("runs", "/runs", "[data-testid=runs-table] tbody tr"),
             ("run", $"/runs/{first.Id}", "#loss-chart .main-svg"),
             ("compare", $"/runs/compare?ids={first.Id},{second.Id}", "#compare-chart .main-svg"),
