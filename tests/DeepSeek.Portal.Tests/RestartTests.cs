@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using DeepSeek.Portal.Data;
 using System.Net.Http.Json;
 using DeepSeek.Portal.Accounts;
@@ -86,4 +88,43 @@ public sealed class RestartTests
             PortalFactory.DeleteDataDirectory(dataDirectory);
         }
     }
+}
+
+public sealed class DataJobRestartTests
+{
+    [Fact]
+    public async Task An_import_a_crash_interrupted_runs_again_at_the_next_start_and_leaves_one_whole_version()
+    {
+        var dataDirectory = PortalFactory.NewDataDirectory();
+        int jobId;
+        await using (var first = new PortalFactory(dataDirectory))
+        {
+            var engineer = await first.ClientForRoleAsync(PortalRoles.Engineer);
+            var staged = await engineer.PostAsync("/api/datasets/uploads", TestData.Upload("faq.jsonl", TestData.BilingualJsonl(50)));
+            var uploadId = (await staged.Content.ReadFromJsonAsync<Datasets.Jobs.StagedUploadView>())!.Id;
+            // The state a crash mid-import leaves: the job marked Running, a half-written work file, no version.
+            await using var scope = first.Services.CreateAsyncScope();
+            var jobs = scope.ServiceProvider.GetRequiredService<Datasets.Jobs.DataJobService>();
+            var created = await jobs.CreateImportAsync(new Datasets.Jobs.ImportJobRequest(uploadId, "faq"), "engineer@test.local", schedule: false, CancellationToken.None);
+            jobId = created.Job!.Id;
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            await db.DataJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(u => u.SetProperty(j => j.Status, DataJobStatus.Running));
+            await File.WriteAllTextAsync(Path.Combine(dataDirectory, "temp", "version-interrupted.tmp"), "{\"text\":\"half");
+        }
+
+        await using var second = new PortalFactory(dataDirectory);
+        var client = await second.ClientForRoleAsync(PortalRoles.Stakeholder);
+        Datasets.Jobs.DataJobView? job = null;
+        for (var i = 0; i < 600 && job is not { IsActive: false }; i++)
+        {
+            job = await client.GetFromJsonAsync<Datasets.Jobs.DataJobView>($"/api/datasets/jobs/{jobId}", Json);
+            await Task.Delay(100);
+        }
+        Assert.Equal(DataJobStatus.Succeeded, job!.Status);
+        var versions = await client.GetFromJsonAsync<List<Datasets.Versions.VersionSummary>>($"/api/datasets/{job.DatasetId}/versions", Json);
+        Assert.Equal(50, Assert.Single(versions!).RecordCount);
+        Assert.False(File.Exists(Path.Combine(dataDirectory, "temp", "version-interrupted.tmp")));
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web) { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 }
