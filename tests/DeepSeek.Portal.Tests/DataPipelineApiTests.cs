@@ -185,6 +185,12 @@ public sealed class DataPipelineApiTests : IAsyncLifetime
         var deduped = await TransformAsync(filtered.ResultVersionId!.Value, "dedup", new { threshold = 0.8 });
         var dedupDropped = await _engineer.GetFromJsonAsync<RecordPage>($"/api/datasets/versions/{deduped.ResultVersionId}/records?dropped=true&pageSize=200", Json);
         Assert.Contains(dedupDropped!.Records, r => r.Record.DroppedBy == "exact duplicate of #1");
+        // The cluster view: record 1 kept, its exact copy and its near copies (the same dialogue with another branch number) dropped.
+        var clusters = await _engineer.GetFromJsonAsync<List<DuplicateCluster>>($"/api/datasets/versions/{deduped.ResultVersionId}/clusters", Json);
+        var first = clusters!.Single(c => c.Representative == 1);
+        Assert.Equal(dedupDropped.Matches + 1, clusters!.Sum(c => (long)c.Size - 1) + 1);
+        Assert.True(first.Size >= 2 && first.Members.Count == Math.Min(first.Size - 1, 20));
+        Assert.Contains(clusters!, c => c.Members.Any(m => m.Jaccard is > 0.5 and <= 1));
 
         var masked = await TransformAsync(deduped.ResultVersionId!.Value, "mask", null);
         var maskedPage = await _engineer.GetFromJsonAsync<RecordPage>($"/api/datasets/versions/{masked.ResultVersionId}/records?pageSize=5", Json);

@@ -151,6 +151,13 @@ public static class DataPipelineEndpoints
             .WithName("LabelRecord")
             .WithSummary("Labels a record clean or noisy (null clears it) for the noise classifier; the label follows the text into every version of the dataset.");
 
+        group.MapGet("/versions/{versionId:int}/clusters", async Task<Results<Ok<IReadOnlyList<DuplicateCluster>>, NotFound>> (int versionId, int? max, DatasetVersionService versions, CancellationToken ct) =>
+                await versions.FindAsync(versionId, ct) is { } version
+                    ? TypedResults.Ok(await versions.ClustersAsync(version, Math.Clamp(max ?? 50, 1, 500), 20, ct))
+                    : TypedResults.NotFound())
+            .WithName("ListDuplicateClusters")
+            .WithSummary("For a version a dedup made: the duplicate clusters, largest first — each kept record with the exact and near copies dropped (at most 20 shown per cluster, with their estimated Jaccard).");
+
         group.MapGet("/tokenizers", (VersionStatisticsFactory statistics) => statistics.Tokenizers().Select(t => new { t.RunId, t.Name, t.Label }))
             .WithName("ListTokenizers").WithSummary("Tokenizers statistics can measure coverage with: those of succeeded runs, newest first.");
 

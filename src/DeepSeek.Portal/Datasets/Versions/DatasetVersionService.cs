@@ -21,6 +21,12 @@ public sealed record LineageStep(VersionSummary Version, string? DatasetName, Js
 /// <summary>A version with everything known about it: lineage (newest first, back to the import) and statistics.</summary>
 public sealed record VersionDetail(VersionSummary Version, string DatasetName, JsonNode? Parameters, JsonNode? Mapping, JsonNode? Statistics, IReadOnlyList<LineageStep> Lineage);
 
+/// <summary>One member of a duplicate cluster: a record the dedup dropped, with the estimated Jaccard similarity (null for an exact duplicate).</summary>
+public sealed record ClusterMember(string Text, double? Jaccard);
+
+/// <summary>A group of duplicates: the record kept (its position in the source version and text) and those dropped as its copies.</summary>
+public sealed record DuplicateCluster(long Representative, string RepresentativeText, int Size, IReadOnlyList<ClusterMember> Members);
+
 /// <summary>A person's judgement of a record for the noise classifier: <c>clean</c>, <c>noisy</c>, or null to clear it.</summary>
 public sealed record RecordLabel(string? Label);
 
@@ -103,6 +109,56 @@ public sealed class DatasetVersionService(PortalDbContext db, DataPaths paths)
             matches++;
         }
         return new RecordPage(matches, page, pageSize, records);
+    }
+
+    /// <summary>
+    /// The duplicate clusters a dedup found, largest first: each kept record with the records dropped as its exact or near
+    /// copies. Read from the version's dropped file and its parent; empty for versions no dedup made.
+    /// </summary>
+    public async Task<IReadOnlyList<DuplicateCluster>> ClustersAsync(DatasetVersion version, int maxClusters, int maxMembers, CancellationToken ct)
+    {
+        if (version.Operation != "dedup" || version.DroppedSha256 is null || version.ParentId is not { } parentId || await FindAsync(parentId, ct) is not { } parent)
+            return [];
+        var groups = new Dictionary<long, (int Size, List<ClusterMember> Members)>();
+        await foreach (var record in ReadAsync(version, dropped: true, ct))
+        {
+            if (DuplicateOf(record.DroppedBy) is not (var representative, var jaccard))
+                continue;
+            if (!groups.TryGetValue(representative, out var group))
+                group = (0, []);
+            if (group.Members.Count < maxMembers)
+                group.Members.Add(new ClusterMember(record.Text, jaccard));
+            groups[representative] = (group.Size + 1, group.Members);
+        }
+        var top = groups.OrderByDescending(g => g.Value.Size).ThenBy(g => g.Key).Take(maxClusters).ToDictionary(g => g.Key, g => g.Value);
+        var texts = new Dictionary<long, string>();
+        long index = 0;
+        await foreach (var record in ReadAsync(parent, false, ct))
+        {
+            if (top.ContainsKey(++index))
+                texts[index] = record.Text;
+            if (texts.Count == top.Count)
+                break;
+        }
+        return top.Select(g => new DuplicateCluster(g.Key, texts.GetValueOrDefault(g.Key, ""), g.Value.Size + 1, g.Value.Members)).ToList();
+    }
+
+    // "exact duplicate of #12" → (12, null); "near duplicate of #12 (Jaccard ≈ 0.85)" → (12, 0.85).
+    private static (long Representative, double? Jaccard)? DuplicateOf(string? rule)
+    {
+        if (rule is null)
+            return null;
+        var hash = rule.IndexOf('#');
+        if (hash < 0)
+            return null;
+        var end = hash + 1;
+        while (end < rule.Length && char.IsAsciiDigit(rule[end]))
+            end++;
+        if (!long.TryParse(rule.AsSpan(hash + 1, end - hash - 1), System.Globalization.CultureInfo.InvariantCulture, out var representative))
+            return null;
+        var approx = rule.IndexOf('≈');
+        double? jaccard = approx > 0 && double.TryParse(rule.AsSpan(approx + 1).Trim().TrimEnd(')'), System.Globalization.CultureInfo.InvariantCulture, out var j) ? j : null;
+        return (representative, jaccard);
     }
 
     /// <summary>The record at a 1-based position, or null past the end.</summary>
