@@ -148,9 +148,11 @@ public sealed class CrossOriginRequestsInBrowserTests(BrowserPortal portal) : IC
             var html = $$"""
                 <!doctype html>
                 <html><head><title>win a prize</title></head><body>
-                <iframe name="sink" style="display:none"></iframe>
-                <form id="logout" method="post" action="{{portal}}/account/logout" target="sink"></form>
-                <form id="upload" method="post" action="{{portal}}/api/datasets" enctype="multipart/form-data" target="sink">
+                <!-- One frame per form: a second submit into the same frame cancels the first navigation when the machine is slow. -->
+                <iframe name="sink-logout" style="display:none"></iframe>
+                <iframe name="sink-upload" style="display:none"></iframe>
+                <form id="logout" method="post" action="{{portal}}/account/logout" target="sink-logout"></form>
+                <form id="upload" method="post" action="{{portal}}/api/datasets" enctype="multipart/form-data" target="sink-upload">
                   <input name="name" value="forged-by-form">
                 </form>
                 <script>
