@@ -85,7 +85,7 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
         await db.Datasets.AsNoTracking().Where(d => d.Id == id).Select(d => DatasetSummary.From(d)).FirstOrDefaultAsync(ct);
 
     /// <summary>The longest dataset name (the column's length).</summary>
-    public const int MaxNameLength = 200;
+    public const int MaxNameLength = Jobs.DatasetNames.MaxLength;
 
     public async Task<DatasetImportOutcome> ImportAsync(Stream content, string fileName, string? name, string? description, string? user, CancellationToken ct)
     {
@@ -94,12 +94,8 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
         if (DatasetImporter.DetectFormat(safeFileName) is not { } format)
             return Fail(safeFileName, null, ImportErrorKind.UnsupportedFormat, "unsupported file type: expected a .jsonl, .ndjson or .txt file");
         var datasetName = string.IsNullOrWhiteSpace(name) ? Path.GetFileNameWithoutExtension(safeFileName) : name.Trim();
-        if (datasetName.Length == 0)
-            return Fail(safeFileName, "name", ImportErrorKind.InvalidName, "the dataset has no name: give one, or a file name with something before its extension");
-        if (datasetName.Length > MaxNameLength)
-            return Fail(safeFileName, "name", ImportErrorKind.InvalidName, $"the dataset name is {datasetName.Length} characters long; the limit is {MaxNameLength}");
-        if (datasetName.Any(char.IsControl))
-            return Fail(safeFileName, "name", ImportErrorKind.InvalidName, "the dataset name contains a control character");
+        if (Jobs.DatasetNames.Check(datasetName) is { } problem)
+            return Fail(safeFileName, "name", ImportErrorKind.InvalidName, problem);
         if (await IdByNameAsync(datasetName, ct) is { } sameName)
             return Conflict(safeFileName, "name", ImportErrorKind.DuplicateName, $"a dataset named \"{datasetName}\" already exists (id {sameName})", sameName);
 
