@@ -71,13 +71,20 @@ export function attachUpload(zone, input, url, component) {
 }
 
 /**
- * Appends points to a Plotly chart drawn by Plotly.Blazor. Unlike Plotly.Blazor's ExtendTraces this also extends
- * `customdata`, which the hover text reads (step, smoothed loss, learning rate, gradient norm, time, tokens).
- * `parts` is a list of { indices, update } applied in order, each a Plotly.extendTraces call.
+ * Appends points to a Plotly chart drawn by Plotly.Blazor. `parts` is a list of { indices, update, customdata? },
+ * each one Plotly.extendTraces call, i.e. one redraw: send every trace of an update in one part. `customdata`
+ * ({ index, values }) is appended in place to that one trace's customdata (the hover text reads it: step, smoothed
+ * loss, learning rate, gradient norm, time, tokens) before the call, since extendTraces can only extend an attribute
+ * that every trace it names carries; the redraw then picks it up.
  */
 export function extendChart(id, parts) {
   const el = document.getElementById(id);
   if (!el || !window.Plotly || !el.data) return false;
-  for (const part of parts) window.Plotly.extendTraces(el, part.update, part.indices);
+  for (const part of parts) {
+    const extra = part.customdata;
+    if (extra && el.data[extra.index] && Array.isArray(el.data[extra.index].customdata))
+      for (const row of extra.values) el.data[extra.index].customdata.push(row);
+    window.Plotly.extendTraces(el, part.update, part.indices);
+  }
   return true;
 }

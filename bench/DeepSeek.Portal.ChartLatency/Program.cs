@@ -113,12 +113,29 @@ async Task<object> MeasureAsync(int circuits, bool dead)
     var started = Stopwatch.StartNew();
 
     // The run builds its tokenizer for a few seconds before its first step: everyone subscribes meanwhile.
+    var opened = Stopwatch.StartNew();
     await page.GotoAsync($"/runs/{runId}");
     await WaitInteractiveAsync(page);
+    // Live latency is measured on an open page: wait until Plotly has drawn the (still empty) chart. The time to that
+    // point is the page's own load, reported apart.
+    await page.WaitForFunctionAsync("() => { const gd = document.getElementById('loss-chart'); return !!(gd && gd._fullLayout && window.Plotly); }", null, new() { Timeout = 120_000 });
+    var chartReadyMs = opened.Elapsed.TotalMilliseconds;
     // The page shows a waiting state until the first step; the chart element (and its data) appear with it.
     await page.EvaluateAsync(@"() => {
-      window.__seen = {};
+      window.__seen = {}; window.__extend = {};
       const tick = () => {
+        // Where the time goes: when the chart's extendTraces call for a step began and ended (first trace only).
+        if (window.Plotly && !window.Plotly.__probed) {
+          const original = window.Plotly.extendTraces;
+          window.Plotly.extendTraces = function (gd, update, indices) {
+            const begin = Date.now();
+            const result = original.apply(this, arguments);
+            const end = Date.now();
+            if (indices && indices[0] === 0 && update.x) for (const x of update.x[0]) window.__extend[x] = [begin, end];
+            return result;
+          };
+          window.Plotly.__probed = true;
+        }
         const gd = document.getElementById('loss-chart');
         if (gd && gd.data && gd.data[0]) for (const x of gd.data[0].x) if (!(x in window.__seen)) window.__seen[x] = Date.now();
         requestAnimationFrame(tick);
@@ -152,12 +169,20 @@ async Task<object> MeasureAsync(int circuits, bool dead)
     var wall = started.Elapsed.TotalSeconds;
     await page.WaitForTimeoutAsync(500);
     var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
+    var extend = await page.EvaluateAsync<Dictionary<string, double[]>>("() => window.__extend");
     var points = (await http.GetFromJsonAsync<List<RunPoint>>($"/api/runs/{runId}/metrics"))!;
     var live = points.Where(pt => pt.RecordedAtUnixMs >= measureFrom).ToList();
 
     var chart = live
         .Where(pt => seen.ContainsKey(pt.Step.ToString(CultureInfo.InvariantCulture)))
         .Select(pt => seen[pt.Step.ToString(CultureInfo.InvariantCulture)] - pt.RecordedAtUnixMs).Order().ToList();
+    // The chart latency in three parts: until the browser starts the extendTraces call (server, network, Blazor's
+    // message handling and anything queued before it on the browser's main thread), the call itself (Plotly's
+    // redraw), and from its end until the next animation frame saw the point.
+    var withParts = live.Where(pt => seen.ContainsKey(Key(pt.Step)) && extend.ContainsKey(Key(pt.Step))).ToList();
+    var toCall = withParts.Select(pt => extend[Key(pt.Step)][0] - pt.RecordedAtUnixMs).Order().ToList();
+    var inCall = withParts.Select(pt => extend[Key(pt.Step)][1] - extend[Key(pt.Step)][0]).Order().ToList();
+    var toFrame = withParts.Select(pt => seen[Key(pt.Step)] - extend[Key(pt.Step)][1]).Order().ToList();
     var delivered = clients.SelectMany(c => live.Where(pt => c.Seen.ContainsKey(pt.Step)).Select(pt => (double)(c.Seen[pt.Step] - pt.RecordedAtUnixMs))).Order().ToList();
     var missed = clients.Sum(c => live.Count(pt => !c.Seen.ContainsKey(pt.Step)));
     var intervals = points.Zip(points.Skip(1), (a, b) => (double)(b.RecordedAtUnixMs - a.RecordedAtUnixMs)).Order().ToList();
@@ -172,7 +197,8 @@ async Task<object> MeasureAsync(int circuits, bool dead)
     return new
     {
         engine = played ? "played" : "real", circuits, dead, simulatedCircuits = simulated, feedSubscribersAtStart = watchers, runId, livePoints = live.Count,
-        chartMs = Stats(chart), simulatedDeliveryMs = Stats(delivered), simulatedMissed = missed,
+        pageToChartReadyMs = Math.Round(chartReadyMs), chartMs = Stats(chart), chartPartsMs = new { untilExtendCall = Stats(toCall), extendCall = Stats(inCall), untilFrame = Stats(toFrame) },
+        simulatedDeliveryMs = Stats(delivered), simulatedMissed = missed,
         stepIntervalMsP50 = intervals.Count > 0 ? intervals[intervals.Count / 2] : double.NaN, wallSeconds = Math.Round(wall, 1),
     };
 }
@@ -225,6 +251,8 @@ async Task<IPage> SignedInPageAsync(string url)
 }
 
 // A scenario that measured nothing reports NaN rather than failing the whole run.
+static string Key(int step) => step.ToString(CultureInfo.InvariantCulture);
+
 static JsonSerializerOptions JsonOptions(bool indented) =>
     new() { WriteIndented = indented, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 

@@ -36,6 +36,9 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
         await page.WaitForTimeoutAsync(500);
         var shown = await page.EvaluateAsync<int>(PlottedPoints);
         Assert.True(shown > first);
+        // Live points are appended to all four series and to the hover data in one redraw: the lengths agree.
+        var lengths = await page.EvaluateAsync<int[]>("() => { const d = document.getElementById('loss-chart').data; return [d[0].customdata.length, d[1].x.length, d[2].y.length, d[3].y.length]; }");
+        Assert.All(lengths, n => Assert.Equal(shown, n));
 
         await page.ReloadAsync();
         await BrowserPortal.WaitInteractiveAsync(page);
