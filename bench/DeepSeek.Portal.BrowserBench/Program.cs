@@ -3,9 +3,11 @@
 // Latency = time the browser first showed step N − time the engine reported step N (same machine clock).
 // Scenarios: the real page alone, then among 49 and 199 simulated circuits (SimulatedCircuits.cs), then with one of
 // them dead: a second real page whose network is cut mid-run (StallingProxy), which never answers again.
-// Usage: dotnet run -c Release --project bench/DeepSeek.Portal.ChartLatency --
+// Usage: dotnet run -c Release --project bench/DeepSeek.Portal.BrowserBench -- [latency]
 //          [--steps 60] [--circuits 1,50,200] [--dead 50,200] [--engine real|played] [--interval 200]
 //          [--out results.json] [--screenshots dir]
+//        dotnet run -c Release --project bench/DeepSeek.Portal.BrowserBench -- upload [--mb 1024] [--out results.json]
+//          (a large file through the browser's upload panel and its import job: see UploadTrial.cs)
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -13,7 +15,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.BrowserTests;
-using DeepSeek.Portal.ChartLatency;
+using DeepSeek.Portal.BrowserBench;
 using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Engine.Training;
 using DeepSeek.Portal.Training;
@@ -23,6 +25,12 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+
+if (args.FirstOrDefault() == "upload")
+{
+    await UploadTrial.RunAsync(args[1..]);
+    return;
+}
 
 var steps = ArgInt("--steps", 60);
 // real: the demo run trains (steps arrive at the engine's pace, and training competes for the cores);
@@ -34,23 +42,17 @@ var deadCounts = ArgInts("--dead", [50, 200]);
 var outPath = Arg("--out");
 var screenshots = Arg("--screenshots");
 
-// WebApplicationFactory finds the portal's content root through this variable outside a test project.
-var repo = new DirectoryInfo(AppContext.BaseDirectory);
-while (repo is not null && !File.Exists(Path.Combine(repo.FullName, "DeepSeek.Portal.sln")))
-    repo = repo.Parent;
-Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_DEEPSEEK_PORTAL", Path.Combine(repo!.FullName, "src", "DeepSeek.Portal"));
-
-await using var portal = new LatencyPortal();
+await using var portal = new BenchPortal();
 portal.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
 portal.StartServer();
 var baseUrl = portal.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
 await using (var scope = portal.Services.CreateAsyncScope())
-    await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(LatencyPortal.Email, LatencyPortal.Password, PortalRoles.Engineer);
+    await scope.ServiceProvider.GetRequiredService<AccountService>().CreateUserAsync(BenchPortal.Email, BenchPortal.Password, PortalRoles.Engineer);
 var feed = portal.Services.GetRequiredService<RunLiveFeed>();
 var publisher = portal.Services.GetRequiredService<RunProgressPublisher>();
 
 var http = new HttpClient { BaseAddress = new Uri(baseUrl) };
-var token = await (await http.PostAsJsonAsync("/api/auth/token", new { email = LatencyPortal.Email, password = LatencyPortal.Password })).Content.ReadFromJsonAsync<JsonElement>();
+var token = await (await http.PostAsJsonAsync("/api/auth/token", new { email = BenchPortal.Email, password = BenchPortal.Password })).Content.ReadFromJsonAsync<JsonElement>();
 http.DefaultRequestHeaders.Authorization = new("Bearer", token.GetProperty("accessToken").GetString());
 var datasetId = (await http.GetFromJsonAsync<JsonElement>("/api/datasets")).EnumerateArray().First().GetProperty("id").GetInt32();
 
@@ -243,8 +245,8 @@ async Task<IPage> SignedInPageAsync(string url)
     var signedIn = await context.NewPageAsync();
     signedIn.SetDefaultTimeout(120_000);
     await signedIn.GotoAsync("/account/login");
-    await signedIn.FillAsync("#email", LatencyPortal.Email);
-    await signedIn.FillAsync("#password", LatencyPortal.Password);
+    await signedIn.FillAsync("#email", BenchPortal.Email);
+    await signedIn.FillAsync("#password", BenchPortal.Password);
     await signedIn.ClickAsync("[data-testid=sign-in]");
     await WaitInteractiveAsync(signedIn);
     return signedIn;
@@ -274,19 +276,3 @@ string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefaul
 int ArgInt(string name, int fallback) => Arg(name) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
 int[] ArgInts(string name, int[] fallback) => Arg(name) is { } v ? v.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() : fallback;
 
-internal sealed class LatencyPortal : WebApplicationFactory<DeepSeek.Portal.SharedResource>
-{
-    public const string Email = "bench@portal.local";
-    public const string Password = "Bench-password-1";
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment("Benchmark");
-        builder.UseStaticWebAssets();
-        builder.UseSetting("Portal:DataDirectory", Path.Combine(Path.GetTempPath(), "deepseek-portal-bench", Guid.NewGuid().ToString("N")));
-        builder.UseSetting("Portal:Admin:Email", "admin@portal.local");
-        builder.UseSetting("Portal:Admin:Password", Password);
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.ConfigureServices(s => s.AddSingleton<IStartupFilter, SimulatedCircuitStartup>().AddSingleton<SimulatedCircuitRegistry>());
-    }
-}

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace DeepSeek.Portal.ChartLatency;
+namespace DeepSeek.Portal.BrowserBench;
 
 /// <summary>
 /// A stand-in for a watching Blazor circuit that costs a SignalR connection instead of a browser. On the server it
