@@ -136,6 +136,16 @@ public sealed class MixApiTests : IAsyncLifetime
         Assert.DoesNotContain(await _engineer.GetFromJsonAsync<List<DataJobView>>("/api/datasets/jobs", Json) ?? [], j => j.Kind == "mix");
     }
 
+    [Fact]
+    public async Task The_transform_endpoint_describes_mix_for_OpenAPI()
+    {
+        using var doc = JsonDocument.Parse(await _engineer.GetStringAsync("/openapi/v1.json"));
+        var transform = doc.RootElement.GetProperty("paths").GetProperty("/api/datasets/versions/{versionId}/transform").GetProperty("post");
+        Assert.Contains("mix", transform.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Contains("allowRepeats", transform.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.True(transform.GetProperty("responses").TryGetProperty("409", out _));
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------------
 
     private static object[] Sources(params (int VersionId, double Weight)[] sources) =>
