@@ -116,6 +116,51 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task Mix_makes_a_new_dataset_from_weighted_versions_deterministically_and_names_bad_fields()
+    {
+        Assert.Equal(0, (await RunAsync("import", await WriteAsync("faq.jsonl", TestData.BilingualJsonl(20)), "--name", "faq")).Code);
+        var weather = string.Concat(Enumerable.Range(1, 10).Select(i => System.Text.Json.JsonSerializer.Serialize(new { text = $"第{i}天：晴。Day {i}: sunny." }) + "\n"));
+        Assert.Equal(0, (await RunAsync("import", await WriteAsync("weather.jsonl", weather), "--name", "weather")).Code);
+
+        // Equal weights, 20 and 10 records: 21 = 11 + 10 is the most without a repeat.
+        var mixed = await RunAsync("mix", "--source", "faq=1", "--source", "weather:v1=1", "--name", "both", "--seed", "5", "--json");
+        Assert.True(mixed.Code == 0, mixed.Err);
+        var outcome = JsonNode.Parse(mixed.Out)!;
+        Assert.Equal(("both", 1, 21), ((string?)outcome["datasetName"], (int)outcome["version"]!["number"]!, (int)outcome["version"]!["recordCount"]!));
+        var human = await RunAsync("mix", "--source", "faq=1", "--source", "weather:v1=1", "--name", "both-again", "--seed", "5");
+        Assert.Equal(0, human.Code);
+        Assert.Contains("faq v1 11 of 20, weather v1 10 of 10", human.Out, StringComparison.Ordinal);
+        var again = JsonNode.Parse((await RunAsync("versions", "both-again", "--json")).Out)!.AsArray().Single()!;
+        Assert.Equal((string?)outcome["version"]!["sha256"], (string?)again["sha256"]);
+        Assert.Equal("mix", (string?)again["operation"]);
+        var page = JsonNode.Parse((await RunAsync("show", "both", "--page-size", "200", "--json")).Out)!["records"]!.AsArray();
+        Assert.Equal(10, page.Count(r => ((string)r!["record"]!["origin"]!["dataset"]!) == "weather"));
+
+        var repeated = await RunAsync("mix", "--source", "faq", "--source", "weather=3", "--records", "40", "--policy", "static", "--allow-repeats", "--name", "repeated", "--json");
+        Assert.True(repeated.Code == 0, repeated.Err);
+        Assert.Equal(40, (int)JsonNode.Parse(repeated.Out)!["version"]!["recordCount"]!);
+
+        // Each bad value is named by its field; nothing is made.
+        var negative = await RunAsync("mix", "--source", "faq=-1", "--name", "x");
+        Assert.Equal(1, negative.Code);
+        Assert.Contains("field \"sources[0].weight\"", negative.Err, StringComparison.Ordinal);
+        var zero = await RunAsync("mix", "--source", "faq", "--records", "0", "--name", "x", "--json");
+        Assert.Equal(1, zero.Code);
+        Assert.Equal("records", (string?)JsonNode.Parse(zero.Out)!["errors"]![0]!["field"]);
+        var tooMany = await RunAsync("mix", "--source", "faq=1", "--source", "weather=1", "--records", "22", "--name", "x");
+        Assert.Equal(1, tooMany.Code);
+        Assert.Contains("at most 21 records", tooMany.Err, StringComparison.Ordinal);
+        var unknown = await RunAsync("mix", "--source", "nope=1", "--name", "x");
+        Assert.Equal(1, unknown.Code);
+        Assert.Contains("nope", unknown.Err, StringComparison.Ordinal);
+        Assert.Equal(2, (await RunAsync("mix", "--source", "faq=1")).Code);
+        Assert.Equal(2, (await RunAsync("mix", "--name", "x")).Code);
+        Assert.Contains("--source <version>=<weight>", (await RunAsync("mix", "--help")).Out, StringComparison.Ordinal);
+        var names = JsonNode.Parse((await RunAsync("list", "--json")).Out)!.AsArray().Select(d => (string)d!["name"]!).Order();
+        Assert.Equal(["both", "both-again", "faq", "repeated", "weather"], names);
+    }
+
+    [Fact]
     public async Task A_bad_file_exits_1_with_file_and_line_and_leaves_no_dataset_version_or_upload()
     {
         var bad = await WriteAsync("broken.jsonl", "{\"text\":\"好\"}\n{\"text\": \"broken\n");

@@ -119,8 +119,15 @@ public static class DataPipelineEndpoints
             .Produces<DataJobView>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("TransformVersion")
-            .WithSummary("Queues a transformation (preprocess, score, filter, dedup, mask) of a version into a new version of its dataset; the old one is kept as it is.");
+            .WithSummary("Queues a transformation (preprocess, score, filter, dedup, mask, compose, mix) of a version into a new version of its dataset; the old one is kept as it is.")
+            .WithDescription("The parameters are the operation's own; absent ones take its defaults, and each error names its field (400). "
+                + "mix makes version 1 of a new dataset from several versions: {\"name\": \"bank-general\", \"sources\": [{\"versionId\": 3, \"weight\": 3}, {\"versionId\": 7, \"weight\": 1}], "
+                + "\"records\": 2000, \"seed\": 7, \"policy\": \"static\" | \"uniform\", \"allowRepeats\": false}. The version in the path must be one of the sources "
+                + "(it becomes the parent in lineage). records is split by the weights with largest remainders, so each source gives exactly its share; "
+                + "without records the mix takes the most it can without repeating a record, and a larger target needs allowRepeats. The seed decides the records drawn "
+                + "(without replacement) and their shuffled order. A name already taken answers 409.");
 
         group.MapGet("/versions/{versionId:int}/export", async Task<IResult> (int versionId, bool? dropped, DatasetVersionService versions, DatasetService datasets, CancellationToken ct) =>
             {

@@ -52,11 +52,13 @@ public sealed class DatasetService(PortalDbContext db, DataPaths paths, IOptions
             return DatasetRemoval.NotFound;
         var files = await db.DatasetVersions.Where(v => v.DatasetId == id).Select(v => new { v.Sha256, v.DroppedSha256 }).ToListAsync(ct);
         // Kept (archived) when a run trained on it (alone or as a source of a mixture, whose JSON names each source's
-        // dataset) or another dataset's version derives from one of its versions.
+        // dataset), another dataset's version derives from one of its versions, or a mix drew from it (its lineage
+        // parameters name each source's dataset the same way).
         var mixtureMarker = $"\"datasetId\":{id},";
         var deleted = await db.Datasets.Where(d => d.Id == id
                 && !db.Runs.Any(r => r.DatasetId == d.Id || (r.Mixture != null && r.Mixture.Contains(mixtureMarker)))
-                && !db.DatasetVersions.Any(child => child.DatasetId != d.Id && db.DatasetVersions.Any(v => v.DatasetId == d.Id && v.Id == child.ParentId)))
+                && !db.DatasetVersions.Any(child => child.DatasetId != d.Id && db.DatasetVersions.Any(v => v.DatasetId == d.Id && v.Id == child.ParentId))
+                && !db.DatasetVersions.Any(mix => mix.DatasetId != d.Id && mix.Operation == "mix" && mix.Parameters != null && mix.Parameters.Contains(mixtureMarker)))
             .ExecuteDeleteAsync(ct);
         if (deleted == 1)
         {

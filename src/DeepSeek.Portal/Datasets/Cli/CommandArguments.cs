@@ -13,7 +13,7 @@ public sealed class UsageException(string message) : Exception(message);
 public sealed class CommandArguments
 {
     /// <summary>Options that never take a value, wherever they stand.</summary>
-    private static readonly HashSet<string> KnownFlags = ["json", "help", "dropped", "quiet", "verbose", "all"];
+    private static readonly HashSet<string> KnownFlags = ["json", "help", "dropped", "quiet", "verbose", "all", "allow-repeats"];
 
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);

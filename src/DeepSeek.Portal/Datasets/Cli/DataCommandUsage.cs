@@ -21,6 +21,7 @@ internal static class DataCommandUsage
           transform <version> <operation> [--params <json> | --params-file <f>]
           filter <version> --min <score>=<x> --max <score>=<y> [--missing keep|drop]
           <operation> <version> [--<parameter> <value> ...]   (score, dedup, mask, preprocess, … when registered)
+          mix --source <version>=<weight> ... --name <new dataset>   several versions mixed into a new dataset
 
         <dataset> is a name or an id. <version> is a version id, <dataset> (its newest version) or <dataset>:v<N>.
 
@@ -97,6 +98,19 @@ internal static class DataCommandUsage
             Runs a registered operation on the version and stores the result as the dataset's next version. The
             parameters are the operation's own (the same JSON as POST /api/datasets/versions/{id}/transform);
             absent ones take the operation's defaults. Ctrl+C cancels: the job is marked Cancelled and no version is made.
+            """,
+        "mix" => """
+            Usage: data mix --source <version>=<weight> [--source <version>=<weight>]... --name <new dataset>
+                   [--records <n>] [--seed <s>] [--policy static|uniform] [--allow-repeats] [--json]
+
+            Mixes dataset versions into version 1 of a new dataset. Each --source names a version (an id, <dataset>
+            for its newest version, or <dataset>:v<N>) and its weight (> 0; default 1). The target --records is split
+            by the weights (static, the default) or equally (uniform) with largest remainders, so each source gives
+            exactly its share; without --records the mix takes the most records it can without repeating one. A
+            larger target needs --allow-repeats (a source then repeats its records as evenly as possible). --seed
+            (default 7) decides which records each source gives and the order they are written in: the same sources,
+            target and seed give the same file. Each record's origin names its source version and record.
+            Example: data mix --source bank=3 --source general:v1=1 --records 2000 --name bank-general
             """,
         "filter" => """
             Usage: data filter <version> [--min <score>=<x>]... [--max <score>=<y>]... [--missing keep|drop]

@@ -71,6 +71,7 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
                 "export" => await ExportAsync(services),
                 "jobs" => await JobsAsync(services),
                 "transform" => await TransformAsync(services, args.Positional(1, "the operation (data transform <version> <operation>)"), 2, null),
+                "mix" => await MixAsync(services),
                 _ => await TransformAsync(services, args.Command!, 1, ShortcutParameters(args.Command!)),
             };
         }
@@ -254,6 +255,52 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
         var outcome = await RunJobAsync(services, start, $"{operation} v{version.Number}");
         await ReportAsync(outcome, v => $"{operation}: \"{outcome.DatasetName}\" version {v.Number} (id {v.Id}) from version {version.Number} (id {version.Id}): {v.RecordCount:N0} records"
             + (v.DroppedCount > 0 ? $", {v.DroppedCount:N0} dropped (data show {v.Id} --dropped)" : ""));
+        return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// <c>mix --source &lt;version&gt;=&lt;weight&gt; …</c>: the sources' versions named as everywhere else, the job started
+    /// on the first of them (it becomes the new version's parent), the result version 1 of the dataset <c>--name</c>.
+    /// </summary>
+    private async Task<int> MixAsync(IServiceProvider services)
+    {
+        var given = args.Values("source");
+        var name = args.Value("name");
+        var parameters = new JsonObject { ["name"] = name };
+        foreach (var (flag, parameter) in new[] { ("records", "records"), ("seed", "seed"), ("policy", "policy"), ("allow-repeats", "allowRepeats") })
+        {
+            if (args.Value(flag) is { } value)
+                parameters[parameter] = Infer(value);
+        }
+        args.EnsureNothingElse(0);
+        if (given.Count == 0)
+            throw new UsageException("give the sources: --source <version>=<weight>, once per version");
+        if (name is null)
+            throw new UsageException("--name <new dataset> is required: the mix becomes a new dataset");
+
+        var sources = new JsonArray();
+        DatasetVersion? first = null;
+        foreach (var text in given)
+        {
+            var equals = text.LastIndexOf('=');
+            var (reference, weight) = equals > 0 ? (text[..equals], text[(equals + 1)..]) : (text, null);
+            var version = await ResolveVersionAsync(services, reference);
+            first ??= version;
+            var source = new JsonObject { ["versionId"] = version.Id };
+            if (weight is not null)
+                source["weight"] = Infer(weight);
+            sources.Add(source);
+        }
+        parameters["sources"] = sources;
+
+        var jobs = services.GetRequiredService<DataJobService>();
+        var start = await jobs.CreateTransformAsync(first!.Id, new TransformJobRequest("mix", parameters), User, schedule: false, ct);
+        var outcome = await RunJobAsync(services, start, $"mix → {name}");
+        var detail = outcome.Version is { } made ? await services.GetRequiredService<DatasetVersionService>().GetAsync(made.Id, ct) : null;
+        var taken = (detail?.Parameters?["sources"]?.AsArray() ?? []).Select(s => string.Create(CultureInfo.InvariantCulture,
+            $"{(string?)s!["dataset"]} v{(int?)s["version"]} {(long?)s["taken"]:N0} of {(long?)s["available"]:N0}")).ToList();
+        await ReportAsync(outcome, v => $"mix: dataset \"{outcome.DatasetName}\" (id {outcome.Job.DatasetId}), version {v.Number} (id {v.Id}): {v.RecordCount:N0} records; "
+            + string.Join(", ", taken));
         return ExitCodes.Success;
     }
 

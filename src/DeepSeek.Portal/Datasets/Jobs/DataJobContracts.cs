@@ -18,8 +18,11 @@ public sealed record ImportJobRequest(string UploadId, string Name, string? Desc
 /// <summary>How to read a staged upload for its preview (the same settings an import takes).</summary>
 public sealed record InspectRequest(SourceFormat? Format = null, string? Encoding = null, TextSplit TextSplit = TextSplit.Paragraph, FieldMapping? Mapping = null, int Sample = 5);
 
-/// <summary>A transformation of one version into a new version of the same dataset.</summary>
-/// <param name="Operation">preprocess, score, filter, dedup or mask.</param>
+/// <summary>
+/// A transformation of one version into a new version of the same dataset; or, for <c>mix</c>, of several versions
+/// into version 1 of a new dataset.
+/// </summary>
+/// <param name="Operation">preprocess, score, filter, dedup, mask, compose or mix.</param>
 /// <param name="Parameters">The operation's settings (each operation documents its own; absent ones take defaults).</param>
 public sealed record TransformJobRequest(string Operation, JsonObject? Parameters = null);
 

@@ -102,7 +102,7 @@ public sealed class DataJobService(
         if (await db.Datasets.Where(d => d.Name == name).Select(d => (int?)d.Id).FirstOrDefaultAsync(ct) is { } existing)
             return new DataJobStart(null, [new ImportError(upload.FileName, null, "name", $"a dataset named \"{name}\" already exists (id {existing})") { Kind = ImportErrorKind.DuplicateName }], StatusCodes.Status409Conflict, existing);
         if (await db.DataJobs.AnyAsync(j => j.DatasetName == name && (j.Status == DataJobStatus.Queued || j.Status == DataJobStatus.Running), ct))
-            return Refused(StatusCodes.Status409Conflict, upload.FileName, "name", $"an import into a dataset named \"{name}\" is already under way");
+            return Refused(StatusCodes.Status409Conflict, upload.FileName, "name", $"a job making a dataset named \"{name}\" is already under way");
         var job = new DataJob
         {
             Kind = DataJobKinds.Import,
@@ -129,14 +129,29 @@ public sealed class DataJobService(
         var (parameters, errors) = operation.Validate(request.Parameters);
         if (errors.Count > 0)
             return new DataJobStart(null, errors, StatusCodes.Status400BadRequest);
+        var check = await operation.CheckAsync(source, parameters!, ct);
+        if (check.Errors.Count > 0)
+            return new DataJobStart(null, check.Errors, StatusCodes.Status400BadRequest);
+        if (check.NewDataset is { } name)
+        {
+            // The result is a new dataset (a mix): its name follows the rules of an import's, and is reserved the same way.
+            if (DatasetNames.Check(name) is { } problem)
+                return Refused(StatusCodes.Status400BadRequest, "parameters", "name", problem);
+            if (await db.Datasets.Where(d => d.Name == name).Select(d => (int?)d.Id).FirstOrDefaultAsync(ct) is { } existing)
+                return new DataJobStart(null, [new ImportError("parameters", null, "name", $"a dataset named \"{name}\" already exists (id {existing})") { Kind = ImportErrorKind.DuplicateName }], StatusCodes.Status409Conflict, existing);
+            if (await db.DataJobs.AnyAsync(j => j.DatasetName == name && (j.Status == DataJobStatus.Queued || j.Status == DataJobStatus.Running), ct))
+                return Refused(StatusCodes.Status409Conflict, "parameters", "name", $"a job making a dataset named \"{name}\" is already under way");
+        }
         var job = new DataJob
         {
             Kind = operation.Name,
             Status = DataJobStatus.Queued,
             Request = JsonSerializer.Serialize(new TransformJobRequest(operation.Name, parameters), Json),
-            DatasetId = source.DatasetId,
+            // A job that makes a new dataset has none until it succeeds (as an import); its name is reserved meanwhile.
+            DatasetId = check.NewDataset is null ? source.DatasetId : null,
+            DatasetName = check.NewDataset,
             SourceVersionId = source.Id,
-            Total = source.RecordCount,
+            Total = check.Records ?? source.RecordCount,
             CreatedAt = clock.GetUtcNow(),
             CreatedBy = user,
         };

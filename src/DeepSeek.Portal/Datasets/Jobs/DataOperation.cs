@@ -20,8 +20,34 @@ public interface IDataOperation
     /// </summary>
     (JsonObject? Parameters, IReadOnlyList<ImportError> Errors) Validate(JsonObject? parameters);
 
+    /// <summary>
+    /// Checks the validated parameters against what is stored (versions they name, counts they need) before a job is
+    /// queued, and says where the result goes. Most operations need nothing of the kind: the default accepts.
+    /// </summary>
+    /// <param name="source">The version the request was made on.</param>
+    /// <param name="parameters">The parameters as <see cref="Validate"/> completed them.</param>
+    /// <param name="ct">Cancels the check.</param>
+    Task<DataOperationCheck> CheckAsync(DatasetVersion source, JsonObject parameters, CancellationToken ct) => Task.FromResult(DataOperationCheck.Accepted);
+
     /// <summary>Transforms the records; returns errors that fail the job (nothing is stored then).</summary>
     Task<IReadOnlyList<ImportError>> RunAsync(DataOperationContext context);
+}
+
+/// <summary>What <see cref="IDataOperation.CheckAsync"/> found.</summary>
+/// <param name="Errors">Problems with the request (field and expectation); no job is queued when there are any.</param>
+public sealed record DataOperationCheck(IReadOnlyList<ImportError> Errors)
+{
+    /// <summary>No problems; the result is the next version of the source's dataset.</summary>
+    public static DataOperationCheck Accepted { get; } = new([]);
+
+    /// <summary>
+    /// The name of a new dataset the result becomes (as its version 1) instead of the next version of the source's
+    /// dataset; <see langword="null"/> for the usual case.
+    /// </summary>
+    public string? NewDataset { get; init; }
+
+    /// <summary>Records the job will write, when known beforehand (its progress total); else the source's count.</summary>
+    public long? Records { get; init; }
 }
 
 /// <summary>What an operation works with while it runs.</summary>

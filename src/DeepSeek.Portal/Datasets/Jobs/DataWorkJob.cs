@@ -198,8 +198,15 @@ public sealed class DataWorkJob(
                 return [new ImportError(where, null, null, $"{operation.Name} left no records; nothing was stored") { Kind = ImportErrorKind.NoRecords }];
             var sha = await output.FinishAsync(ct);
             var droppedSha = dropped is null ? null : await dropped.FinishAsync(ct);
-            if (sha == source.Sha256 && droppedSha is null)
+            // An operation that makes a new dataset (a mix) names it; the job reserved the name (DataJobService).
+            var newDataset = job.DatasetName;
+            if (newDataset is null && sha == source.Sha256 && droppedSha is null)
                 return [new ImportError(where, null, null, $"{operation.Name} changed nothing; no new version was made") { Kind = ImportErrorKind.DuplicateContent }];
+            if (newDataset is not null && await db.Datasets.Where(d => d.Name == newDataset).Select(d => (int?)d.Id).FirstOrDefaultAsync(ct) is { } sameName)
+            {
+                job.ConflictDatasetId = sameName;
+                return [new ImportError("parameters", null, "name", $"a dataset named \"{newDataset}\" already exists (id {sameName})") { Kind = ImportErrorKind.DuplicateName }];
+            }
 
             var target = versions.FilePath(sha);
             var placed = output.Place(target);
@@ -208,7 +215,22 @@ public sealed class DataWorkJob(
             try
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                var version = NewVersion(source.DatasetId, await versions.NextNumberAsync(source.DatasetId, ct), source.Id, operation.Name, context.Parameters, null, sha, output, statistics, job, now);
+                var datasetId = source.DatasetId;
+                if (newDataset is not null)
+                {
+                    var dataset = new Dataset
+                    {
+                        Name = newDataset, SourceFileName = newDataset + ".jsonl", Format = "jsonl", RecordCount = checked((int)output.Records),
+                        Characters = output.Characters, Bytes = output.Bytes, Sha256 = sha, CreatedAt = now, CreatedBy = job.CreatedBy,
+                    };
+                    db.Datasets.Add(dataset);
+                    await db.SaveChangesAsync(ct);
+                    datasetId = dataset.Id;
+                    job.DatasetId = dataset.Id;
+                }
+                // The parent is the version the job was started on, also when it belongs to another dataset (a mix's).
+                var number = newDataset is null ? await versions.NextNumberAsync(datasetId, ct) : 1;
+                var version = NewVersion(datasetId, number, source.Id, operation.Name, context.Parameters, null, sha, output, statistics, job, now);
                 version.DroppedSha256 = droppedSha;
                 version.DroppedCount = dropped?.Records ?? 0;
                 db.DatasetVersions.Add(version);

@@ -2,6 +2,7 @@ using DeepSeek.Portal.Datasets.Jobs;
 
 namespace DeepSeek.Portal.Datasets.Operations;
 
+/// <summary>The registration of the data operations.</summary>
 public static class DataOperations
 {
     /// <summary>Registers every transformation a data job can run.</summary>
@@ -13,6 +14,7 @@ public static class DataOperations
         services.AddSingleton<IDataOperation, MaskOperation>();
         services.AddSingleton<IDataOperation, PreprocessOperation>();
         services.AddScoped<IDataOperation, ComposeOperation>();
+        services.AddScoped<IDataOperation, MixOperation>();
         return services;
     }
 }

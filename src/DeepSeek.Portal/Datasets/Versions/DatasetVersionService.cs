@@ -39,6 +39,9 @@ public sealed record RecordPage(long Matches, int Page, int PageSize, IReadOnlyL
 /// <summary>How two versions differ, by record text: counts and the first few samples each way.</summary>
 public sealed record VersionComparison(VersionSummary From, VersionSummary To, long Added, long Removed, long Unchanged, IReadOnlyList<string> AddedSamples, IReadOnlyList<string> RemovedSamples);
 
+/// <summary>A version as a picker lists it: its dataset's name, its number and how many records it holds.</summary>
+public sealed record VersionChoice(int VersionId, int DatasetId, string DatasetName, int Number, long RecordCount);
+
 /// <summary>Reads dataset versions: lists, details with lineage, paged and searchable records, comparisons, and version files.</summary>
 public sealed class DatasetVersionService(PortalDbContext db, DataPaths paths)
 {
@@ -50,6 +53,14 @@ public sealed class DatasetVersionService(PortalDbContext db, DataPaths paths)
     public async Task<IReadOnlyList<VersionSummary>> ListAsync(int datasetId, CancellationToken ct) =>
         (await db.DatasetVersions.AsNoTracking().Where(v => v.DatasetId == datasetId).OrderBy(v => v.Number).ToListAsync(ct))
             .Select(VersionSummary.From).ToList();
+
+    /// <summary>Every version of the datasets not archived, by dataset name and number (for pickers of several versions).</summary>
+    public async Task<IReadOnlyList<VersionChoice>> ListChoicesAsync(CancellationToken ct) =>
+        (await db.DatasetVersions.AsNoTracking()
+            .Join(db.Datasets.AsNoTracking().Where(d => d.ArchivedAt == null), v => v.DatasetId, d => d.Id, (v, d) => new { v.Id, v.DatasetId, d.Name, v.Number, v.RecordCount })
+            .ToListAsync(ct))
+        .Select(x => new VersionChoice(x.Id, x.DatasetId, x.Name, x.Number, x.RecordCount))
+        .OrderBy(c => c.DatasetName, StringComparer.CurrentCulture).ThenBy(c => c.Number).ToList();
 
     public async Task<DatasetVersion?> FindAsync(int versionId, CancellationToken ct) =>
         await db.DatasetVersions.AsNoTracking().FirstOrDefaultAsync(v => v.Id == versionId, ct);
