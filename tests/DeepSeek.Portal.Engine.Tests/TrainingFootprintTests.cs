@@ -31,7 +31,7 @@ public class TrainingFootprintTests
     {
         // The default vocabulary is sized from the data, so the estimate takes the largest size that rule picks.
         var footprint = TrainingFootprint.Estimate(new TrainingOptions());
-        int vocabulary = Tokenization.ByteLevelBpeTraining.MaxDefaultVocabSize;
+        int vocabulary = Engine.Tokenization.ByteLevelBpeTraining.MaxDefaultVocabSize;
 
         Assert.Equal(8L * 4 * 64, footprint.TokensPerStep);
         Assert.Equal(TrainingFootprint.CountParameters(DeepSeekConfig.Tiny(vocabulary)), footprint.Parameters);
