@@ -66,16 +66,20 @@ public class TokenizerTests
     }
 
     [Fact]
-    public void Every_chinese_character_of_the_corpus_is_one_token_and_frequent_words_merge()
+    public void At_the_default_size_the_corpus_needs_no_byte_fallback_and_frequent_words_merge()
     {
         var corpus = DemoCorpus.Generate(1500, 3);
-        var tokenizer = Trained.Value;
-        var han = corpus.SelectMany(t => t.EnumerateRunes()).Where(r => r.Value is >= 0x4E00 and <= 0x9FFF).Distinct();
-        foreach (var rune in han)
-            Assert.Single(tokenizer.Encode(rune.ToString()));
+        var tokenizer = Tokenizer.Train(corpus);
+        Assert.Equal(ByteLevelBpeTraining.DefaultVocabSize(corpus), tokenizer.VocabSize);
+        var chinese = string.Concat(corpus.SelectMany(t => t.EnumerateRunes()).Where(r => r.Value is >= 0x4E00 and <= 0x9FFF).Select(r => r.ToString()));
+        foreach (var text in corpus.Take(200))
+            Assert.Equal(0, tokenizer.CountTokens(text).ByteFallbackTokens);
+        // Whole characters at least: never more tokens than characters on the corpus's own words.
+        Assert.True(corpus.Take(200).Sum(t => tokenizer.CountTokens(t).Tokens) < corpus.Take(200).Sum(t => t.Length));
         Assert.Single(tokenizer.Encode(" balance"));
         Assert.True(tokenizer.Encode("账户余额").Length <= 2);
         Assert.True(tokenizer.MergeCount > 0);
+        Assert.NotEmpty(chinese);
     }
 
     [Fact]
@@ -149,8 +153,8 @@ public class TokenizerCoverageTests
     {
         var tokenizer = EnglishOnly.Value;
         var ids = tokenizer.Encode("a🦄");
-        Assert.False(Tokenizer.IsByteFallback(ids[0]));
-        Assert.All(ids.Skip(1), id => Assert.True(Tokenizer.IsByteFallback(id)));
+        Assert.False(tokenizer.IsByteFallback(ids[0]));
+        Assert.All(ids.Skip(1), id => Assert.True(tokenizer.IsByteFallback(id)));
         Assert.Equal((5, 4), tokenizer.CountTokens("a🦄"));
     }
 }

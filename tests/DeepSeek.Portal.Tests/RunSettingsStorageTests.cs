@@ -28,6 +28,19 @@ public sealed class RunSettingsStorageTests
     }
 
     [Fact]
+    public void An_automatic_tokenizer_vocabulary_is_stored_as_null_and_read_back_as_automatic()
+    {
+        var options = RunService.ToOptions(new RunLaunchRequest { DatasetId = 1 });
+        Assert.Null(options.TokenizerVocabSize);
+        var run = new TrainingRun { Name = "r", Settings = "" };
+        run.Apply(options);
+        Assert.Contains("\"tokenizerVocabSize\":null", run.Settings, StringComparison.Ordinal);
+        Assert.Equal(options, run.ToOptions());
+        Assert.Equal(4096, RunService.ToOptions(new RunLaunchRequest { DatasetId = 1, TokenizerVocabSize = 4096 }).TokenizerVocabSize);
+        Assert.Contains("tokenizerVocabSize", RunService.ValidateSettings(new RunLaunchRequest { DatasetId = 1, TokenizerVocabSize = 100 }).Keys);
+    }
+
+    [Fact]
     public void Settings_missing_a_field_are_refused_instead_of_taking_todays_default()
     {
         var run = new TrainingRun { Name = "r", Settings = "", SettingsVersion = TrainingRunSettings.CurrentVersion };

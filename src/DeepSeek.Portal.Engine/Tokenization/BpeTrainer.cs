@@ -14,9 +14,20 @@ internal sealed class BpeTrainer
     // filters out. Lists instead of sets keep a corpus with a million distinct pairs cheap to index.
     private readonly Dictionary<long, List<int>> pairWords = [];
     private readonly List<int> visitedAt = [];
-    private int nextId;
+    private readonly Func<int, int, int> mergedId;
 
-    public BpeTrainer(int firstMergeId) => nextId = firstMergeId;
+    /// <summary>A trainer whose merges get ids <paramref name="firstMergeId"/>, +1, … in the order they are learned.</summary>
+    public BpeTrainer(int firstMergeId)
+    {
+        int next = firstMergeId;
+        mergedId = (_, _) => next++;
+    }
+
+    /// <summary>
+    /// A trainer that asks <paramref name="mergedId"/> for the id of each merge's result, so that two merges
+    /// spelling the same string ("a"+"bc", "ab"+"c") can share one token, as a <c>tokenizer.json</c> vocabulary must.
+    /// </summary>
+    public BpeTrainer(Func<int, int, int> mergedId) => this.mergedId = mergedId;
 
     public void AddWord(List<int> symbols, long count)
     {
@@ -25,7 +36,7 @@ internal sealed class BpeTrainer
         wordCounts.Add(count);
         visitedAt.Add(-1);
         for (int i = 0; i + 1 < symbols.Count; i++)
-            Update(Tokenizer.PairKey(symbols[i], symbols[i + 1]), count, index, null);
+            Update(PairKey(symbols[i], symbols[i + 1]), count, index, null);
     }
 
     public (int Left, int Right)[] Learn(int maxMerges)
@@ -50,7 +61,7 @@ internal sealed class BpeTrainer
             if (bestCount < 2) break;
 
             int left = (int)(bestKey >> 32), right = (int)(bestKey & 0xFFFFFFFF);
-            int merged = nextId++;
+            int merged = mergedId(left, right);
             merges.Add((left, right));
             grown.Clear();
             // The list cannot change while we iterate: merging never creates the merged pair again.
@@ -102,16 +113,16 @@ internal sealed class BpeTrainer
         {
             if (i + 1 < symbols.Count && symbols[i] == left && symbols[i + 1] == right)
             {
-                Update(Tokenizer.PairKey(left, right), -count, wordIndex, grown);
+                Update(PairKey(left, right), -count, wordIndex, grown);
                 if (result.Count > 0)
                 {
-                    Update(Tokenizer.PairKey(result[^1], left), -count, wordIndex, grown);
-                    Update(Tokenizer.PairKey(result[^1], merged), count, wordIndex, grown);
+                    Update(PairKey(result[^1], left), -count, wordIndex, grown);
+                    Update(PairKey(result[^1], merged), count, wordIndex, grown);
                 }
                 if (i + 2 < symbols.Count)
                 {
-                    Update(Tokenizer.PairKey(right, symbols[i + 2]), -count, wordIndex, grown);
-                    Update(Tokenizer.PairKey(merged, symbols[i + 2]), count, wordIndex, grown);
+                    Update(PairKey(right, symbols[i + 2]), -count, wordIndex, grown);
+                    Update(PairKey(merged, symbols[i + 2]), count, wordIndex, grown);
                 }
                 result.Add(merged);
                 i++;
@@ -141,4 +152,6 @@ internal sealed class BpeTrainer
             if (list.Count == 0 || list[^1] != wordIndex) list.Add(wordIndex);
         }
     }
+
+    internal static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 }

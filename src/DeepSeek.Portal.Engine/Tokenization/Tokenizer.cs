@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -6,26 +5,21 @@ using System.Text.Json.Nodes;
 namespace DeepSeek.Portal.Engine.Tokenization;
 
 /// <summary>
-/// Byte-fallback BPE tokenizer for bilingual (Simplified Chinese + English) text, trained in-process.
+/// A tokenizer the engine trains with and the portal measures data with: text to ids and back, token counts,
+/// byte-fallback counts and truncation by tokens.
 /// </summary>
 /// <remarks>
-/// <para>Vocabulary, in id order: three special tokens (<see cref="BeginOfSentence"/> = 0,
-/// <see cref="EndOfSentence"/> = 1, <see cref="Pad"/> = 2); 256 byte tokens (ids 3–258, byte b → 3 + b); one token
-/// per frequent non-ASCII character of the training corpus (every CJK character unless the budget runs out);
-/// then BPE merges, each the concatenation of two earlier tokens. Text is first split into chunks
-/// (Han runs, words, single digits, symbol runs, whitespace) that merges never cross; each chunk starts as its
-/// characters, with a character outside the vocabulary spelled as its UTF-8 bytes, and the lowest-ranked merge is
-/// applied until none applies.</para>
-/// <para>Every token stands for a byte string, so <c>Decode(Encode(s)) == s</c> for every well-formed string
-/// (emoji, rare characters and control characters included). Strings with unpaired UTF-16 surrogates are not
-/// Unicode text; those code units come back as U+FFFD. Special-token text inside the input is encoded as
-/// ordinary text, never as the special id, so user data cannot forge a BOS/EOS.</para>
-/// <para>File format (<c>tokenizer.json</c>, UTF-8 JSON): <c>type</c> "deepseek-portal-bpe", <c>version</c> 1,
-/// <c>special_tokens</c> (array of strings, ids 0..), <c>bos_id</c>/<c>eos_id</c>/<c>pad_id</c>,
-/// <c>byte_offset</c> (id of byte 0x00), <c>characters</c> (array of one-character strings, ids following the
-/// bytes) and <c>merges</c> (array of [left_id, right_id] in rank order, ids following the characters).</para>
+/// <para>Two kinds exist. <see cref="HuggingFaceTokenizer"/> reads and writes the standard Hugging Face
+/// <c>tokenizer.json</c> (byte-level BPE); new runs train one (<see cref="Train"/>) and real DeepSeek tokenizers load
+/// as one. Checkpoints written before it hold the engine's own format (<c>"type": "deepseek-portal-bpe"</c>), which
+/// <see cref="Load"/> still reads so that those runs resume with the ids their weights were trained on; it can no
+/// longer be trained.</para>
+/// <para>Both split text into chunks that merges never cross, so <see cref="Encode"/>, <see cref="CountTokens"/> and
+/// <see cref="Truncate"/> work chunk by chunk. <see cref="Encode"/> treats special-token text inside the input as
+/// ordinary text, so data cannot forge a BOS/EOS; <see cref="HuggingFaceTokenizer.EncodeWithAddedTokens"/> matches
+/// them as Hugging Face does.</para>
 /// </remarks>
-public sealed class Tokenizer
+public abstract class Tokenizer
 {
     /// <summary>Text of the begin-of-sentence token (DeepSeek spelling, U+FF5C and U+2581).</summary>
     public const string BeginOfSentence = "<｜begin▁of▁sentence｜>";
@@ -36,120 +30,31 @@ public sealed class Tokenizer
     /// <summary>Text of the padding token (DeepSeek-V3 spelling).</summary>
     public const string Pad = "<｜▁pad▁｜>";
 
-    private const string FormatType = "deepseek-portal-bpe";
-    private const int FormatVersion = 1;
-    private const int ByteOffset = 3;
-    private const int FirstCharacterId = ByteOffset + 256;
-    private const int CacheLimit = 200_000;
-
-    private static readonly string[] Specials = [BeginOfSentence, EndOfSentence, Pad];
-
-    private readonly byte[][] tokenBytes;
-    private readonly Dictionary<int, int> characterIds;              // rune value → id
-    private readonly Dictionary<long, int> mergeRanks;               // (left << 32 | right) → rank
-    private readonly int[] characters;                               // rune values, in id order
-    private readonly (int Left, int Right)[] merges;                 // in rank order
-    private readonly ConcurrentDictionary<string, int[]> chunkCache = new();
-
-    private Tokenizer(int[] characters, (int Left, int Right)[] merges)
+    private protected Tokenizer()
     {
-        this.characters = characters;
-        this.merges = merges;
-        var bytes = new List<byte[]>(FirstCharacterId + characters.Length + merges.Length);
-        foreach (var special in Specials) bytes.Add(Encoding.UTF8.GetBytes(special));
-        for (int b = 0; b < 256; b++) bytes.Add([(byte)b]);
-
-        characterIds = new Dictionary<int, int>(characters.Length);
-        foreach (int value in characters)
-        {
-            if (!Rune.IsValid(value) || new Rune(value).Utf8SequenceLength < 2)
-                throw new FormatException($"Tokenizer character U+{value:X4} is not a multi-byte Unicode scalar value.");
-            if (!characterIds.TryAdd(value, bytes.Count))
-                throw new FormatException($"Tokenizer character U+{value:X4} is listed twice.");
-            var encoded = new byte[4];
-            int length = new Rune(value).EncodeToUtf8(encoded);
-            bytes.Add(encoded[..length]);
-        }
-
-        mergeRanks = new Dictionary<long, int>(merges.Length);
-        for (int rank = 0; rank < merges.Length; rank++)
-        {
-            var (left, right) = merges[rank];
-            if (left < ByteOffset || right < ByteOffset || left >= bytes.Count || right >= bytes.Count)
-                throw new FormatException($"Tokenizer merge {rank} ({left}, {right}) refers to a token that is special or not yet defined.");
-            if (!mergeRanks.TryAdd(PairKey(left, right), rank))
-                throw new FormatException($"Tokenizer merge {rank} ({left}, {right}) is listed twice.");
-            bytes.Add([.. bytes[left], .. bytes[right]]);
-        }
-        tokenBytes = [.. bytes];
     }
 
-    /// <summary>Number of token ids (specials + bytes + characters + merges).</summary>
-    public int VocabSize => tokenBytes.Length;
+    /// <summary>Number of token ids (the largest id + 1).</summary>
+    public abstract int VocabSize { get; }
 
     /// <summary>Id of <see cref="BeginOfSentence"/>.</summary>
-    public int BosId => 0;
+    public abstract int BosId { get; }
 
     /// <summary>Id of <see cref="EndOfSentence"/>.</summary>
-    public int EosId => 1;
+    public abstract int EosId { get; }
 
-    /// <summary>Id of <see cref="Pad"/>.</summary>
-    public int PadId => 2;
-
-    /// <summary>Number of learned BPE merges.</summary>
-    public int MergeCount => merges.Length;
-
-    /// <summary>Number of whole-character tokens.</summary>
-    public int CharacterCount => characters.Length;
+    /// <summary>Id used to pad sequences (<see cref="Pad"/>, or <see cref="EosId"/> where the vocabulary has no pad token).</summary>
+    public abstract int PadId { get; }
 
     /// <summary>
-    /// Trains a tokenizer on <paramref name="texts"/> with at most <paramref name="maxVocab"/> ids (at least 259:
-    /// specials and bytes). Non-ASCII characters are added by frequency (using up to three quarters of the
-    /// remaining budget), then merges of the most frequent adjacent pair (ties broken by the smaller ids) until
-    /// the budget is used or no pair occurs twice. Deterministic for the same input.
+    /// Trains a byte-level BPE tokenizer on <paramref name="texts"/> and returns it
+    /// (see <see cref="HuggingFaceTokenizer.Train"/>); <paramref name="vocabSize"/> null picks a size that suits the data.
     /// </summary>
-    public static Tokenizer Train(IEnumerable<string> texts, int maxVocab)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        if (maxVocab < FirstCharacterId)
-            throw new ArgumentOutOfRangeException(nameof(maxVocab), maxVocab, $"maxVocab must be at least {FirstCharacterId} (3 special + 256 byte tokens).");
-
-        var chunkCounts = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var text in texts)
-        {
-            if (string.IsNullOrEmpty(text)) continue;
-            foreach (var chunk in PreTokenizer.Split(text))
-                chunkCounts[chunk] = chunkCounts.GetValueOrDefault(chunk) + 1;
-        }
-
-        var runeCounts = new Dictionary<int, long>();
-        foreach (var (chunk, count) in chunkCounts)
-        {
-            foreach (var rune in chunk.EnumerateRunes())
-            {
-                if (rune.Utf8SequenceLength > 1) runeCounts[rune.Value] = runeCounts.GetValueOrDefault(rune.Value) + count;
-            }
-        }
-        int budget = maxVocab - FirstCharacterId;
-        int characterBudget = budget - budget / 4;
-        var characters = runeCounts
-            .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)
-            .Take(characterBudget)
-            .Select(kv => kv.Key)
-            .ToArray();
-        var charIds = new Dictionary<int, int>();
-        for (int i = 0; i < characters.Length; i++) charIds[characters[i]] = FirstCharacterId + i;
-
-        var trainer = new BpeTrainer(FirstCharacterId + characters.Length);
-        foreach (var (chunk, count) in chunkCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            trainer.AddWord(InitialSymbols(chunk, charIds), count);
-        var merges = trainer.Learn(budget - characters.Length);
-        return new Tokenizer(characters, merges);
-    }
+    public static HuggingFaceTokenizer Train(IEnumerable<string> texts, int? vocabSize = null) => HuggingFaceTokenizer.Train(texts, vocabSize);
 
     /// <summary>
     /// Encodes <paramref name="text"/> to ids, optionally framed by <see cref="BosId"/> and <see cref="EosId"/>.
-    /// Thread-safe.
+    /// Special-token text in the input is encoded as ordinary text. Thread-safe.
     /// </summary>
     public int[] Encode(string text, bool addBos = false, bool addEos = false)
     {
@@ -158,7 +63,7 @@ public sealed class Tokenizer
         if (addBos) ids.Add(BosId);
         if (text.Length > 0)
         {
-            foreach (var chunk in PreTokenizer.Split(text)) ids.AddRange(EncodeChunk(chunk));
+            foreach (var chunk in Chunks(Normalize(text))) ids.AddRange(EncodeChunk(chunk));
         }
         if (addEos) ids.Add(EosId);
         return [.. ids];
@@ -166,16 +71,14 @@ public sealed class Tokenizer
 
     /// <summary>
     /// Counts the tokens <see cref="Encode"/> would return for <paramref name="text"/> (no BOS/EOS) and how many of them
-    /// are byte-fallback tokens: single-byte tokens for a byte 0x80–0xFF, which the tokenizer emits only when spelling
-    /// a character that is not in its vocabulary as UTF-8 bytes. Single ASCII bytes are ordinary tokens, and a learned
-    /// merge of such bytes is a vocabulary token, so neither counts. Thread-safe; allocates no id array.
+    /// are byte-fallback tokens (<see cref="IsByteFallback"/>). Thread-safe; allocates no id array.
     /// </summary>
     public (int Tokens, int ByteFallbackTokens) CountTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         int tokens = 0, fallback = 0;
         if (text.Length == 0) return (0, 0);
-        foreach (var chunk in PreTokenizer.Split(text))
+        foreach (var chunk in Chunks(Normalize(text)))
         {
             var ids = EncodeChunk(chunk);
             tokens += ids.Length;
@@ -189,16 +92,17 @@ public sealed class Tokenizer
 
     /// <summary>
     /// The longest prefix of <paramref name="text"/>, cut at a character boundary, that encodes to at most
-    /// <paramref name="maxTokens"/> tokens (no BOS/EOS); <paramref name="text"/> itself when it fits. Preprocessing
-    /// truncates with this (the seed's <c>truncation=True, max_length=512</c>). A character spelled in several byte
-    /// tokens is kept whole or dropped whole.
+    /// <paramref name="maxTokens"/> tokens (no BOS/EOS); <paramref name="text"/> itself when it fits. A character spelled
+    /// in several byte tokens is kept whole or dropped whole. With a normalizer (NFC, NFKC…) in a
+    /// <c>tokenizer.json</c> the result is a prefix of the normalised text.
     /// </summary>
     public string Truncate(string text, int maxTokens)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+        text = Normalize(text);
         int tokens = 0, kept = 0;
-        foreach (var chunk in PreTokenizer.Split(text))
+        foreach (var chunk in Chunks(text))
         {
             var ids = EncodeChunk(chunk);
             if (tokens + ids.Length <= maxTokens)
@@ -211,7 +115,7 @@ public sealed class Tokenizer
             // Merges never cross chunks, so whole chunks keep their tokens; inside this chunk keep the characters
             // whose UTF-8 bytes the remaining tokens cover.
             int bytes = 0;
-            for (int i = 0; i < maxTokens - tokens; i++) bytes += tokenBytes[ids[i]].Length;
+            for (int i = 0; i < maxTokens - tokens; i++) bytes += TokenByteLength(ids[i]);
             int used = 0, chars = 0;
             foreach (var rune in chunk.EnumerateRunes())
             {
@@ -227,96 +131,25 @@ public sealed class Tokenizer
         return text;
     }
 
-    /// <summary>True for the single-byte tokens of bytes 0x80–0xFF (see <see cref="CountTokens"/>).</summary>
-    public static bool IsByteFallback(int id) => id is >= ByteOffset + 0x80 and < FirstCharacterId;
+    /// <summary>
+    /// True for a byte-fallback token: a single byte 0x80–0xFF standing alone. A tokenizer emits these for characters
+    /// its vocabulary has never merged, so their share of a text's tokens measures how poorly the vocabulary covers it.
+    /// (A byte-level merge that spans two characters, common inside CJK words, is a learned token and does not count.)
+    /// </summary>
+    public abstract bool IsByteFallback(int id);
 
     /// <summary>
     /// Decodes ids back to text. Special tokens are dropped unless <paramref name="skipSpecialTokens"/> is false,
     /// in which case their text is emitted. Byte sequences that are not valid UTF-8 (possible for generated ids)
     /// become U+FFFD.
     /// </summary>
-    public string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true)
-    {
-        ArgumentNullException.ThrowIfNull(ids);
-        var buffer = new List<byte>();
-        foreach (int id in ids)
-        {
-            if ((uint)id >= (uint)tokenBytes.Length)
-                throw new ArgumentOutOfRangeException(nameof(ids), id, $"Token id {id} is outside the vocabulary (size {VocabSize}).");
-            if (id < ByteOffset && skipSpecialTokens) continue;
-            buffer.AddRange(tokenBytes[id]);
-        }
-        return Encoding.UTF8.GetString([.. buffer]);
-    }
+    public abstract string Decode(IEnumerable<int> ids, bool skipSpecialTokens = true);
 
     /// <summary>Readable form of one token: special text, its characters, or <c>&lt;0xAB&gt;</c> bytes when not valid UTF-8 alone.</summary>
-    public string TokenText(int id)
-    {
-        if ((uint)id >= (uint)tokenBytes.Length)
-            throw new ArgumentOutOfRangeException(nameof(id), id, $"Token id {id} is outside the vocabulary (size {VocabSize}).");
-        var bytes = tokenBytes[id];
-        if (Utf8IsValid(bytes))
-            return Encoding.UTF8.GetString(bytes);
-        return string.Concat(bytes.Select(b => $"<0x{b:X2}>"));
-    }
+    public abstract string TokenText(int id);
 
-    /// <summary>Serialises to the documented <c>tokenizer.json</c> schema.</summary>
-    public string ToJson()
-    {
-        var root = new JsonObject
-        {
-            ["type"] = FormatType,
-            ["version"] = FormatVersion,
-            ["special_tokens"] = new JsonArray([.. Specials.Select(s => (JsonNode?)JsonValue.Create(s))]),
-            ["bos_id"] = BosId,
-            ["eos_id"] = EosId,
-            ["pad_id"] = PadId,
-            ["byte_offset"] = ByteOffset,
-            ["characters"] = new JsonArray([.. characters.Select(c => (JsonNode?)JsonValue.Create(char.ConvertFromUtf32(c)))]),
-            ["merges"] = new JsonArray([.. merges.Select(m => (JsonNode?)new JsonArray(m.Left, m.Right))]),
-        };
-        return root.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-    }
-
-    /// <summary>Reads the schema written by <see cref="ToJson"/>; throws <see cref="FormatException"/> naming the problem.</summary>
-    public static Tokenizer FromJson(string json)
-    {
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(json)?.AsObject() ?? throw new FormatException("tokenizer.json is empty.");
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"tokenizer.json is not valid JSON: {e.Message}", e);
-        }
-        if (root["type"]?.GetValue<string>() != FormatType)
-            throw new FormatException($"tokenizer.json has type '{root["type"]}', expected '{FormatType}'.");
-        if (root["version"]?.GetValue<int>() != FormatVersion)
-            throw new FormatException($"tokenizer.json has version {root["version"]}, expected {FormatVersion}.");
-        var specials = root["special_tokens"]?.AsArray().Select(n => n!.GetValue<string>()).ToArray() ?? [];
-        if (!specials.SequenceEqual(Specials)
-            || root["bos_id"]?.GetValue<int>() != 0 || root["eos_id"]?.GetValue<int>() != 1 || root["pad_id"]?.GetValue<int>() != 2
-            || root["byte_offset"]?.GetValue<int>() != ByteOffset)
-            throw new FormatException("tokenizer.json special tokens or byte offset differ from this format's fixed layout.");
-
-        var characters = (root["characters"]?.AsArray() ?? throw new FormatException("tokenizer.json lacks 'characters'."))
-            .Select((n, i) =>
-            {
-                var s = n?.GetValue<string>() ?? "";
-                if (Rune.DecodeFromUtf16(s, out var rune, out int used) != System.Buffers.OperationStatus.Done || used != s.Length)
-                    throw new FormatException($"tokenizer.json character {i} ('{s}') is not exactly one Unicode character.");
-                return rune.Value;
-            }).ToArray();
-        var merges = (root["merges"]?.AsArray() ?? throw new FormatException("tokenizer.json lacks 'merges'."))
-            .Select((n, i) =>
-            {
-                var pair = n?.AsArray();
-                if (pair is null || pair.Count != 2) throw new FormatException($"tokenizer.json merge {i} is not a [left, right] pair.");
-                return (pair[0]!.GetValue<int>(), pair[1]!.GetValue<int>());
-            }).ToArray();
-        return new Tokenizer(characters, merges);
-    }
+    /// <summary>The tokenizer's file content (<c>tokenizer.json</c>).</summary>
+    public abstract string ToJson();
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> (UTF-8, via a temporary file and rename).</summary>
     public void Save(string path)
@@ -326,48 +159,38 @@ public sealed class Tokenizer
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>Loads a tokenizer saved by <see cref="Save"/>.</summary>
+    /// <summary>Loads a <c>tokenizer.json</c> of either kind (see the type remarks).</summary>
     public static Tokenizer Load(string path) => FromJson(File.ReadAllText(path, Encoding.UTF8));
 
-    private int[] EncodeChunk(string chunk)
+    /// <summary>
+    /// Reads a Hugging Face <c>tokenizer.json</c> or the engine's former format; throws <see cref="FormatException"/>
+    /// naming the problem.
+    /// </summary>
+    public static Tokenizer FromJson(string json)
     {
-        if (chunkCache.TryGetValue(chunk, out var cached)) return cached;
-        var symbols = InitialSymbols(chunk, characterIds);
-        while (symbols.Count > 1)
+        ArgumentNullException.ThrowIfNull(json);
+        JsonObject root;
+        try
         {
-            int bestRank = int.MaxValue;
-            for (int i = 0; i + 1 < symbols.Count; i++)
-            {
-                if (mergeRanks.TryGetValue(PairKey(symbols[i], symbols[i + 1]), out int rank) && rank < bestRank) bestRank = rank;
-            }
-            if (bestRank == int.MaxValue) break;
-            var (left, right) = merges[bestRank];
-            symbols = BpeTrainer.ApplyMerge(symbols, left, right, FirstCharacterId + characters.Length + bestRank);
+            root = JsonNode.Parse(json)?.AsObject() ?? throw new FormatException("tokenizer.json is empty.");
         }
-        var result = symbols.ToArray();
-        if (chunkCache.Count >= CacheLimit) chunkCache.Clear();
-        chunkCache.TryAdd(chunk, result);
-        return result;
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new FormatException($"tokenizer.json is not a JSON object: {e.Message}", e);
+        }
+        if (root["model"] is not null) return HuggingFaceTokenizer.FromJson(root, json);
+        return PortalBpeTokenizer.FromJson(root);
     }
 
-    private static List<int> InitialSymbols(string chunk, IReadOnlyDictionary<int, int> charIds)
-    {
-        var symbols = new List<int>(chunk.Length * 2);
-        Span<byte> utf8 = stackalloc byte[4];
-        foreach (var rune in chunk.EnumerateRunes())
-        {
-            if (charIds.TryGetValue(rune.Value, out int id))
-            {
-                symbols.Add(id);
-                continue;
-            }
-            int length = rune.EncodeToUtf8(utf8);
-            for (int b = 0; b < length; b++) symbols.Add(ByteOffset + utf8[b]);
-        }
-        return symbols;
-    }
+    /// <summary>The text the chunks are cut from (a <c>tokenizer.json</c> normalizer; the text itself otherwise).</summary>
+    private protected virtual string Normalize(string text) => text;
 
-    private static bool Utf8IsValid(byte[] bytes) => System.Text.Unicode.Utf8.IsValid(bytes);
+    /// <summary>Chunks of already normalised <paramref name="text"/> that merges never cross; they concatenate to it.</summary>
+    private protected abstract IEnumerable<string> Chunks(string text);
 
-    internal static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
+    /// <summary>Ids of one chunk.</summary>
+    private protected abstract int[] EncodeChunk(string chunk);
+
+    /// <summary>How many UTF-8 bytes token <paramref name="id"/> spells.</summary>
+    private protected abstract int TokenByteLength(int id);
 }

@@ -37,12 +37,14 @@ public sealed record TrainingFootprint(
     /// <summary>
     /// Estimates the footprint of <paramref name="options"/> on <paramref name="model"/>, or on the demo model
     /// (<see cref="DeepSeekConfig.Tiny"/> at the options' tokenizer vocabulary, the largest it can be) when none is given.
+    /// An automatic vocabulary counts at the largest size the automatic rule picks.
     /// </summary>
     public static TrainingFootprint Estimate(TrainingOptions options, DeepSeekConfig? model = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var config = model ?? DeepSeekConfig.Tiny(options.TokenizerVocabSize);
-        var vocabulary = config.VocabSize > 0 ? config.VocabSize : options.TokenizerVocabSize;
+        int largestVocabulary = options.TokenizerVocabSize ?? Tokenization.ByteLevelBpeTraining.MaxDefaultVocabSize;
+        var config = model ?? DeepSeekConfig.Tiny(largestVocabulary);
+        var vocabulary = config.VocabSize > 0 ? config.VocabSize : largestVocabulary;
         double parameters = CountParameters(config with { VocabSize = vocabulary });
         var bf16 = options.Precision == TrainingPrecision.Bf16;
         double computeBytes = bf16 ? 2 : 4;

@@ -36,8 +36,12 @@ public sealed record TrainingOptions
     /// <summary>Optimizer steps between checkpoints (a checkpoint is also written at the end and on cancellation).</summary>
     public int CheckpointEvery { get; init; } = 50;
 
-    /// <summary>Upper bound on the tokenizer trained from the run's texts.</summary>
-    public int TokenizerVocabSize { get; init; } = 2048;
+    /// <summary>
+    /// Upper bound on the vocabulary of the tokenizer trained from the run's texts; null picks one that suits the
+    /// data (<see cref="Tokenization.ByteLevelBpeTraining.DefaultVocabSize"/>: Chinese-heavy data gets more than
+    /// 2,048 because each CJK character needs its own merges).
+    /// </summary>
+    public int? TokenizerVocabSize { get; init; }
 
     /// <summary>Sequences per optimizer step.</summary>
     public int EffectiveBatchSize => MicroBatchSize * GradientAccumulationSteps;
@@ -72,7 +76,7 @@ public sealed record TrainingOptions
             Fail(nameof(MaxGradNorm), $"MaxGradNorm must be a positive finite number (was {MaxGradNorm}).");
         if (CheckpointEvery < 1)
             Fail(nameof(CheckpointEvery), $"CheckpointEvery must be at least 1 (was {CheckpointEvery}).");
-        if (TokenizerVocabSize < 259 || TokenizerVocabSize > 262_144)
+        if (TokenizerVocabSize is < 259 or > 262_144)
             Fail(nameof(TokenizerVocabSize), $"TokenizerVocabSize must be between 259 (specials + bytes) and 262144 (was {TokenizerVocabSize}).");
 
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());

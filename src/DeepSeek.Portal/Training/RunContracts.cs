@@ -36,7 +36,7 @@ public sealed record RunLaunchRequest
     public double? MaxGradNorm { get; init; }
     [Description("Optimizer steps between checkpoints.")]
     public int? CheckpointEvery { get; init; }
-    [Description("Upper bound on the vocabulary of the tokenizer trained from the dataset.")]
+    [Description("Upper bound on the vocabulary of the byte-level BPE tokenizer trained from the dataset (259–262144); leave it out to size it from the data (Chinese-heavy data gets more than 2048).")]
     public int? TokenizerVocabSize { get; init; }
 }
 

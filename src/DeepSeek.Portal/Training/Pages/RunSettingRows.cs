@@ -39,7 +39,7 @@ public static class RunSettingRows
             new("weightDecay", l["WeightDecay"], o.WeightDecay.ToString("G4", c)),
             new("maxGradNorm", l["MaxGradNorm"], o.MaxGradNorm.ToString("G4", c)),
             new("checkpointEvery", l["CheckpointEvery"], o.CheckpointEvery.ToString("N0", c)),
-            new("tokenizerVocabSize", l["TokenizerVocabSize"], o.TokenizerVocabSize.ToString("N0", c)),
+            new("tokenizerVocabSize", l["TokenizerVocabSize"], o.TokenizerVocabSize?.ToString("N0", c) ?? l["AutomaticVocabSize"]),
             new("seed", l["Seed"], o.Seed.ToString(CultureInfo.InvariantCulture)),
             new("device", l["Device"], run.Device is null ? "–" : DeviceText.Describe(run.Device, l)),
             new("parameters", l["Parameters"], run.ParameterCount?.ToString("N0", c) ?? "–"),

@@ -9,7 +9,7 @@ namespace DeepSeek.Portal.Engine.Tokenization;
 /// punctuation/symbols with one optional leading space, and whitespace runs (a single space before a word stays
 /// with the word). Concatenating the chunks always gives back the input.
 /// </summary>
-internal static class PreTokenizer
+internal static class PortalPreTokenizer
 {
     private enum Kind { Han, Letter, Digit, Space, Other }
 
