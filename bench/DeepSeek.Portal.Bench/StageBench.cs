@@ -49,7 +49,7 @@ internal static class StageBench
             ("statistics", () => { var s = new DatasetStatistics(); foreach (var t in texts) s.Add(t); }),
         };
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"# Stage micro-measure: {texts.Length:N0} corpus texts ({texts.Sum(t => (long)t.Length) / (double)texts.Length:F0} chars mean), best of {rounds} rounds, one thread"));
+            $"# Stage micro-measure: {texts.Length:N0} corpus texts ({texts.Sum(t => (long)t.Length) / (double)texts.Length:F0} chars mean), best of {rounds} rounds, one thread; Vector512 accelerated: {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}"));
         Console.WriteLine("| Stage | CPU µs/record (best) | CPU µs/record (median) |");
         Console.WriteLine("|---|---:|---:|");
         double total = 0;
