@@ -19,13 +19,19 @@ public sealed partial class HeuristicRules
     {
         [ThreadStatic] private static Scan? current;
 
-        private int[] codePoints = new int[512];
-        private ulong[] unitSymbols = new ulong[256];
-        private int[] unitChars = new int[257];      // prefix sums of the units' UTF-16 lengths
-        private ulong[] prefixes = new ulong[513];
-        private ulong[] windows = new ulong[512];
+        private const int InitialCapacity = 512;
+
+        // Indexed by code point or by unit (a text has at most as many units as code points, and at most as many code
+        // points as UTF-16 units): all sized together by Allocate.
+        private int[] codePoints = null!;
+        private ulong[] unitSymbols = null!;
+        private int[] unitChars = null!;      // prefix sums of the units' UTF-16 lengths
+        private ulong[] prefixes = null!;
+        private ulong[] windows = null!;
         private int[] repeated = new int[64];
-        private bool[] repeatedAt = new bool[512];
+        private bool[] repeatedAt = null!;
+
+        private Scan() => Allocate(InitialCapacity);
         private bool filtering;
         private readonly NgramCounts counts = new();
         private readonly NgramCounts walk = new();
@@ -132,8 +138,12 @@ public sealed partial class HeuristicRules
 
         private void EnsureCapacity(int chars)
         {
-            if (codePoints.Length >= chars) return;
-            int size = (int)Math.Min(Array.MaxLength, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)chars));
+            if (codePoints.Length < chars)
+                Allocate((int)Math.Min(Array.MaxLength, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)chars)));
+        }
+
+        private void Allocate(int size)
+        {
             codePoints = new int[size];
             unitSymbols = new ulong[size];
             unitChars = new int[size + 1];
@@ -145,13 +155,7 @@ public sealed partial class HeuristicRules
         /// <summary>Drops buffers grown for a very long text, so that one such text does not pin megabytes to the thread.</summary>
         public void Trim()
         {
-            if (codePoints.Length <= 1 << 16) return;
-            codePoints = new int[512];
-            unitSymbols = new ulong[256];
-            unitChars = new int[257];
-            prefixes = new ulong[513];
-            windows = new ulong[512];
-            repeatedAt = new bool[512];
+            if (codePoints.Length > 1 << 16) Allocate(InitialCapacity);
         }
 
         /// <summary>Loads the window hashes of every n-gram of units; returns their number.</summary>

@@ -51,6 +51,30 @@ public class HeuristicRulesEquivalenceTests
     }
 
     [Fact]
+    public void Per_thread_buffers_fit_texts_of_every_length_in_any_order()
+    {
+        // The buffers live per thread and grow (and shrink after a very long text): a fresh thread sees lengths in an
+        // order that crosses every boundary, starting with a text whose units outnumber the initial unit buffer.
+        var chinese = string.Concat(Enumerable.Repeat("银行卡挂失需要携带身份证到柜台办理", 25)); // 425 Han characters
+        var texts = new[] { chinese[..300], chinese, "a", chinese + chinese, new string('好', 70_000), chinese[..400], "", chinese[..257] };
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                foreach (var text in texts) AssertSameAsReference(HeuristicRules.Default, text);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        });
+        thread.Start();
+        thread.Join();
+        Assert.Null(failure);
+    }
+
+    [Fact]
     public void Rules_fire_on_the_generated_samples_so_the_comparison_covers_both_outcomes()
     {
         // Guards the equivalence tests against samples too tame to exercise the repetition rules.
