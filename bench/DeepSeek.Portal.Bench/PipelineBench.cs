@@ -258,33 +258,19 @@ internal static class PipelineBench
     /// about 5 % exact repeats of a recent record, 5 % near repeats (a few characters changed, a sentence added) and
     /// 3 % noise (symbol runs, a repeated line, markup, mojibake). Deterministic for a given size.
     /// </summary>
-    private static class Corpus
+    internal static class Corpus
     {
         private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
         public static void Write(string path, long bytes)
         {
-            var random = new Random(2026);
-            var dialogues = DemoDataset.Generate(seed: 11, count: DemoDataset.MaxCount);
-            var recent = new string[4096];
-            long written = 0, n = 0;
+            long written = 0;
             var temp = path + ".tmp";
             using (var output = new StreamWriter(temp, false, new UTF8Encoding(false), 1 << 20))
             {
-                while (written < bytes)
+                foreach (var text in Texts())
                 {
-                    string text;
-                    var roll = random.Next(100);
-                    if (roll < 5 && n > 100)
-                        text = recent[random.Next((int)Math.Min(n, recent.Length))];
-                    else if (roll < 10 && n > 100)
-                        text = NearCopy(recent[random.Next((int)Math.Min(n, recent.Length))], random);
-                    else if (roll < 13)
-                        text = Noise(random);
-                    else
-                        text = Record(dialogues, random);
-                    recent[n % recent.Length] = text;
-                    n++;
+                    if (written >= bytes) break;
                     var line = JsonSerializer.Serialize(new { text }, Json);
                     output.Write(line);
                     output.Write('\n');
@@ -292,6 +278,29 @@ internal static class PipelineBench
                 }
             }
             File.Move(temp, path, overwrite: true);
+        }
+
+        /// <summary>The corpus's texts in file order, without end (the same sequence for every size).</summary>
+        public static IEnumerable<string> Texts()
+        {
+            var random = new Random(2026);
+            var dialogues = DemoDataset.Generate(seed: 11, count: DemoDataset.MaxCount);
+            var recent = new string[4096];
+            for (long n = 0; ; n++)
+            {
+                string text;
+                var roll = random.Next(100);
+                if (roll < 5 && n > 100)
+                    text = recent[random.Next((int)Math.Min(n, recent.Length))];
+                else if (roll < 10 && n > 100)
+                    text = NearCopy(recent[random.Next((int)Math.Min(n, recent.Length))], random);
+                else if (roll < 13)
+                    text = Noise(random);
+                else
+                    text = Record(dialogues, random);
+                recent[n % recent.Length] = text;
+                yield return text;
+            }
         }
 
         private static string Record(IReadOnlyList<string> dialogues, Random random)

@@ -8,6 +8,9 @@ using DeepSeek.Portal.Engine.Devices;
 // Usage: dotnet run -c Release --project bench/DeepSeek.Portal.Bench -- [--steps N] [--precision fp32|bf16|both] [--threads N] [--out path.json]
 // Mixing policies (DynamicFeeder vs static vs uniform): … -- mixing [--steps N] [--seeds N] [--eval-every N] [--out path.json]
 // Data pipeline throughput: … -- pipeline [--mb N] [--small-mb N] [--dir folder] [--out path.json]
+// Its stages alone, in memory, for quick iteration: … -- stages [--records N] [--rounds N] [--stage name]
+if (args.Length > 0 && args[0] == "stages")
+    return StageBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "pipeline")
     return await PipelineBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "mixing")

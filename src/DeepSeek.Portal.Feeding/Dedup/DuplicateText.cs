@@ -37,21 +37,79 @@ public static class DuplicateText
     /// </summary>
     internal static int ToCodePoints(string text, ref int[] buffer)
     {
-        var source = UnicodeForms.Nfkc(text);
-        if (buffer.Length < source.Length)
+        // Both detectors normalise the same record one after the other: the last text's normal form is kept per
+        // thread and copied on a second call for the same string instance (strings are immutable, so it is the same text).
+        var last = lastNormalized;
+        if (last is not null && ReferenceEquals(last.Text, text))
         {
-            ArrayPool<int>.Shared.Return(buffer);
-            buffer = ArrayPool<int>.Shared.Rent(source.Length);
+            Ensure(ref buffer, last.Count);
+            last.CodePoints.AsSpan(0, last.Count).CopyTo(buffer);
+            return last.Count;
         }
+
+        int count = Normalize(text, ref buffer);
+        if (count <= MaxRemembered)
+        {
+            last = lastNormalized ??= new Remembered();
+            if (last.CodePoints.Length < count) last.CodePoints = new int[Math.Max(count, 2 * last.CodePoints.Length)];
+            buffer.AsSpan(0, count).CopyTo(last.CodePoints);
+            last.Count = count;
+            last.Text = text;
+        }
+        else if (last is not null)
+        {
+            last.Text = null;
+        }
+        return count;
+    }
+
+    private const int MaxRemembered = 1 << 16;
+
+    [ThreadStatic] private static Remembered? lastNormalized;
+
+    private sealed class Remembered
+    {
+        public string? Text;
+        public int[] CodePoints = new int[1024];
+        public int Count;
+    }
+
+    private static void Ensure(ref int[] buffer, int length)
+    {
+        if (buffer.Length >= length) return;
+        ArrayPool<int>.Shared.Return(buffer);
+        buffer = ArrayPool<int>.Shared.Rent(length);
+    }
+
+    private static int Normalize(string text, ref int[] buffer)
+    {
+        var source = UnicodeForms.Nfkc(text);
+        Ensure(ref buffer, source.Length);
 
         int count = 0;
         bool pendingSpace = false;
-        foreach (var rune in source.EnumerateRunes())
+        var span = source.AsSpan();
+        for (int i = 0; i < span.Length;)
         {
-            if (Rune.IsWhiteSpace(rune))
+            int c = CodePoints.Next(span, ref i);
+            if (c < 0x80)
             {
-                pendingSpace = count > 0;
-                continue;
+                if (c == ' ' || (uint)(c - '\t') <= '\r' - '\t')
+                {
+                    pendingSpace = count > 0;
+                    continue;
+                }
+                if ((uint)(c - 'A') <= 'Z' - 'A') c |= 0x20;
+            }
+            else
+            {
+                var rune = new Rune(c);
+                if (Rune.IsWhiteSpace(rune))
+                {
+                    pendingSpace = count > 0;
+                    continue;
+                }
+                c = Rune.ToLowerInvariant(rune).Value;
             }
             // At most one code point per UTF-16 unit, and a space only where a white-space run was: the buffer fits.
             if (pendingSpace)
@@ -59,7 +117,7 @@ public static class DuplicateText
                 buffer[count++] = ' ';
                 pendingSpace = false;
             }
-            buffer[count++] = Rune.ToLowerInvariant(rune).Value;
+            buffer[count++] = c;
         }
         return count;
     }

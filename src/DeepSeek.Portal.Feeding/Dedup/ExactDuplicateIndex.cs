@@ -60,7 +60,10 @@ public sealed class ExactDuplicateIndex
             utf8 = ArrayPool<byte>.Shared.Rent(Math.Max(16, count * 4));
             int length = 0;
             foreach (int value in codePoints.AsSpan(0, count))
-                length += new Rune(value).EncodeToUtf8(utf8.AsSpan(length));
+            {
+                if (value < 0x80) utf8[length++] = (byte)value;
+                else length += new Rune(value).EncodeToUtf8(utf8.AsSpan(length));
+            }
             return XxHash64.HashToUInt64(utf8.AsSpan(0, length));
         }
         finally

@@ -149,11 +149,36 @@ public sealed class MinHasher
 
     private void MinimumOverKeys(ReadOnlySpan<uint> keys, Span<uint> signature)
     {
-        // Permutations outside, shingles inside: the running minima stay in registers. The minimum is taken over the full
-        // 64-bit value; its top 32 bits are the minimum of hᵢ (ties in hᵢ are broken by the low bits, which changes nothing).
+        // Permutations outside, shingles inside: the running minima stay in registers, four vectors of them per walk
+        // over the keys (independent chains, and a quarter of the walks). The minimum is taken over the full 64-bit
+        // value; its top 32 bits are the minimum of hᵢ (ties in hᵢ are broken by the low bits, which changes nothing).
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
+            for (; i + 32 <= signature.Length; i += 32)
+            {
+                var a0 = Vector512.Create(multipliers.AsSpan(i, 8));
+                var a1 = Vector512.Create(multipliers.AsSpan(i + 8, 8));
+                var a2 = Vector512.Create(multipliers.AsSpan(i + 16, 8));
+                var a3 = Vector512.Create(multipliers.AsSpan(i + 24, 8));
+                var b0 = Vector512.Create(increments.AsSpan(i, 8));
+                var b1 = Vector512.Create(increments.AsSpan(i + 8, 8));
+                var b2 = Vector512.Create(increments.AsSpan(i + 16, 8));
+                var b3 = Vector512.Create(increments.AsSpan(i + 24, 8));
+                Vector512<ulong> min0 = Vector512<ulong>.AllBitsSet, min1 = min0, min2 = min0, min3 = min0;
+                foreach (uint key in keys)
+                {
+                    var x = Vector512.Create((ulong)key);
+                    min0 = Vector512.Min(min0, a0 * x + b0);
+                    min1 = Vector512.Min(min1, a1 * x + b1);
+                    min2 = Vector512.Min(min2, a2 * x + b2);
+                    min3 = Vector512.Min(min3, a3 * x + b3);
+                }
+                Store(min0, signature[i..]);
+                Store(min1, signature[(i + 8)..]);
+                Store(min2, signature[(i + 16)..]);
+                Store(min3, signature[(i + 24)..]);
+            }
             for (; i + 8 <= signature.Length; i += 8)
             {
                 var a = Vector512.Create(multipliers.AsSpan(i, 8));
@@ -161,11 +186,35 @@ public sealed class MinHasher
                 var min = Vector512<ulong>.AllBitsSet;
                 foreach (uint key in keys)
                     min = Vector512.Min(min, a * Vector512.Create((ulong)key) + b);
-                for (int lane = 0; lane < 8; lane++) signature[i + lane] = (uint)(min.GetElement(lane) >> 32);
+                Store(min, signature[i..]);
             }
         }
         if (Vector256.IsHardwareAccelerated)
         {
+            for (; i + 16 <= signature.Length; i += 16)
+            {
+                var a0 = Vector256.Create(multipliers.AsSpan(i, 4));
+                var a1 = Vector256.Create(multipliers.AsSpan(i + 4, 4));
+                var a2 = Vector256.Create(multipliers.AsSpan(i + 8, 4));
+                var a3 = Vector256.Create(multipliers.AsSpan(i + 12, 4));
+                var b0 = Vector256.Create(increments.AsSpan(i, 4));
+                var b1 = Vector256.Create(increments.AsSpan(i + 4, 4));
+                var b2 = Vector256.Create(increments.AsSpan(i + 8, 4));
+                var b3 = Vector256.Create(increments.AsSpan(i + 12, 4));
+                Vector256<ulong> min0 = Vector256<ulong>.AllBitsSet, min1 = min0, min2 = min0, min3 = min0;
+                foreach (uint key in keys)
+                {
+                    var x = Vector256.Create((ulong)key);
+                    min0 = Vector256.Min(min0, a0 * x + b0);
+                    min1 = Vector256.Min(min1, a1 * x + b1);
+                    min2 = Vector256.Min(min2, a2 * x + b2);
+                    min3 = Vector256.Min(min3, a3 * x + b3);
+                }
+                Store(min0, signature[i..]);
+                Store(min1, signature[(i + 4)..]);
+                Store(min2, signature[(i + 8)..]);
+                Store(min3, signature[(i + 12)..]);
+            }
             for (; i + 4 <= signature.Length; i += 4)
             {
                 var a = Vector256.Create(multipliers.AsSpan(i, 4));
@@ -173,7 +222,7 @@ public sealed class MinHasher
                 var min = Vector256<ulong>.AllBitsSet;
                 foreach (uint key in keys)
                     min = Vector256.Min(min, a * Vector256.Create((ulong)key) + b);
-                for (int lane = 0; lane < 4; lane++) signature[i + lane] = (uint)(min.GetElement(lane) >> 32);
+                Store(min, signature[i..]);
             }
         }
         for (; i < signature.Length; i++)
@@ -182,5 +231,17 @@ public sealed class MinHasher
             foreach (uint key in keys) min = Math.Min(min, a * key + b);
             signature[i] = (uint)(min >> 32);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector512<ulong> minima, Span<uint> signature)
+    {
+        for (int lane = 0; lane < Vector512<ulong>.Count; lane++) signature[lane] = (uint)(minima.GetElement(lane) >> 32);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(Vector256<ulong> minima, Span<uint> signature)
+    {
+        for (int lane = 0; lane < Vector256<ulong>.Count; lane++) signature[lane] = (uint)(minima.GetElement(lane) >> 32);
     }
 }

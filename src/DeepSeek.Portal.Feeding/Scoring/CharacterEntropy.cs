@@ -1,3 +1,5 @@
+using DeepSeek.Portal.Feeding.Text;
+
 namespace DeepSeek.Portal.Feeding.Scoring;
 
 /// <summary>Shannon entropy of a text's character distribution.</summary>
@@ -12,30 +14,30 @@ public static class CharacterEntropy
     public static double BitsPerCharacter(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var counts = new Dictionary<int, int>();
+        var histogram = CharacterHistogram.Rent();
+        var span = text.AsSpan();
         int total = 0;
-        foreach (var rune in text.EnumerateRunes())
-        {
-            counts[rune.Value] = counts.GetValueOrDefault(rune.Value) + 1;
-            total++;
-        }
-        if (total == 0) return 0;
-        double h = 0;
-        foreach (var count in counts.Values)
-        {
-            double p = (double)count / total;
-            h -= p * Math.Log2(p);
-        }
-        // −0.0 for a one-symbol text would print as "-0".
-        return h <= 0 ? 0 : h;
+        for (int i = 0; i < span.Length; total++) histogram.Add(CodePoints.Next(span, ref i));
+        return histogram.BitsPerCharacter(total);
     }
 
     /// <summary>The number of Unicode code points in <paramref name="text"/>, the length that entropy bands use.</summary>
     public static int CodePointLength(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        int n = 0;
-        foreach (var _ in text.EnumerateRunes()) n++;
+        // Every UTF-16 unit is a code point except the low half of a valid surrogate pair.
+        var span = text.AsSpan();
+        int n = span.Length;
+        int i = span.IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (i < 0) return n;
+        for (; i + 1 < span.Length; i++)
+        {
+            if (char.IsHighSurrogate(span[i]) && char.IsLowSurrogate(span[i + 1]))
+            {
+                n--;
+                i++;
+            }
+        }
         return n;
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace DeepSeek.Portal.Feeding.Scoring;
 
@@ -45,8 +44,11 @@ public sealed class DomainSimilarityScorer : IQualityScorer
 {
     private readonly SparseVector[] _references;
     private readonly SparseVector _centroid;
-    // term index → (reference, weight): only references sharing a term with the record are visited.
-    private readonly List<(int Reference, double Weight)>[] _postings;
+    // Postings in one flat table: term index t → references postingReferences[postingStarts[t] .. postingStarts[t + 1]]
+    // with their weights, in reference order. Only references sharing a term with the record are visited.
+    private readonly int[] _postingStarts;
+    private readonly int[] _postingReferences;
+    private readonly double[] _postingWeights;
 
     private DomainSimilarityScorer(DomainSimilarityOptions options, TfIdfVectorizer vectorizer, SparseVector[] references)
     {
@@ -54,10 +56,22 @@ public sealed class DomainSimilarityScorer : IQualityScorer
         Vectorizer = vectorizer;
         _references = references;
         _centroid = TfIdfVectorizer.Centroid(references);
-        _postings = new List<(int, double)>[vectorizer.Terms.Count];
+        _postingStarts = new int[vectorizer.Terms.Count + 1];
+        foreach (var reference in references)
+            foreach (int term in reference.Indices) _postingStarts[term + 1]++;
+        for (int t = 0; t < vectorizer.Terms.Count; t++) _postingStarts[t + 1] += _postingStarts[t];
+        _postingReferences = new int[_postingStarts[^1]];
+        _postingWeights = new double[_postingStarts[^1]];
+        var next = _postingStarts[..^1];
         for (int r = 0; r < references.Length; r++)
+        {
             for (int k = 0; k < references[r].Indices.Count; k++)
-                (_postings[references[r].Indices[k]] ??= []).Add((r, references[r].Values[k]));
+            {
+                int at = next[references[r].Indices[k]]++;
+                _postingReferences[at] = r;
+                _postingWeights[at] = references[r].Values[k];
+            }
+        }
     }
 
     /// <summary>The machine name, <c>domain_similarity</c>.</summary>
@@ -89,23 +103,29 @@ public sealed class DomainSimilarityScorer : IQualityScorer
     /// <summary>Cosine similarity (0–1) between <paramref name="text"/> and the reference set, per <see cref="DomainSimilarityOptions.Mode"/>.</summary>
     public double Score(string text)
     {
-        var v = Vectorizer.Transform(text, Options.CountUnknownTermsInNorm);
-        if (Options.Mode == DomainSimilarityMode.Centroid) return v.Dot(_centroid);
+        ArgumentNullException.ThrowIfNull(text);
+        var scratch = TransformScratch.Rent();
+        int count = Vectorizer.TransformInto(text, Options.CountUnknownTermsInNorm, scratch);
+        var indices = scratch.Indices.AsSpan(0, count);
+        var values = scratch.Values.AsSpan(0, count);
+        if (Options.Mode == DomainSimilarityMode.Centroid) return Dot(indices, values, _centroid);
 
         // A dense accumulator over the references: a dictionary here cost more than the vectorising itself. Weights
-        // are positive, so references that share no term (left at 0) never beat one that does.
+        // are positive, so references that share no term (left at 0) never beat one that does. Each reference's dot
+        // product adds the record's terms in index order, as SparseVector.Dot would.
         var dots = ArrayPool<double>.Shared.Rent(_references.Length);
         try
         {
             Array.Clear(dots, 0, _references.Length);
             bool any = false;
-            for (int k = 0; k < v.Indices.Count; k++)
+            for (int k = 0; k < indices.Length; k++)
             {
-                if (_postings[v.Indices[k]] is not { } postings) continue;
+                int from = _postingStarts[indices[k]], to = _postingStarts[indices[k] + 1];
+                if (from == to) continue;
                 any = true;
-                var value = v.Values[k];
-                foreach (var (reference, weight) in CollectionsMarshal.AsSpan(postings))
-                    dots[reference] += weight * value;
+                var value = values[k];
+                for (int p = from; p < to; p++)
+                    dots[_postingReferences[p]] += _postingWeights[p] * value;
             }
             if (!any) return 0;
             double best = 0;
@@ -117,6 +137,21 @@ public sealed class DomainSimilarityScorer : IQualityScorer
         {
             ArrayPool<double>.Shared.Return(dots);
         }
+    }
+
+    // SparseVector.Dot's merge, over the scratch vector.
+    private static double Dot(ReadOnlySpan<int> indices, ReadOnlySpan<double> values, SparseVector other)
+    {
+        double sum = 0;
+        int i = 0, j = 0;
+        while (i < indices.Length && j < other.Indices.Count)
+        {
+            int a = indices[i], b = other.Indices[j];
+            if (a == b) sum += values[i++] * other.Values[j++];
+            else if (a < b) i++;
+            else j++;
+        }
+        return sum;
     }
 
     /// <inheritdoc/>

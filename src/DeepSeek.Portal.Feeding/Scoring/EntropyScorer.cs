@@ -101,14 +101,19 @@ public sealed record EntropyResult(double BitsPerCharacter, int Length, EntropyR
 /// </summary>
 public sealed class EntropyScorer : IQualityScorer
 {
+    // [language, band]: the first configured range of each pair, looked up once per record.
+    private readonly EntropyRange[,] ranges;
+
     /// <summary>Creates the scorer with <paramref name="options"/> (default: measured ranges).</summary>
     public EntropyScorer(EntropyOptions? options = null)
     {
         Options = options ?? new EntropyOptions();
-        foreach (var language in Enum.GetValues<TextLanguage>())
-            foreach (var band in EntropyBands.All)
-                if (!Options.Ranges.Any(r => r.Language == language && r.Band == band))
-                    throw new ArgumentException($"No entropy range for {language} texts of {band.Label} characters.", nameof(options));
+        var languages = Enum.GetValues<TextLanguage>();
+        ranges = new EntropyRange[languages.Length, EntropyBands.All.Count];
+        foreach (var language in languages)
+            for (int band = 0; band < EntropyBands.All.Count; band++)
+                ranges[(int)language, band] = Options.Ranges.FirstOrDefault(r => r.Language == language && r.Band == EntropyBands.All[band])
+                    ?? throw new ArgumentException($"No entropy range for {language} texts of {EntropyBands.All[band].Label} characters.", nameof(options));
     }
 
     /// <summary>The machine name, <c>entropy</c>.</summary>
@@ -127,15 +132,33 @@ public sealed class EntropyScorer : IQualityScorer
     public EntropyResult Evaluate(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var length = CharacterEntropy.CodePointLength(text);
-        return new EntropyResult(CharacterEntropy.BitsPerCharacter(text), length, RangeFor(LanguageGuess.Classify(text), length), length >= Options.MinLength);
+        // One walk over the code points for the length, the language class and the histogram.
+        var histogram = CharacterHistogram.Rent();
+        var language = new LanguageCounts();
+        var span = text.AsSpan();
+        int length = 0;
+        for (int i = 0; i < span.Length; length++)
+        {
+            int codePoint = CodePoints.Next(span, ref i);
+            histogram.Add(codePoint);
+            language.Add(codePoint);
+        }
+        return Judge(histogram.BitsPerCharacter(length), length, language.Classify());
     }
 
+    /// <summary>The result for a text whose entropy, length and language class a caller has already measured.</summary>
+    internal EntropyResult Judge(double bitsPerCharacter, int length, TextLanguage language) =>
+        new(bitsPerCharacter, length, RangeFor(language, length), length >= Options.MinLength);
+
     /// <summary>The configured range for a language class and a length in code points.</summary>
-    public EntropyRange RangeFor(TextLanguage language, int length)
+    public EntropyRange RangeFor(TextLanguage language, int length) => ranges[(int)language, BandIndex(length)];
+
+    private static int BandIndex(int length)
     {
-        var band = EntropyBands.Of(length);
-        return Options.Ranges.First(r => r.Language == language && r.Band == band);
+        var bands = EntropyBands.All;
+        for (int i = 0; i < bands.Count; i++)
+            if (bands[i].Contains(length)) return i;
+        throw new ArgumentOutOfRangeException(nameof(length), length, "No entropy band holds this length.");
     }
 
     /// <inheritdoc/>

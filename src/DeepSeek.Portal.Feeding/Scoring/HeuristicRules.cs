@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using DeepSeek.Portal.Feeding.Text;
@@ -136,65 +135,77 @@ public sealed partial class HeuristicRules : IQualityScorer
     /// <inheritdoc/>
     public PassDirection Direction => PassDirection.KeepAtMost;
 
+    private static readonly string[] TopNgramNames = [.. Enumerable.Range(2, 3).Select(n => $"top_{n}gram_char_fraction")];
+    private static readonly string[] DuplicateNgramNames = [.. Enumerable.Range(5, 6).Select(n => $"duplicate_{n}gram_char_fraction")];
+
     /// <summary>Applies every rule to <paramref name="text"/>, in a fixed order.</summary>
+    /// <remarks>
+    /// One walk over the text's code points gathers what the rules share (units, language, character classes,
+    /// histogram) into per-thread buffers; the n-gram rules hash windows over prefix hashes, so each is linear in the
+    /// text. Allocates the results and little else. Thread-safe.
+    /// </remarks>
     public IReadOnlyList<RuleResult> Evaluate(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var language = LanguageGuess.Classify(text);
+        var scan = Scan.Of(text);
+        try
+        {
+            return EvaluateScanned(text, scan);
+        }
+        finally
+        {
+            scan.Trim();
+        }
+    }
+
+    private List<RuleResult> EvaluateScanned(string text, Scan scan)
+    {
+        var language = scan.Language;
         var results = new List<RuleResult>(24);
-        var total = Math.Max(1, CharacterEntropy.CodePointLength(text));
+        var total = Math.Max(1, scan.Length);
 
         void AtMost(string name, double value, double threshold) => results.Add(new(name, value, threshold, value > threshold, PassDirection.KeepAtMost));
         void AtLeast(string name, double value, double threshold) => results.Add(new(name, value, threshold, value < threshold, PassDirection.KeepAtLeast));
 
         // Gopher repetition: lines.
-        var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
-        var (duplicateLines, duplicateLineChars) = Duplicates(lines);
-        AtMost("duplicate_line_fraction", lines.Length == 0 ? 0 : (double)duplicateLines / lines.Length, Options.MaxDuplicateLineFraction);
+        var (lines, duplicateLines, duplicateLineChars) = scan.DuplicateLines(text);
+        AtMost("duplicate_line_fraction", lines == 0 ? 0 : (double)duplicateLines / lines, Options.MaxDuplicateLineFraction);
         AtMost("duplicate_line_char_fraction", (double)duplicateLineChars / total, Options.MaxDuplicateLineCharFraction);
 
         // Gopher repetition: n-grams of units (words; Han characters for Chinese).
-        var units = UnitSequence.Of(Units(text));
         int scale = language == TextLanguage.Chinese ? Options.ChineseNgramScale : 1;
         // A short record repeats by nature: the agent restates the question, a key term comes back three times in a
         // 60-character answer. There an n-gram counts as repeated from its ShortRecordMinOccurrences-th occurrence; in
         // a Gopher-sized document, from its second (Gopher's own rule).
-        int minOccurrences = units.Count >= Options.GopherMinWords * scale ? 2 : Options.ShortRecordMinOccurrences;
-        // One table for all nine n-gram sizes, sized once: growing nine tables from empty was most of the rules' time.
-        var ngramCounts = new Dictionary<ulong, int>(units.Count);
+        int minOccurrences = scan.Units >= Options.GopherMinWords * scale ? 2 : Options.ShortRecordMinOccurrences;
+        scan.BeginNgrams(skipUnique: minOccurrences >= 2 && scale >= 1);
         for (int n = 2; n <= 4; n++)
-            AtMost($"top_{n}gram_char_fraction", Math.Min(1, (double)TopRepeatedNgramChars(units, n * scale, minOccurrences, ngramCounts) / total), Options.MaxTopNgramCharFraction[n - 2]);
+            AtMost(TopNgramNames[n - 2], Math.Min(1, (double)scan.TopRepeatedNgramChars(n * scale, minOccurrences) / total), Options.MaxTopNgramCharFraction[n - 2]);
         for (int n = 5; n <= 10; n++)
-            AtMost($"duplicate_{n}gram_char_fraction", (double)DuplicateNgramChars(units, n * scale, minOccurrences, ngramCounts) / total, Options.MaxDuplicateNgramCharFraction[n - 5]);
+            AtMost(DuplicateNgramNames[n - 5], (double)scan.DuplicateNgramChars(n * scale, minOccurrences) / total, Options.MaxDuplicateNgramCharFraction[n - 5]);
 
         // data-juicer ratios.
-        int special = 0, alphanumeric = 0;
-        foreach (var rune in text.EnumerateRunes())
-        {
-            if (IsSpecial(rune)) special++;
-            if (Rune.IsLetterOrDigit(rune)) alphanumeric++;
-        }
-        AtMost("special_character_ratio", (double)special / total, Options.MaxSpecialCharacterRatio);
-        AtLeast("alphanumeric_ratio", (double)alphanumeric / total, Options.MinAlphanumericRatio);
-        AtMost("character_repetition_ratio", CharacterRepetitionRatio(text, 10), Options.MaxCharacterRepetitionRatio);
+        AtMost("special_character_ratio", (double)scan.Special / total, Options.MaxSpecialCharacterRatio);
+        AtLeast("alphanumeric_ratio", (double)scan.Alphanumeric / total, Options.MinAlphanumericRatio);
+        AtMost("character_repetition_ratio", scan.CharacterRepetitionRatio(10), Options.MaxCharacterRepetitionRatio);
 
         // Gopher quality, for space-separated text.
         if (language == TextLanguage.English)
         {
-            var words = text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Select(w => w.Trim(WordEdgePunctuation)).Where(w => w.Length > 0).ToArray();
-            var mean = words.Length == 0 ? 0 : words.Average(w => (double)w.Length);
+            var (words, wordChars, withLetter) = Words(text);
+            var mean = words == 0 ? 0 : (double)wordChars / words;
             AtLeast("mean_word_length_min", mean, Options.MinMeanWordLength);
             AtMost("mean_word_length_max", mean, Options.MaxMeanWordLength);
-            AtLeast("words_with_letter_fraction", words.Length == 0 ? 0 : (double)words.Count(w => w.Any(char.IsLetter)) / words.Length, Options.MinWordsWithLetterFraction);
+            AtLeast("words_with_letter_fraction", words == 0 ? 0 : (double)withLetter / words, Options.MinWordsWithLetterFraction);
         }
 
         // Entropy, per language and length band.
-        var entropy = _entropy.Evaluate(text);
+        var entropy = _entropy.Judge(scan.BitsPerCharacter, scan.Length, language);
         results.Add(new("entropy_low", entropy.BitsPerCharacter, entropy.Range.Low, entropy.TooLow, PassDirection.KeepAtLeast));
         results.Add(new("entropy_high", entropy.BitsPerCharacter, entropy.Range.High, entropy.TooHigh, PassDirection.KeepAtMost));
 
-        AtMost("mojibake_fraction", (double)MojibakeChars(text) / total, Options.MaxMojibakeFraction);
-        AtMost("markup_fraction", (double)Markup().Matches(text).Sum(m => m.Length) / Math.Max(1, text.Length), Options.MaxMarkupFraction);
+        AtMost("mojibake_fraction", (double)scan.MojibakeChars() / total, Options.MaxMojibakeFraction);
+        AtMost("markup_fraction", (double)MarkupChars(text) / Math.Max(1, text.Length), Options.MaxMarkupFraction);
         return results;
     }
 
@@ -239,6 +250,7 @@ public sealed partial class HeuristicRules : IQualityScorer
     private static partial Regex Markup();
 
     /// <summary>Words for space-separated text; each Han character is its own unit, so Chinese n-grams are character n-grams.</summary>
+    /// <remarks>For tests and display: the rules hash the units in one walk over the text and build no strings.</remarks>
     internal static List<string> Units(string text)
     {
         var units = new List<string>();
@@ -272,151 +284,47 @@ public sealed partial class HeuristicRules : IQualityScorer
         builder.Append(pair[..rune.EncodeToUtf16(pair)]);
     }
 
-    private static (int Count, int Chars) Duplicates(IEnumerable<string> items)
+    /// <summary>Gopher's words: white-space-separated tokens with edge punctuation trimmed, the empty ones dropped.</summary>
+    private static (int Words, int Chars, int WithLetter) Words(ReadOnlySpan<char> text)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        int count = 0, chars = 0;
-        foreach (var item in items)
+        int words = 0, chars = 0, withLetter = 0;
+        int i = 0;
+        while (i < text.Length)
         {
-            if (!seen.Add(item))
+            while (i < text.Length && IsWhiteSpace(text[i])) i++;
+            int start = i;
+            while (i < text.Length && !IsWhiteSpace(text[i])) i++;
+            var word = text[start..i];
+            int first = word.IndexOfAnyExcept(EdgePunctuation);
+            if (first < 0) continue;
+            word = word[first..(word.LastIndexOfAnyExcept(EdgePunctuation) + 1)];
+            words++;
+            chars += word.Length;
+            foreach (char c in word)
             {
-                count++;
-                chars += item.Length;
+                if (char.IsAsciiLetter(c) || (c >= 0x80 && char.IsLetter(c)))
+                {
+                    withLetter++;
+                    break;
+                }
             }
         }
-        return (count, chars);
+        return (words, chars, withLetter);
+
+        static bool IsWhiteSpace(char c) => c < 0x80 ? c == ' ' || (uint)(c - '\t') <= '\r' - '\t' : char.IsWhiteSpace(c);
     }
 
-    /// <summary>Units as integer ids with their lengths, so n-grams are hashed, not built as strings.</summary>
-    private readonly record struct UnitSequence(int[] Ids, int[] Lengths)
+    private static readonly System.Buffers.SearchValues<char> EdgePunctuation = System.Buffers.SearchValues.Create(WordEdgePunctuation);
+
+    private static readonly System.Buffers.SearchValues<char> MarkupStarts = System.Buffers.SearchValues.Create("<&");
+
+    private static int MarkupChars(string text)
     {
-        public static UnitSequence Of(List<string> units)
-        {
-            var idOf = new Dictionary<string, int>(StringComparer.Ordinal);
-            var ids = new int[units.Count];
-            var lengths = new int[units.Count];
-            for (int i = 0; i < units.Count; i++)
-            {
-                if (!idOf.TryGetValue(units[i], out ids[i])) idOf[units[i]] = ids[i] = idOf.Count;
-                lengths[i] = units[i].Length;
-            }
-            return new UnitSequence(ids, lengths);
-        }
-
-        public int Count => Ids.Length;
-
-        // 64-bit mix of the ids; a collision between two different n-grams of one record is negligible (~n²/2^64).
-        public ulong Key(int start, int n)
-        {
-            ulong h = 0x9E3779B97F4A7C15UL ^ (ulong)n;
-            for (int k = 0; k < n; k++)
-            {
-                h = (h + (ulong)Ids[start + k] + 1) * 0xBF58476D1CE4E5B9UL;
-                h ^= h >> 31;
-            }
-            return h;
-        }
-
-        public int Chars(int start, int n)
-        {
-            int sum = 0;
-            for (int k = 0; k < n; k++) sum += Lengths[start + k];
-            return sum;
-        }
-    }
-
-    // datatrove find_top_duplicate (characters of the n-gram joined by spaces × its count), except that an n-gram seen
-    // fewer than minOccurrences times is no repetition.
-    // counts: scratch, cleared here; it maps an n-gram to its count and its first start (count in the high half).
-    private static int TopRepeatedNgramChars(UnitSequence units, int n, int minOccurrences, Dictionary<ulong, int> counts)
-    {
-        counts.Clear();
-        int top = 0;
-        for (int i = 0; i + n <= units.Count; i++)
-        {
-            ref int count = ref CollectionsMarshal.GetValueRefOrAddDefault(counts, units.Key(i, n), out _);
-            count++;
-        }
-        if (counts.Count == Math.Max(0, units.Count - n + 1))
-            return 0; // no n-gram repeats
-        for (int i = 0; i + n <= units.Count; i++)
-        {
-            var key = units.Key(i, n);
-            if (counts.Remove(key, out int count) && count >= minOccurrences)
-                top = Math.Max(top, (units.Chars(i, n) + n - 1) * count); // the first occurrence, as before
-        }
-        return top;
-    }
-
-    // datatrove find_all_duplicate: walk the n-grams; a repeat adds its characters and skips past itself.
-    // With minOccurrences 2 this is datatrove's exactly; with more, the first repeats (an echo) are let through.
-    private static int DuplicateNgramChars(UnitSequence units, int n, int minOccurrences, Dictionary<ulong, int> seen)
-    {
-        seen.Clear();
-        int chars = 0, i = 0;
-        while (i + n <= units.Count)
-        {
-            var key = units.Key(i, n);
-            var occurrences = seen[key] = seen.GetValueOrDefault(key) + 1;
-            if (occurrences >= minOccurrences)
-            {
-                chars += units.Chars(i, n);
-                i += n;
-            }
-            else
-            {
-                i++;
-            }
-        }
+        if (!text.AsSpan().ContainsAny(MarkupStarts)) return 0;
+        int chars = 0;
+        foreach (var match in Markup().EnumerateMatches(text)) chars += match.Length;
         return chars;
     }
 
-    // data-juicer character_repetition_filter, over code points; n-grams hashed like the unit n-grams.
-    private static double CharacterRepetitionRatio(string text, int n)
-    {
-        var runes = text.EnumerateRunes().Select(r => r.Value).ToArray();
-        if (runes.Length < n) return 0;
-        var sequence = new UnitSequence(runes, new int[runes.Length]);
-        var counts = new Dictionary<ulong, int>(runes.Length);
-        for (int i = 0; i + n <= runes.Length; i++)
-        {
-            var key = sequence.Key(i, n);
-            counts[key] = counts.GetValueOrDefault(key) + 1;
-        }
-        var frequencies = counts.Values.OrderDescending().ToArray();
-        int repeated = frequencies.Count(f => f > 1);
-        int take = Math.Min((int)Math.Floor(Math.Sqrt(frequencies.Length)), repeated);
-        return (double)frequencies.Take(take).Sum() / (runes.Length - n + 1);
-    }
-
-    // data-juicer's SPECIAL_CHARACTERS: ASCII punctuation, digits and whitespace, plus symbols and emoji (its list of
-    // about 100 symbols, generalised here to the Unicode symbol categories). CJK punctuation (，。：) is not in it.
-    private static bool IsSpecial(Rune rune) =>
-        rune.IsAscii ? !char.IsAsciiLetter((char)rune.Value) : Rune.IsWhiteSpace(rune) || Rune.GetUnicodeCategory(rune) is
-            UnicodeCategory.MathSymbol or UnicodeCategory.CurrencySymbol or UnicodeCategory.ModifierSymbol or UnicodeCategory.OtherSymbol;
-
     private const string Cp1252Specials = "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ";
-
-    // U+FFFD, control characters, and UTF-8 byte pairs shown as Latin-1/CP1252 ("Ã©", "â€", "é“").
-    private static int MojibakeChars(string text)
-    {
-        var runes = text.EnumerateRunes().Select(r => r.Value).ToArray();
-        int count = 0;
-        for (int i = 0; i < runes.Length; i++)
-        {
-            int c = runes[i];
-            if (c == 0xFFFD || (c < 0x20 && c is not ('\t' or '\n' or '\r')) || c is >= 0x7F and <= 0x9F)
-            {
-                count++;
-            }
-            else if (c is >= 0xC2 and <= 0xEF && i + 1 < runes.Length && IsContinuation(runes[i + 1]))
-            {
-                count += 2;
-                i++;
-            }
-        }
-        return count;
-
-        static bool IsContinuation(int c) => c is >= 0x80 and <= 0xBF || (c <= 0xFFFF && Cp1252Specials.Contains((char)c));
-    }
 }

@@ -94,15 +94,20 @@ public sealed class TfIdfVectorizer
     private static readonly Regex WhiteSpaces = new(@"\s\s+", RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     private readonly Dictionary<string, int> _vocabulary;
+    // Looks terms up by their characters: no string per term of a transformed text.
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly double[] _idf;
+    private readonly double _unseenIdf;
 
     private TfIdfVectorizer(TfIdfOptions options, Dictionary<string, int> vocabulary, double[] idf, int documentCount)
     {
         Options = options;
         _vocabulary = vocabulary;
+        _lookup = vocabulary.GetAlternateLookup<ReadOnlySpan<char>>();
         _idf = idf;
         DocumentCount = documentCount;
         Terms = [.. vocabulary.OrderBy(kv => kv.Value).Select(kv => kv.Key)];
+        _unseenIdf = options.SmoothIdf ? Math.Log((1.0 + DocumentCount) / 1.0) + 1 : Math.Log(DocumentCount) + 1;
     }
 
     /// <summary>The settings this vectorizer was fitted with.</summary>
@@ -118,7 +123,7 @@ public sealed class TfIdfVectorizer
     public IReadOnlyList<double> Idf => _idf;
 
     /// <summary>The idf a term that occurs in no fitted document would have (df = 0; only defined with smoothing, else the largest idf).</summary>
-    public double UnseenIdf => Options.SmoothIdf ? Math.Log((1.0 + DocumentCount) / 1.0) + 1 : Math.Log(DocumentCount) + 1;
+    public double UnseenIdf => _unseenIdf;
 
     /// <summary>Learns the vocabulary and document frequencies of <paramref name="documents"/>.</summary>
     public static TfIdfVectorizer Fit(IEnumerable<string> documents, TfIdfOptions? options = null)
@@ -154,31 +159,61 @@ public sealed class TfIdfVectorizer
     public SparseVector Transform(string text, bool countUnknownTermsInNorm = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var known = new SortedDictionary<int, int>();
-        var unknown = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var term in Analyze(text, Options.Analyzer))
-        {
-            if (_vocabulary.TryGetValue(term, out int index)) known[index] = known.GetValueOrDefault(index) + 1;
-            else if (countUnknownTermsInNorm) unknown[term] = unknown.GetValueOrDefault(term) + 1;
-        }
-        if (known.Count == 0) return SparseVector.Empty;
+        var scratch = TransformScratch.Rent();
+        int count = TransformInto(text, countUnknownTermsInNorm, scratch);
+        return count == 0 ? SparseVector.Empty : new SparseVector(scratch.Indices[..count], scratch.Values[..count]);
+    }
 
-        var indices = known.Keys.ToArray();
-        var values = new double[indices.Length];
-        double squares = 0;
-        for (int k = 0; k < indices.Length; k++)
+    /// <summary>
+    /// <see cref="Transform"/> into this thread's <paramref name="scratch"/>: the first (returned) count entries of its
+    /// indices (increasing) and values. The same arithmetic in the same order as building the vector, so the weights
+    /// are bit-identical; no string per term (terms are counted by their characters, looked up by span).
+    /// </summary>
+    internal int TransformInto(string text, bool countUnknownTermsInNorm, TransformScratch scratch)
+    {
+        var lower = scratch.Lower(text.Length);
+        text.AsSpan().ToLowerInvariant(lower);
+        var terms = scratch.Terms;
+        terms.Clear();
+        Tokenize(lower, Options.Analyzer, terms);
+
+        int known = 0;
+        scratch.EnsureCapacity(terms.Count);
+        var indices = scratch.Indices;
+        var occurrences = scratch.Occurrences;
+        var unknownCounts = scratch.UnknownCounts;
+        int unknown = 0;
+        for (int t = 0; t < terms.Count; t++)
         {
-            values[k] = Tf(known[indices[k]]) * _idf[indices[k]];
+            if (_lookup.TryGetValue(terms.Term(t), out int index))
+            {
+                indices[known] = index;
+                occurrences[known++] = terms.Occurrences(t);
+            }
+            else if (countUnknownTermsInNorm)
+            {
+                unknownCounts[unknown++] = terms.Occurrences(t);
+            }
+        }
+        if (known == 0) return 0;
+
+        Array.Sort(indices, occurrences, 0, known);
+        var values = scratch.Values;
+        double squares = 0;
+        for (int k = 0; k < known; k++)
+        {
+            values[k] = Tf(occurrences[k]) * _idf[indices[k]];
             squares += values[k] * values[k];
         }
-        foreach (var count in unknown.Values)
+        // Unknown terms after the known ones, in the order they first occur: the order the sum was always taken in.
+        for (int u = 0; u < unknown; u++)
         {
-            var w = Tf(count) * UnseenIdf;
+            var w = Tf(unknownCounts[u]) * _unseenIdf;
             squares += w * w;
         }
         var norm = Math.Sqrt(squares);
-        for (int k = 0; k < values.Length; k++) values[k] /= norm;
-        return new SparseVector(indices, values);
+        for (int k = 0; k < known; k++) values[k] /= norm;
+        return known;
     }
 
     /// <summary>The cosine similarity of two texts under this vectorizer's vocabulary and idf.</summary>
@@ -203,78 +238,152 @@ public sealed class TfIdfVectorizer
     public static IEnumerable<string> Analyze(string text, TfIdfAnalyzer analyzer)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var lower = text.ToLowerInvariant();
-        return analyzer switch
-        {
-            TfIdfAnalyzer.Words => Words(lower),
-            TfIdfAnalyzer.CharBigrams => CharBigrams(lower),
-            _ => Mixed(lower),
-        };
+        var sink = new TermList();
+        Tokenize(text.ToLowerInvariant(), analyzer, sink);
+        return sink.Terms;
     }
 
-    private static IEnumerable<string> Words(string lower) => WordPattern.Matches(lower).Select(m => m.Value);
-
-    private static List<string> CharBigrams(string lower)
+    private sealed class TermList : ITermSink
     {
-        var runes = WhiteSpaces.Replace(lower, " ").EnumerateRunes().Select(r => r.ToString()).ToArray();
-        var grams = new List<string>(Math.Max(0, runes.Length - 1));
-        for (int i = 0; i + 1 < runes.Length; i++) grams.Add(runes[i] + runes[i + 1]);
-        return grams;
+        public List<string> Terms { get; } = [];
+
+        public void Add(ReadOnlySpan<char> term) => Terms.Add(new string(term));
     }
 
-    private static List<string> Mixed(string lower)
+    /// <summary>Cuts lower-cased text into terms, in text order, handing each to <paramref name="sink"/> as a span.</summary>
+    internal static void Tokenize<TSink>(ReadOnlySpan<char> lower, TfIdfAnalyzer analyzer, TSink sink) where TSink : ITermSink
     {
-        var terms = new List<string>();
-        var han = new List<Rune>();
-        var other = new StringBuilder();
-        var runes = lower.EnumerateRunes().ToArray();
-
-        // Terms are built from the runes directly: a string per character, then a string per bigram, was this
-        // analyzer's main cost.
-        void FlushHan()
+        switch (analyzer)
         {
-            Span<char> chars = stackalloc char[4];
-            if (han.Count == 1) terms.Add(new string(chars[..han[0].EncodeToUtf16(chars)]));
-            for (int i = 0; i + 1 < han.Count; i++)
-            {
-                int first = han[i].EncodeToUtf16(chars);
-                terms.Add(new string(chars[..(first + han[i + 1].EncodeToUtf16(chars[first..]))]));
-            }
-            han.Clear();
+            case TfIdfAnalyzer.Words:
+                Words(lower, sink);
+                break;
+            case TfIdfAnalyzer.CharBigrams:
+                CharBigrams(lower, sink);
+                break;
+            default:
+                Mixed(lower, sink);
+                break;
         }
+    }
 
-        void FlushOther()
+    private static void Words<TSink>(ReadOnlySpan<char> lower, TSink sink) where TSink : ITermSink
+    {
+        // A match needs two word characters, and ASCII's only word characters are [0-9A-Za-z_]: the punctuation between
+        // Han runs ("，", "：", "? ") cannot match, and skipping the regex there was a large part of Chinese records' cost.
+        if (lower.Length < 2 || lower.IndexOfAnyExcept(AsciiNonWord) < 0) return;
+        foreach (var match in WordPattern.EnumerateMatches(lower)) sink.Add(lower.Slice(match.Index, match.Length));
+    }
+
+    private static readonly System.Buffers.SearchValues<char> AsciiNonWord = System.Buffers.SearchValues.Create(
+        [.. Enumerable.Range(0, 128).Select(c => (char)c).Where(c => !char.IsAsciiLetterOrDigit(c) && c != '_')]);
+
+    // All overlapping 2-code-point windows after white-space runs are collapsed; an unpaired surrogate reads as U+FFFD.
+    private static void CharBigrams<TSink>(ReadOnlySpan<char> lower, TSink sink) where TSink : ITermSink
+    {
+        var collapsed = WhiteSpaces.Replace(lower.ToString(), " ").AsSpan();
+        Span<char> pair = stackalloc char[4];
+        int i = 0;
+        if (collapsed.IsEmpty) return;
+        int previous = CodePoints.Next(collapsed, ref i);
+        while (i < collapsed.Length)
         {
-            if (other.Length == 0) return;
-            terms.AddRange(Words(other.ToString()));
-            other.Clear();
+            int current = CodePoints.Next(collapsed, ref i);
+            int first = new Rune(previous).EncodeToUtf16(pair);
+            sink.Add(pair[..(first + new Rune(current).EncodeToUtf16(pair[first..]))]);
+            previous = current;
         }
+    }
 
-        for (int i = 0; i < runes.Length; i++)
+    // Han runs become bigrams as their characters arrive (a run of one stays a unigram); the text between Han runs,
+    // always a contiguous slice of the lower-cased text, is cut into words where the run starts. An unpaired surrogate
+    // there is a non-word character, as the U+FFFD it reads as would be, so the word matches are the same.
+    private static void Mixed<TSink>(ReadOnlySpan<char> lower, TSink sink) where TSink : ITermSink
+    {
+        Span<char> pair = stackalloc char[4];
+        int otherStart = -1, run = 0, previousHan = 0;
+        int i = 0;
+        while (i < lower.Length)
         {
-            var rune = runes[i];
-            if (LanguageGuess.IsHan(rune.Value))
+            int start = i;
+            int codePoint = CodePoints.Next(lower, ref i);
+            if (LanguageGuess.IsHan(codePoint))
             {
-                FlushOther();
-                han.Add(rune);
+                if (otherStart >= 0)
+                {
+                    Words(lower[otherStart..start], sink);
+                    otherStart = -1;
+                }
+                if (run > 0)
+                {
+                    int first = new Rune(previousHan).EncodeToUtf16(pair);
+                    sink.Add(pair[..(first + new Rune(codePoint).EncodeToUtf16(pair[first..]))]);
+                }
+                previousHan = codePoint;
+                run++;
                 continue;
             }
-            if (Rune.IsWhiteSpace(rune) && han.Count > 0)
+            if (run > 0 && Rune.IsWhiteSpace(new Rune(codePoint)))
             {
-                // Whitespace inside a Han run (PDF extraction, justified text) does not split it.
-                int next = i + 1;
-                while (next < runes.Length && Rune.IsWhiteSpace(runes[next])) next++;
-                if (next < runes.Length && LanguageGuess.IsHan(runes[next].Value))
+                // White space inside a Han run (PDF extraction, justified text) does not split it.
+                int next = i;
+                int following = -1;
+                while (next < lower.Length)
                 {
-                    i = next - 1;
+                    int at = next;
+                    following = CodePoints.Next(lower, ref next);
+                    if (!Rune.IsWhiteSpace(new Rune(following)))
+                    {
+                        next = at;
+                        break;
+                    }
+                    following = -1;
+                }
+                if (following >= 0 && LanguageGuess.IsHan(following))
+                {
+                    i = next;
                     continue;
                 }
             }
-            FlushHan();
-            HeuristicRules.AppendRune(other, rune);
+            if (run == 1) sink.Add(pair[..new Rune(previousHan).EncodeToUtf16(pair)]);
+            run = 0;
+            if (otherStart < 0) otherStart = start;
         }
-        FlushHan();
-        FlushOther();
-        return terms;
+        if (run == 1) sink.Add(pair[..new Rune(previousHan).EncodeToUtf16(pair)]);
+        if (otherStart >= 0) Words(lower[otherStart..], sink);
     }
 }
+
+/// <summary>Per-thread buffers of <see cref="TfIdfVectorizer.TransformInto"/>: the lower-cased text, the term counts and the vector.</summary>
+internal sealed class TransformScratch
+{
+    [ThreadStatic] private static TransformScratch? current;
+
+    private char[] lower = new char[1024];
+
+    public TermCounts Terms { get; } = new();
+    public int[] Indices { get; private set; } = new int[256];
+    public int[] Occurrences { get; private set; } = new int[256];
+    public double[] Values { get; private set; } = new double[256];
+    public int[] UnknownCounts { get; private set; } = new int[256];
+
+    /// <summary>This thread's buffers. Not re-entrant: one transform at a time per thread.</summary>
+    public static TransformScratch Rent() => current ??= new TransformScratch();
+
+    public Span<char> Lower(int length)
+    {
+        if (lower.Length < length || lower.Length > Math.Max(length, 1 << 16)) lower = new char[Math.Max(1024, length)];
+        return lower.AsSpan(0, length);
+    }
+
+    public void EnsureCapacity(int terms)
+    {
+        if (Indices.Length >= terms && Indices.Length <= Math.Max(terms, 1 << 14)) return;
+        int size = Math.Max(256, terms);
+        Indices = new int[size];
+        Occurrences = new int[size];
+        Values = new double[size];
+        UnknownCounts = new int[size];
+    }
+}
+

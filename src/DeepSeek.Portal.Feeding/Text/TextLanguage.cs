@@ -36,36 +36,10 @@ public static class LanguageGuess
     public static TextLanguage Classify(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        int letters = 0, han = 0, latin = 0, kana = 0;
-        foreach (var rune in text.EnumerateRunes())
-        {
-            var v = rune.Value;
-            if (IsHan(v))
-            {
-                han++;
-                letters++;
-            }
-            else if (v is >= 'a' and <= 'z' or >= 'A' and <= 'Z')
-            {
-                latin++;
-                letters++;
-            }
-            else if (v is >= 0x3040 and <= 0x30FF)
-            {
-                kana++;
-                letters++;
-            }
-            else if (Rune.IsLetter(rune))
-            {
-                letters++;
-            }
-        }
-
-        if (letters == 0 || kana > KanaShare * letters)
-            return TextLanguage.Other;
-        if (han >= HanShare * letters)
-            return TextLanguage.Chinese;
-        return latin >= LatinShare * letters ? TextLanguage.English : TextLanguage.Other;
+        var counts = new LanguageCounts();
+        var span = text.AsSpan();
+        for (int i = 0; i < span.Length;) counts.Add(CodePoints.Next(span, ref i));
+        return counts.Classify();
     }
 
     /// <summary>CJK unified ideographs: the basic block, extension A, the compatibility block and the supplementary ideographic planes.</summary>
@@ -79,4 +53,45 @@ public static class LanguageGuess
         TextLanguage.English => "en",
         _ => "other",
     };
+}
+
+/// <summary>The letter counts <see cref="LanguageGuess.Classify"/> decides on, fed one code point at a time so that a scorer that already walks a text's code points classifies it in the same pass.</summary>
+internal struct LanguageCounts
+{
+    private int letters, han, latin, kana;
+
+    public void Add(int codePoint)
+    {
+        if (codePoint < 0x80)
+        {
+            if ((uint)((codePoint | 0x20) - 'a') <= 'z' - 'a')
+            {
+                latin++;
+                letters++;
+            }
+        }
+        else if (LanguageGuess.IsHan(codePoint))
+        {
+            han++;
+            letters++;
+        }
+        else if (codePoint is >= 0x3040 and <= 0x30FF)
+        {
+            kana++;
+            letters++;
+        }
+        else if (Rune.IsLetter(new Rune(codePoint)))
+        {
+            letters++;
+        }
+    }
+
+    public readonly TextLanguage Classify()
+    {
+        if (letters == 0 || kana > LanguageGuess.KanaShare * letters)
+            return TextLanguage.Other;
+        if (han >= LanguageGuess.HanShare * letters)
+            return TextLanguage.Chinese;
+        return latin >= LanguageGuess.LatinShare * letters ? TextLanguage.English : TextLanguage.Other;
+    }
 }
