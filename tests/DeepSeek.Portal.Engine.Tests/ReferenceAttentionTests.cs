@@ -5,17 +5,26 @@ namespace DeepSeek.Portal.Engine.Tests;
 
 /// <summary>
 /// MLA checked against a scalar re-implementation of the reference formulas (arrays and loops, no torch ops),
-/// so that reshapes, splits, RoPE pairing, the shared rope key and the softmax scale are all pinned.
+/// so that reshapes, splits, RoPE pairing, the shared rope key, YaRN and the softmax scale are all pinned.
 /// </summary>
 public class ReferenceAttentionTests
 {
+    /// <summary>A small YaRN block: factor 4 over an original context of 16, mscale ≠ mscale_all_dim so cos/sin are scaled too.</summary>
+    private static readonly RopeScaling SmallYarn = new()
+    {
+        Type = RopeScaling.Yarn, Factor = 4, OriginalMaxPositionEmbeddings = 16, BetaFast = 32, BetaSlow = 1, Mscale = 0.707, MscaleAllDim = 1.0,
+    };
+
     [Theory]
-    [InlineData(null)]
-    [InlineData(6)]
-    public void Latent_attention_matches_a_direct_implementation_of_the_reference(int? qLoraRank)
+    [InlineData(null, false)]
+    [InlineData(6, false)]
+    [InlineData(null, true)]
+    [InlineData(6, true)]
+    public void Latent_attention_matches_a_direct_implementation_of_the_reference(int? qLoraRank, bool yarn)
     {
         using var scope = NewDisposeScope();
-        var config = TestModels.TwoLayer(qLoraRank: qLoraRank) with { RmsNormEps = 1e-6 };
+        // rms_norm_eps is large on purpose: the latent norms must ignore it and use 1e-6, as the reference does.
+        var config = TestModels.TwoLayer(qLoraRank: qLoraRank) with { RmsNormEps = 0.05, RopeScaling = yarn ? SmallYarn : null };
         using var attention = new MultiHeadLatentAttention(config);
         using (no_grad())
         {
@@ -75,15 +84,36 @@ public class ReferenceAttentionTests
         return y;
     }
 
-    /// <summary>Rotates interleaved pairs (2i, 2i+1) of v by position·θ^(−2i/d) as complex numbers.</summary>
-    private static double[] Rope(double[] v, int position, double theta)
+    /// <summary>
+    /// Inverse frequencies as DeepseekV2YarnRotaryEmbedding builds them: freq_extra = θ^(−2i/d), freq_inter =
+    /// freq_extra/factor, low/high = floor/ceil of the correction dims of β_fast/β_slow clamped to [0, d−1], ramp =
+    /// clamp((i−low)/(high−low), 0, 1), mask = 1 − ramp, inv_freq = freq_inter·(1−mask) + freq_extra·mask.
+    /// </summary>
+    internal static double[] YarnInverseFrequencies(int d, double theta, RopeScaling? s)
+    {
+        var extra = Enumerable.Range(0, d / 2).Select(i => 1 / Math.Pow(theta, 2.0 * i / d)).ToArray();
+        if (s is null) return extra;
+        double Cd(double r) => d * Math.Log(s.OriginalMaxPositionEmbeddings / (2 * Math.PI * r)) / (2 * Math.Log(theta));
+        double low = Math.Max(Math.Floor(Cd(s.BetaFast)), 0), high = Math.Min(Math.Ceiling(Cd(s.BetaSlow)), d - 1);
+        if (low == high) high += 0.001;
+        return extra.Select((e, i) =>
+        {
+            double mask = 1 - Math.Clamp((i - low) / (high - low), 0, 1);
+            return e / s.Factor * (1 - mask) + e * mask;
+        }).ToArray();
+    }
+
+    private static double Mscale(double s, double m) => s <= 1 ? 1 : 0.1 * m * Math.Log(s) + 1;
+
+    /// <summary>Rotates interleaved pairs (2i, 2i+1) of v by position·inv_freq_i as complex numbers of modulus <paramref name="magnitude"/>.</summary>
+    private static double[] Rope(double[] v, int position, double[] invFreq, double magnitude)
     {
         int d = v.Length;
         var result = new double[d];
         for (int i = 0; i < d / 2; i++)
         {
             var z = new System.Numerics.Complex(v[2 * i], v[2 * i + 1])
-                * System.Numerics.Complex.FromPolarCoordinates(1, position * Math.Pow(theta, -2.0 * i / d));
+                * System.Numerics.Complex.FromPolarCoordinates(magnitude, position * invFreq[i]);
             result[2 * i] = z.Real;
             result[2 * i + 1] = z.Imaginary;
         }
@@ -95,25 +125,29 @@ public class ReferenceAttentionTests
         int seq = x.GetLength(0), nh = c.NumAttentionHeads, nope = c.QkNopeHeadDim, rope = c.QkRopeHeadDim, vd = c.VHeadDim;
         var q = c.QLoraRank is null
             ? Linear(x, w["q_proj.weight"])
-            : Linear(RmsNorm(Linear(x, w["q_a_proj.weight"]), w["q_a_layernorm.weight"], c.RmsNormEps), w["q_b_proj.weight"]);
+            : Linear(RmsNorm(Linear(x, w["q_a_proj.weight"]), w["q_a_layernorm.weight"], 1e-6), w["q_b_proj.weight"]);
         var compressed = Linear(x, w["kv_a_proj_with_mqa.weight"]);
         var latent = new double[seq, c.KvLoraRank];
         for (int s = 0; s < seq; s++)
             for (int k = 0; k < c.KvLoraRank; k++) latent[s, k] = compressed[s, k];
-        var kv = Linear(RmsNorm(latent, w["kv_a_layernorm.weight"], c.RmsNormEps), w["kv_b_proj.weight"]);
+        var kv = Linear(RmsNorm(latent, w["kv_a_layernorm.weight"], 1e-6), w["kv_b_proj.weight"]);
 
+        var invFreq = YarnInverseFrequencies(rope, c.RopeTheta, c.RopeScaling);
+        var y = c.RopeScaling;
+        double magnitude = y is null ? 1 : Mscale(y.Factor, y.Mscale) / Mscale(y.Factor, y.MscaleAllDim);
         double scale = 1 / Math.Sqrt(nope + rope);
+        if (y is { MscaleAllDim: not 0 }) scale *= Mscale(y.Factor, y.MscaleAllDim) * Mscale(y.Factor, y.MscaleAllDim);
         var heads = new double[seq, nh * vd];
         for (int h = 0; h < nh; h++)
         {
             for (int i = 0; i < seq; i++)
             {
-                var qPe = Rope(Enumerable.Range(0, rope).Select(k => q[i, h * (nope + rope) + nope + k]).ToArray(), i, c.RopeTheta);
+                var qPe = Rope(Enumerable.Range(0, rope).Select(k => q[i, h * (nope + rope) + nope + k]).ToArray(), i, invFreq, magnitude);
                 var scores = new double[i + 1];
                 for (int j = 0; j <= i; j++)
                 {
                     // One rope key per position, shared by every head.
-                    var kPe = Rope(Enumerable.Range(0, rope).Select(k => compressed[j, c.KvLoraRank + k]).ToArray(), j, c.RopeTheta);
+                    var kPe = Rope(Enumerable.Range(0, rope).Select(k => compressed[j, c.KvLoraRank + k]).ToArray(), j, invFreq, magnitude);
                     double dot = 0;
                     for (int k = 0; k < nope; k++) dot += q[i, h * (nope + rope) + k] * kv[j, h * (nope + vd) + k];
                     for (int k = 0; k < rope; k++) dot += qPe[k] * kPe[k];

@@ -9,9 +9,10 @@ namespace DeepSeek.Portal.Engine.Models;
 /// <remarks>
 /// Keys and values are rebuilt from a <c>KvLoraRank</c>-wide latent; a separate <c>QkRopeHeadDim</c>-wide key part
 /// carries position and is shared by all heads. Queries come from <c>q_proj</c>, or from the low-rank
-/// <c>q_a_proj → q_a_layernorm → q_b_proj</c> path when <see cref="DeepSeekConfig.QLoraRank"/> is set. Softmax scale
-/// is <c>(nope + rope)^-0.5</c>, the default of scaled_dot_product_attention, which accepts a value head width
-/// that differs from the query/key width.
+/// <c>q_a_proj → q_a_layernorm → q_b_proj</c> path when <see cref="DeepSeekConfig.QLoraRank"/> is set. The two latent
+/// norms use eps 1e-6 (the RMSNorm default in both the remote and the HF code), not <c>rms_norm_eps</c>. The softmax
+/// scale is <see cref="DeepSeekConfig.SoftmaxScale"/> (YaRN's mscale² included); the rope dimensions use the config's
+/// <see cref="ModelConfig.RopeScaling"/>.
 /// </remarks>
 public sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
 {
@@ -30,6 +31,10 @@ public sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
     private readonly int vDim;
     private readonly int kvLoraRank;
     private readonly RotaryEmbedding rotary;
+    private readonly double softmaxScale;
+
+    /// <summary>Epsilon of <c>q_a_layernorm</c> and <c>kv_a_layernorm</c>, fixed by the reference code.</summary>
+    public const double LatentNormEps = 1e-6;
 
     /// <summary>Creates the attention block for <paramref name="config"/> (weights uninitialised).</summary>
     public MultiHeadLatentAttention(DeepSeekConfig config) : base(nameof(MultiHeadLatentAttention))
@@ -43,7 +48,7 @@ public sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
         if (config.QLoraRank is int qRank)
         {
             q_a_proj = new CastLinear(config.HiddenSize, qRank);
-            q_a_layernorm = new RMSNorm(qRank, config.RmsNormEps);
+            q_a_layernorm = new RMSNorm(qRank, LatentNormEps);
             q_b_proj = new CastLinear(qRank, qOut);
         }
         else
@@ -51,10 +56,11 @@ public sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
             q_proj = new CastLinear(config.HiddenSize, qOut);
         }
         kv_a_proj_with_mqa = new CastLinear(config.HiddenSize, kvLoraRank + ropeDim);
-        kv_a_layernorm = new RMSNorm(kvLoraRank, config.RmsNormEps);
+        kv_a_layernorm = new RMSNorm(kvLoraRank, LatentNormEps);
         kv_b_proj = new CastLinear(kvLoraRank, (long)numHeads * (nopeDim + vDim));
         o_proj = new CastLinear((long)numHeads * vDim, config.HiddenSize);
-        rotary = new RotaryEmbedding(ropeDim, config.RopeTheta);
+        rotary = new RotaryEmbedding(ropeDim, config.RopeTheta, config.RopeScaling, RopeLayout.Interleaved);
+        softmaxScale = config.SoftmaxScale;
         RegisterComponents();
     }
 
@@ -80,7 +86,10 @@ public sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
         var qPe = RotaryEmbedding.Apply(qParts[1], cos, sin);
         kPe = RotaryEmbedding.Apply(kPe, cos, sin).expand(batch, numHeads, seq, ropeDim);
 
+        // scaled_dot_product_attention divides by √(nope+rope); fold the model's own scale into the query instead.
         var query = cat([qParts[0], qPe], -1); // [B, nh, S, nope+rope]
+        double queryFactor = softmaxScale * Math.Sqrt(nopeDim + ropeDim);
+        if (Math.Abs(queryFactor - 1) > 1e-12) query = query * queryFactor;
         var key = cat([kvSplit[0], kPe], -1);  // [B, nh, S, nope+rope]
         var attended = nn.functional.scaled_dot_product_attention(query, key, kvSplit[1], is_casual: true); // [B, nh, S, v]
         return o_proj.call(attended.transpose(1, 2).reshape(batch, seq, numHeads * vDim));

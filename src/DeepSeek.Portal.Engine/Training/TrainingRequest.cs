@@ -11,7 +11,7 @@ public sealed record TrainingRequest(TrainingOptions Options, IReadOnlyList<stri
 {
     /// <summary>
     /// Architecture to train; <c>null</c> → <see cref="DeepSeekConfig.Tiny"/> sized to the trained tokenizer.
-    /// A <see cref="DeepSeekConfig.VocabSize"/> of 0 is replaced by the tokenizer's vocabulary size.
+    /// A <see cref="ModelConfig.VocabSize"/> of 0 is replaced by the tokenizer's vocabulary size.
     /// </summary>
     public DeepSeekConfig? Model { get; init; }
 
