@@ -85,15 +85,17 @@ public sealed class DeepSeekForCausalLM : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// HF-style initialisation: normal(0, 0.02) for every matrix (linears, embedding), ones for norm weights.
-    /// Uses <paramref name="generator"/> so the result depends only on its seed, not on other users of the global RNG.
+    /// HF-style initialisation: normal(0, 0.02) for every matrix (linears, embedding), ones for norm weights, zeros for
+    /// the router's correction bias. Uses <paramref name="generator"/> so the result depends only on its seed, not on
+    /// other users of the global RNG.
     /// </summary>
     public void InitializeWeights(Generator generator)
     {
         using var _ = no_grad();
-        foreach (var (_, parameter) in named_parameters())
+        foreach (var (name, parameter) in named_parameters())
         {
-            if (parameter.dim() == 1) parameter.fill_(1.0);
+            if (name.EndsWith("bias", StringComparison.Ordinal)) parameter.zero_();
+            else if (parameter.dim() == 1) parameter.fill_(1.0);
             else parameter.normal_(0.0, 0.02, generator);
         }
     }

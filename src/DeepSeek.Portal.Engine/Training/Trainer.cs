@@ -110,7 +110,8 @@ public static class Trainer
             model.ComputeDType = precision;
             long parameterCount = model.ParameterCount();
 
-            var named = model.named_parameters().ToList();
+            // Only what gradients train: V3's routing correction bias is a parameter in the HF layout but never has a gradient.
+            var named = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
             var decayed = named.Where(p => p.parameter.dim() >= 2).ToList();
             var undecayed = named.Where(p => p.parameter.dim() < 2).ToList();
             var ordered = decayed.Concat(undecayed).Select(p => (p.name, p.parameter)).ToList();
