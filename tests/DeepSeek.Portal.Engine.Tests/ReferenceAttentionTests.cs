@@ -44,6 +44,89 @@ public class ReferenceAttentionTests
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4);
     }
 
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("qwen2")]
+    public void Grouped_query_attention_matches_a_direct_implementation_of_hf_llama(string family)
+    {
+        using var scope = NewDisposeScope();
+        var config = (LlamaConfig)TestModels.Family(family) with { RopeScaling = new RopeScaling { Type = RopeScaling.Linear, Factor = 2 } };
+        using var attention = new LlamaAttention(config);
+        using (no_grad())
+        {
+            using var generator = new Generator(8);
+            foreach (var (_, p) in attention.named_parameters()) p.normal_(0, 0.2, generator);
+        }
+        const int seq = 6;
+        var x = randn(1, seq, config.HiddenSize);
+        var actual = attention.call(x).reshape(seq, config.HiddenSize).to(ScalarType.Float64).data<double>().ToArray();
+
+        var w = attention.named_parameters().ToDictionary(p => p.name, p => Matrix(p.parameter));
+        var expected = LlamaReference(config, Matrix(x.reshape(seq, config.HiddenSize)), w);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4);
+    }
+
+    /// <summary>
+    /// HF LlamaAttention written out: q/k/v = xWᵀ (+b); rotate_half RoPE pairs (i, i+d/2) with angle
+    /// position·θ^(−2i/d)/factor; query head h reads key/value head h / (heads/kv_heads); softmax(qkᵀ/√d) over j ≤ i.
+    /// </summary>
+    private static double[] LlamaReference(LlamaConfig c, double[,] x, Dictionary<string, double[,]> w)
+    {
+        int seq = x.GetLength(0), nh = c.NumAttentionHeads, nkv = c.KeyValueHeads, d = c.ResolvedHeadDim;
+        double[,] Project(string name)
+        {
+            var y = Linear(x, w[name + ".weight"]);
+            if (w.TryGetValue(name + ".bias", out var b))
+                for (int i = 0; i < seq; i++)
+                    for (int o = 0; o < y.GetLength(1); o++) y[i, o] += b[0, o];
+            return y;
+        }
+        var q = Project("q_proj");
+        var k = Project("k_proj");
+        var v = Project("v_proj");
+        double[] Rotate(double[,] m, int row, int head, int position)
+        {
+            var r = new double[d];
+            for (int i = 0; i < d / 2; i++)
+            {
+                double angle = position * Math.Pow(c.RopeTheta, -2.0 * i / d) / c.RopeScaling!.Factor;
+                double a = m[row, head * d + i], b = m[row, head * d + i + d / 2];
+                r[i] = a * Math.Cos(angle) - b * Math.Sin(angle);
+                r[i + d / 2] = b * Math.Cos(angle) + a * Math.Sin(angle);
+            }
+            return r;
+        }
+        var heads = new double[seq, nh * d];
+        for (int h = 0; h < nh; h++)
+        {
+            int kvHead = h / (nh / nkv);
+            for (int i = 0; i < seq; i++)
+            {
+                var qi = Rotate(q, i, h, i);
+                var scores = new double[i + 1];
+                for (int j = 0; j <= i; j++)
+                {
+                    var kj = Rotate(k, j, kvHead, j);
+                    scores[j] = qi.Zip(kj, (a, b) => a * b).Sum() / Math.Sqrt(d);
+                }
+                double max = scores.Max();
+                var p = scores.Select(s => Math.Exp(s - max)).ToArray();
+                double total = p.Sum();
+                for (int t = 0; t < d; t++)
+                {
+                    double sum = 0;
+                    for (int j = 0; j <= i; j++) sum += p[j] / total * v[j, kvHead * d + t];
+                    heads[i, h * d + t] = sum;
+                }
+            }
+        }
+        var output = Linear(heads, w["o_proj.weight"]);
+        if (w.TryGetValue("o_proj.bias", out var ob))
+            for (int i = 0; i < seq; i++)
+                for (int o = 0; o < output.GetLength(1); o++) output[i, o] += ob[0, o];
+        return output.Cast<double>().ToArray();
+    }
+
     private static double[,] Matrix(Tensor t)
     {
         var t2 = t.dim() == 1 ? t.reshape(1, -1) : t;

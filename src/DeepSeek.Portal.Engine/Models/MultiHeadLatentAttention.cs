@@ -65,7 +65,17 @@ public sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Causal self-attention over <c>[batch, seq, hidden]</c>, positions 0..seq−1; returns <c>[batch, seq, hidden]</c>.</summary>
-    public override Tensor forward(Tensor hidden)
+    public override Tensor forward(Tensor hidden) => Forward(hidden, AttentionContext.Causal(hidden.shape[1], hidden.device), 0);
+
+    /// <summary>
+    /// Self-attention of <c>[batch, seq, hidden]</c> under <paramref name="context"/> (positions, mask, cache);
+    /// <paramref name="layerIndex"/> picks this layer's slot in the cache. Returns <c>[batch, seq, hidden]</c>.
+    /// </summary>
+    /// <remarks>
+    /// With a cache, the compressed latent <c>kv_a_layernorm(c)</c> and the rotated rope key are stored, and keys and
+    /// values of all held tokens are expanded through <c>kv_b_proj</c> at every call (no weight absorption).
+    /// </remarks>
+    public Tensor Forward(Tensor hidden, AttentionContext context, int layerIndex)
     {
         long batch = hidden.shape[0], seq = hidden.shape[1];
 
@@ -75,23 +85,28 @@ public sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
 
         var compressed = kv_a_proj_with_mqa.call(hidden); // [B, S, kv_lora + rope]
         var kvParts = compressed.split([kvLoraRank, ropeDim], -1);
-        var kPe = kvParts[1].view(batch, 1, seq, ropeDim); // one rope key for all heads
+        var latent = kv_a_layernorm.call(kvParts[0]);     // [B, S, kv_lora]
 
-        var kv = kv_b_proj.call(kv_a_layernorm.call(kvParts[0]))
-            .view(batch, seq, numHeads, nopeDim + vDim)
-            .transpose(1, 2); // [B, nh, S, nope+v]
+        var (cos, sin) = rotary.Frequencies(context.Positions);
+        var qPe = RotaryEmbedding.Apply(qParts[1], cos, sin);
+        // One rope key per position, shared by all heads: [B, 1, S, rope] while rotating, stored as [B, S, rope].
+        var kPe = RotaryEmbedding.Apply(kvParts[1].unsqueeze(1), cos, sin).squeeze(1);
+        if (context.Cache is { } cache) (latent, kPe) = cache.Append(layerIndex, latent, kPe, dim: 1);
+        long keys = latent.shape[1];
+
+        var kv = kv_b_proj.call(latent)
+            .view(batch, keys, numHeads, nopeDim + vDim)
+            .transpose(1, 2); // [B, nh, T, nope+v]
         var kvSplit = kv.split([nopeDim, vDim], -1);
 
-        var (cos, sin) = rotary.Frequencies(arange(seq, dtype: ScalarType.Int64, device: hidden.device));
-        var qPe = RotaryEmbedding.Apply(qParts[1], cos, sin);
-        kPe = RotaryEmbedding.Apply(kPe, cos, sin).expand(batch, numHeads, seq, ropeDim);
-
+        var query = cat([qParts[0], qPe], -1);                                                          // [B, nh, S, nope+rope]
+        var key = cat([kvSplit[0], kPe.unsqueeze(1).expand(batch, numHeads, keys, ropeDim)], -1);       // [B, nh, T, nope+rope]
         // scaled_dot_product_attention divides by √(nope+rope); fold the model's own scale into the query instead.
-        var query = cat([qParts[0], qPe], -1); // [B, nh, S, nope+rope]
         double queryFactor = softmaxScale * Math.Sqrt(nopeDim + ropeDim);
         if (Math.Abs(queryFactor - 1) > 1e-12) query = query * queryFactor;
-        var key = cat([kvSplit[0], kPe], -1);  // [B, nh, S, nope+rope]
-        var attended = nn.functional.scaled_dot_product_attention(query, key, kvSplit[1], is_casual: true); // [B, nh, S, v]
+        var attended = context.Mask is null
+            ? nn.functional.scaled_dot_product_attention(query, key, kvSplit[1], is_casual: true)
+            : nn.functional.scaled_dot_product_attention(query, key, kvSplit[1], attn_mask: context.Mask.to(query.dtype)); // [B, nh, S, v]
         return o_proj.call(attended.transpose(1, 2).reshape(batch, seq, numHeads * vDim));
     }
 }
