@@ -155,6 +155,21 @@ public class FamilyModelTests
         Assert.True(last < first * 0.5, $"loss {first} → {last}");
     }
 
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("qwen2")]
+    [InlineData("deepseek_v3")]
+    public void Active_matrix_parameters_equal_the_model_matrices(string family)
+    {
+        var config = TestModels.Family(family);
+        if (config is DeepSeekConfig d) config = d with { NumExpertsPerTok = d.NRoutedExperts, TopkGroup = d.NGroup };
+        using var model = CausalLM.Create(config);
+        long matrices = model.named_parameters()
+            .Where(p => p.parameter.dim() == 2 && p.name != "model.embed_tokens.weight")
+            .Sum(p => p.parameter.numel());
+        Assert.Equal(matrices, ModelFlops.ActiveMatrixParameters(config));
+    }
+
     [Fact]
     public async Task Trainer_trains_a_qwen2_model_and_writes_a_checkpoint_that_loads_as_qwen2()
     {
