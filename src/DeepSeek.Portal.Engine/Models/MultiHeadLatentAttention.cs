@@ -72,8 +72,10 @@ public sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
     /// <paramref name="layerIndex"/> picks this layer's slot in the cache. Returns <c>[batch, seq, hidden]</c>.
     /// </summary>
     /// <remarks>
-    /// With a cache, the compressed latent <c>kv_a_layernorm(c)</c> and the rotated rope key are stored, and keys and
-    /// values of all held tokens are expanded through <c>kv_b_proj</c> at every call (no weight absorption).
+    /// With a cache, the compressed latent <c>kv_a_layernorm(c)</c> and the rotated rope key are stored, and attention
+    /// runs in latent space with <c>kv_b_proj</c> absorbed (DeepSeek's "absorb" inference): the key half of
+    /// <c>kv_b_proj</c> is folded into the query and its value half applied after the weighted sum, so held tokens are
+    /// never expanded. Without a cache keys and values are expanded as in training.
     /// </remarks>
     public Tensor Forward(Tensor hidden, AttentionContext context, int layerIndex)
     {
@@ -91,7 +93,11 @@ public sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
         var qPe = RotaryEmbedding.Apply(qParts[1], cos, sin);
         // One rope key per position, shared by all heads: [B, 1, S, rope] while rotating, stored as [B, S, rope].
         var kPe = RotaryEmbedding.Apply(kvParts[1].unsqueeze(1), cos, sin).squeeze(1);
-        if (context.Cache is { } cache) (latent, kPe) = cache.Append(layerIndex, latent, kPe, dim: 1);
+        if (context.Cache is { } cache)
+        {
+            (latent, kPe) = cache.Append(layerIndex, latent, kPe, dim: 1);
+            return o_proj.call(AbsorbedAttention(qParts[0], qPe, latent, kPe, context.Mask!));
+        }
         long keys = latent.shape[1];
 
         var kv = kv_b_proj.call(latent)
@@ -108,5 +114,26 @@ public sealed class MultiHeadLatentAttention : nn.Module<Tensor, Tensor>
             ? nn.functional.scaled_dot_product_attention(query, key, kvSplit[1], is_casual: true)
             : nn.functional.scaled_dot_product_attention(query, key, kvSplit[1], attn_mask: context.Mask.to(query.dtype)); // [B, nh, S, v]
         return o_proj.call(attended.transpose(1, 2).reshape(batch, seq, numHeads * vDim));
+    }
+
+    /// <summary>
+    /// Attention against held latents: scores = (q_nope·W_UK)·latentᵀ + q_pe·k_peᵀ, output = (P·latent)·W_UVᵀ,
+    /// where W_UK/W_UV are the key and value rows of <c>kv_b_proj</c> per head. Returns <c>[B, S, nh·v]</c>.
+    /// </summary>
+    private Tensor AbsorbedAttention(Tensor qNope, Tensor qPe, Tensor latent, Tensor kPe, Tensor mask)
+    {
+        long batch = qNope.shape[0], seq = qNope.shape[2], keys = latent.shape[1];
+        var w = kv_b_proj.Weight.to(qNope.dtype).view(numHeads, nopeDim + vDim, kvLoraRank);
+        var wUK = w.narrow(1, 0, nopeDim);      // [nh, nope, kv_lora]
+        var wUV = w.narrow(1, nopeDim, vDim);   // [nh, v, kv_lora]
+        var qLatent = matmul(qNope, wUK.unsqueeze(0)); // [B, nh, S, kv_lora]
+        var query = cat([qLatent, qPe], -1);           // [B, nh, S, kv_lora + rope]
+        var key = cat([latent, kPe], -1).unsqueeze(1).expand(batch, numHeads, keys, kvLoraRank + ropeDim);
+        var value = latent.unsqueeze(1).expand(batch, numHeads, keys, kvLoraRank);
+        // The scores equal the expanded form's, so the model's scale applies; undo SDPA's own 1/√width.
+        query = query * (softmaxScale * Math.Sqrt(kvLoraRank + ropeDim));
+        var attendedLatent = nn.functional.scaled_dot_product_attention(query, key, value, attn_mask: mask.to(query.dtype)); // [B, nh, S, kv_lora]
+        var attended = matmul(attendedLatent, wUV.transpose(1, 2).unsqueeze(0)); // [B, nh, S, v]
+        return attended.transpose(1, 2).reshape(batch, seq, numHeads * vDim);
     }
 }
