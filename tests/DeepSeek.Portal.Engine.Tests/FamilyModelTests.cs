@@ -187,4 +187,27 @@ public class FamilyModelTests
         SafeTensors.LoadModule(model, Path.Combine(outcome.CheckpointDirectory!, "model.safetensors"), strict: true);
         Assert.Equal(outcome.ParameterCount, model.ParameterCount());
     }
+
+    [Fact]
+    public async Task Trainer_trains_a_v3_model_with_its_balance_loss_and_keeps_the_router_bias_in_the_checkpoint()
+    {
+        using var dir = new TempDirectory();
+        var request = TestModels.QuickRequest(dir.Path, 4, trainTexts: 200) with { Model = TestModels.TinyV3(vocabSize: 0) };
+        var progress = new List<TrainingProgress>();
+        var outcome = await Trainer.RunAsync(request, progress.Add, CancellationToken.None);
+        Assert.Equal(4, outcome.StepsCompleted);
+        Assert.All(progress, p => Assert.True(p.AuxLoss > 0, "the MoE balance loss is part of the training loss"));
+
+        var config = ModelConfig.FromJson(File.ReadAllText(Path.Combine(outcome.CheckpointDirectory!, "config.json")));
+        Assert.Equal(ModelFamily.DeepSeekV3, config.Family);
+        var tensors = SafeTensors.Load(Path.Combine(outcome.CheckpointDirectory!, "model.safetensors"));
+        try
+        {
+            Assert.Contains("model.layers.1.mlp.gate.e_score_correction_bias", tensors.Keys);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
 }
