@@ -106,9 +106,14 @@ public class OptionsAndConfigTests
         Assert.Empty(config.Validate());
 
         var yarn = lite.Replace("\"rope_theta\":10000", "\"rope_theta\":10000,\"rope_scaling\":{\"type\":\"yarn\",\"factor\":40}");
-        Assert.Contains("rope_scaling", Assert.Throws<NotSupportedException>(() => DeepSeekConfig.FromJson(yarn)).Message);
+        Assert.Equal(40, DeepSeekConfig.FromJson(yarn).RopeScaling!.Factor);
+        var dynamic = lite.Replace("\"rope_theta\":10000", "\"rope_theta\":10000,\"rope_scaling\":{\"type\":\"dynamic\",\"factor\":4}");
+        Assert.Contains("rope_scaling", Assert.Throws<NotSupportedException>(() => DeepSeekConfig.FromJson(dynamic)).Message);
+        // A V3 file keeps V2's greedy softmax router here, which V3's own code does not have.
         var v3 = lite.Replace("\"deepseek_v2\"", "\"deepseek_v3\"");
-        Assert.Contains("deepseek_v3", Assert.Throws<NotSupportedException>(() => DeepSeekConfig.FromJson(v3)).Message);
+        Assert.Contains("topk_method", Assert.Throws<NotSupportedException>(() => DeepSeekConfig.FromJson(v3)).Message);
+        var llama = lite.Replace("\"deepseek_v2\"", "\"llama\"");
+        Assert.Contains("llama", Assert.Throws<NotSupportedException>(() => DeepSeekConfig.FromJson(llama)).Message);
     }
 
     [Fact]

@@ -30,6 +30,56 @@ internal static class TestModels
         AuxLossAlpha = 0.01,
     };
 
+    /// <summary>Two Llama layers with grouped-query attention: 4 query heads of width 8 sharing 2 key/value heads.</summary>
+    public static LlamaConfig TinyLlama(int vocabSize = 61, bool tie = false) => new()
+    {
+        ModelType = LlamaConfig.LlamaModelType,
+        VocabSize = vocabSize,
+        HiddenSize = 32,
+        IntermediateSize = 48,
+        NumHiddenLayers = 2,
+        NumAttentionHeads = 4,
+        NumKeyValueHeads = 2,
+        MaxPositionEmbeddings = 256,
+        TieWordEmbeddings = tie,
+    };
+
+    /// <summary>Two Qwen2 layers: q/k/v biases, one key/value head for 4 query heads.</summary>
+    public static LlamaConfig TinyQwen2(int vocabSize = 61) => TinyLlama(vocabSize) with { ModelType = LlamaConfig.Qwen2ModelType, NumKeyValueHeads = 1, RopeTheta = 1e6 };
+
+    /// <summary>A V3-shaped pair of layers: low-rank queries, YaRN, sigmoid noaux_tc routing over 2 groups of 2 experts.</summary>
+    public static DeepSeekConfig TinyV3(int vocabSize = 61) => TwoLayer(vocabSize, qLoraRank: 12) with
+    {
+        ModelType = DeepSeekConfig.V3ModelType,
+        TopkMethod = "noaux_tc",
+        ScoringFunc = "sigmoid",
+        NGroup = 2,
+        TopkGroup = 1,
+        NormTopkProb = true,
+        RoutedScalingFactor = 2.5,
+        RopeScaling = new RopeScaling { Factor = 4, OriginalMaxPositionEmbeddings = 16, Mscale = 1, MscaleAllDim = 1 },
+    };
+
+    /// <summary>One tiny model of every family, by name (for theories).</summary>
+    public static ModelConfig Family(string name) => name switch
+    {
+        "deepseek_v2" => TwoLayer(61),
+        "deepseek_v3" => TinyV3(),
+        "llama" => TinyLlama(),
+        "llama_tied" => TinyLlama(tie: true),
+        "qwen2" => TinyQwen2(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
+    };
+
+    /// <summary>A model of <paramref name="config"/> with seeded HF-style initial weights.</summary>
+    public static CausalLM NewModel(ModelConfig config, int seed = 1)
+    {
+        var model = CausalLM.Create(config);
+        using var generator = new TorchSharp.torch.Generator((ulong)seed);
+        model.InitializeWeights(generator);
+        return model;
+    }
+
     /// <summary>A quick training setup: small model, small batches, short sequences.</summary>
     public static TrainingOptions QuickOptions(int steps) => new()
     {

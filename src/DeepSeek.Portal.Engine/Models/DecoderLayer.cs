@@ -14,10 +14,12 @@ public sealed class DecoderLayer : nn.Module<Tensor, Tensor>
     private readonly MultiHeadLatentAttention self_attn;
     private readonly RMSNorm post_attention_layernorm;
     private readonly nn.Module<Tensor, Tensor> mlp;
+    private readonly int layerIndex;
 
     /// <summary>Creates layer <paramref name="layerIndex"/> of <paramref name="config"/>.</summary>
     public DecoderLayer(DeepSeekConfig config, int layerIndex) : base(nameof(DecoderLayer))
     {
+        this.layerIndex = layerIndex;
         input_layernorm = new RMSNorm(config.HiddenSize, config.RmsNormEps);
         self_attn = new MultiHeadLatentAttention(config);
         post_attention_layernorm = new RMSNorm(config.HiddenSize, config.RmsNormEps);
@@ -34,9 +36,12 @@ public sealed class DecoderLayer : nn.Module<Tensor, Tensor>
     public DeepSeekMoE? Moe => mlp as DeepSeekMoE;
 
     /// <inheritdoc />
-    public override Tensor forward(Tensor hidden)
+    public override Tensor forward(Tensor hidden) => Forward(hidden, AttentionContext.Causal(hidden.shape[1], hidden.device));
+
+    /// <summary>The block under <paramref name="context"/> (positions, mask, cache).</summary>
+    public Tensor Forward(Tensor hidden, AttentionContext context)
     {
-        var h = hidden + self_attn.call(input_layernorm.call(hidden));
+        var h = hidden + self_attn.Forward(input_layernorm.call(hidden), context, layerIndex);
         return h + mlp.call(post_attention_layernorm.call(h));
     }
 }

@@ -5,29 +5,29 @@ using System.Text.Json.Serialization;
 namespace DeepSeek.Portal.Engine.Models;
 
 /// <summary>
-/// Hyper-parameters of a DeepSeek-V2 style model (multi-head latent attention + DeepSeekMoE), named after the
-/// fields of a Hugging Face <c>config.json</c> with <c>model_type</c> "deepseek_v2".
+/// Hyper-parameters of a DeepSeek-V2/V3 model (multi-head latent attention + DeepSeekMoE), named after the fields of a
+/// Hugging Face <c>config.json</c> with <c>model_type</c> "deepseek_v2" or "deepseek_v3".
 /// </summary>
 /// <remarks>
-/// Only the plain V2 layout is modelled: greedy top-k softmax routing, no expert groups, no YaRN rope scaling,
-/// no multi-token prediction. <see cref="FromJson"/> refuses configs that need any of those.
+/// Routing follows each family's own remote modelling code: V2 scores with softmax and picks <c>greedy</c> or
+/// <c>group_limited_greedy</c>; V3 scores with sigmoid and picks <c>noaux_tc</c> (see <see cref="DeepSeekMoE"/>).
+/// YaRN rope scaling is implemented; multi-token prediction layers (<c>num_nextn_predict_layers</c>) are not built
+/// (as in HF inference) and FP8 <c>quantization_config</c> is refused.
 /// </remarks>
-public sealed record DeepSeekConfig
+public sealed record DeepSeekConfig : ModelConfig
 {
-    /// <summary>Number of token ids (rows of <c>embed_tokens</c> and <c>lm_head</c>).</summary>
-    public int VocabSize { get; init; }
+    /// <summary>model_type of DeepSeek-V2 and V2-Lite.</summary>
+    public const string V2ModelType = "deepseek_v2";
 
-    /// <summary>Width of the residual stream.</summary>
-    public int HiddenSize { get; init; }
+    /// <summary>model_type of DeepSeek-V3 and R1.</summary>
+    public const string V3ModelType = "deepseek_v3";
 
-    /// <summary>Inner width of the dense SwiGLU MLP used by the first <see cref="FirstKDenseReplace"/> layers.</summary>
-    public int IntermediateSize { get; init; }
+    /// <summary><see cref="V2ModelType"/> or <see cref="V3ModelType"/>.</summary>
+    public string ModelType { get; init; } = V2ModelType;
 
-    /// <summary>Number of decoder layers.</summary>
-    public int NumHiddenLayers { get; init; }
-
-    /// <summary>Number of attention heads.</summary>
-    public int NumAttentionHeads { get; init; }
+    /// <inheritdoc />
+    [JsonIgnore]
+    public override ModelFamily Family => ModelType == V3ModelType ? ModelFamily.DeepSeekV3 : ModelFamily.DeepSeekV2;
 
     /// <summary>Rank of the low-rank query projection; <c>null</c> uses a plain <c>q_proj</c> (as in V2-Lite).</summary>
     public int? QLoraRank { get; init; }
@@ -59,30 +59,53 @@ public sealed record DeepSeekConfig
     /// <summary>Layers with an index below this value use the dense MLP instead of MoE.</summary>
     public int FirstKDenseReplace { get; init; }
 
-    /// <summary>Epsilon of every RMSNorm.</summary>
-    public double RmsNormEps { get; init; } = 1e-6;
-
-    /// <summary>RoPE base θ.</summary>
-    public double RopeTheta { get; init; } = 10000.0;
-
-    /// <summary>Longest sequence the model is meant to see.</summary>
-    public int MaxPositionEmbeddings { get; init; }
-
-    /// <summary>Multiplier on the routed expert weights (not applied when <see cref="NormTopkProb"/> is set, as in V2).</summary>
+    /// <summary>
+    /// Multiplier on the routed expert weights. V2 applies it only when <see cref="NormTopkProb"/> is off (or top-k is
+    /// 1); V3 always applies it, after the renormalisation.
+    /// </summary>
     public double RoutedScalingFactor { get; init; } = 1.0;
 
-    /// <summary>Whether the top-k routing weights are renormalised to sum to one.</summary>
+    /// <summary>Whether the top-k routing weights are renormalised to sum to one (only when top-k &gt; 1, as in both references).</summary>
     public bool NormTopkProb { get; init; }
 
-    /// <summary>Weight α of the sequence-level expert balance loss; 0 disables it.</summary>
+    /// <summary>Weight α of the expert balance loss; 0 disables it.</summary>
     public double AuxLossAlpha { get; init; } = 0.001;
+
+    /// <summary>Whether the balance loss is computed per sequence (<c>seq_aux</c>) rather than over the whole batch.</summary>
+    public bool SeqAux { get; init; } = true;
+
+    /// <summary>Router: <c>greedy</c> or <c>group_limited_greedy</c> (V2), <c>noaux_tc</c> (V3).</summary>
+    public string TopkMethod { get; init; } = "greedy";
+
+    /// <summary>Router scores: <c>softmax</c> (V2) or <c>sigmoid</c> (V3).</summary>
+    public string ScoringFunc { get; init; } = "softmax";
+
+    /// <summary>Number of expert groups for group-limited routing (1: no groups).</summary>
+    public int NGroup { get; init; } = 1;
+
+    /// <summary>Groups kept per token by group-limited routing.</summary>
+    public int TopkGroup { get; init; } = 1;
+
+    /// <summary>From <see cref="FirstKDenseReplace"/> on, every this-many-th layer index is MoE (the others dense).</summary>
+    public int MoeLayerFreq { get; init; } = 1;
 
     /// <summary>Query/key head dimension: <c>QkNopeHeadDim + QkRopeHeadDim</c>.</summary>
     [JsonIgnore]
     public int QkHeadDim => QkNopeHeadDim + QkRopeHeadDim;
 
-    /// <summary>Whether layer <paramref name="layerIndex"/> uses DeepSeekMoE rather than the dense MLP.</summary>
-    public bool IsMoeLayer(int layerIndex) => layerIndex >= FirstKDenseReplace && NRoutedExperts > 0;
+    /// <summary>
+    /// Softmax scale of MLA: <c>qk_head_dim^−0.5</c>, times <c>get_mscale(factor, mscale_all_dim)²</c> when YaRN
+    /// rope scaling sets <c>mscale_all_dim</c> (remote V2/V3 code and HF V3; see ADR 0008).
+    /// </summary>
+    [JsonIgnore]
+    public double SoftmaxScale => Math.Pow(QkHeadDim, -0.5) * (RopeScaling?.SoftmaxScaleFactor ?? 1.0);
+
+    /// <summary>
+    /// Whether layer <paramref name="layerIndex"/> uses DeepSeekMoE rather than the dense MLP:
+    /// <c>n_routed_experts &gt; 0 and layer ≥ first_k_dense_replace and layer % moe_layer_freq == 0</c>.
+    /// </summary>
+    public bool IsMoeLayer(int layerIndex) =>
+        NRoutedExperts > 0 && layerIndex >= FirstKDenseReplace && MoeLayerFreq > 0 && layerIndex % MoeLayerFreq == 0;
 
     /// <summary>
     /// The demo model (≈1.1 M parameters with the default 2,048-token vocabulary): a 200-step run with default options
@@ -114,20 +137,15 @@ public sealed record DeepSeekConfig
         AuxLossAlpha = 0.001,
     };
 
-    /// <summary>Checks every field; returns field name → messages, empty when the config is usable.</summary>
-    public IReadOnlyDictionary<string, string[]> Validate()
+    /// <inheritdoc />
+    public override IReadOnlyDictionary<string, string[]> Validate()
     {
-        var errors = new Dictionary<string, List<string>>();
-        void Fail(string field, string message)
-        {
-            if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
-            list.Add(message);
-        }
+        var errors = new Errors();
+        void Fail(string field, string message) => errors.Fail(field, message);
+        ValidateCommon(errors);
 
-        if (VocabSize < 1) Fail(nameof(VocabSize), $"VocabSize must be at least 1 (was {VocabSize}).");
-        if (HiddenSize < 1) Fail(nameof(HiddenSize), $"HiddenSize must be at least 1 (was {HiddenSize}).");
-        if (NumHiddenLayers < 1) Fail(nameof(NumHiddenLayers), $"NumHiddenLayers must be at least 1 (was {NumHiddenLayers}).");
-        if (NumAttentionHeads < 1) Fail(nameof(NumAttentionHeads), $"NumAttentionHeads must be at least 1 (was {NumAttentionHeads}).");
+        if (ModelType is not (V2ModelType or V3ModelType))
+            Fail(nameof(ModelType), $"ModelType must be '{V2ModelType}' or '{V3ModelType}' (was '{ModelType}').");
         if (QLoraRank is < 1) Fail(nameof(QLoraRank), $"QLoraRank must be null (plain q_proj) or at least 1 (was {QLoraRank}).");
         if (KvLoraRank < 1) Fail(nameof(KvLoraRank), $"KvLoraRank must be at least 1 (was {KvLoraRank}).");
         if (QkNopeHeadDim < 0) Fail(nameof(QkNopeHeadDim), $"QkNopeHeadDim must not be negative (was {QkNopeHeadDim}).");
@@ -136,8 +154,10 @@ public sealed record DeepSeekConfig
         if (VHeadDim < 1) Fail(nameof(VHeadDim), $"VHeadDim must be at least 1 (was {VHeadDim}).");
         if (FirstKDenseReplace < 0 || FirstKDenseReplace > NumHiddenLayers)
             Fail(nameof(FirstKDenseReplace), $"FirstKDenseReplace must be between 0 and NumHiddenLayers ({NumHiddenLayers}) (was {FirstKDenseReplace}).");
-        bool anyDense = FirstKDenseReplace > 0 || NRoutedExperts == 0;
-        bool anyMoe = FirstKDenseReplace < NumHiddenLayers && NRoutedExperts > 0;
+        if (MoeLayerFreq < 1) Fail(nameof(MoeLayerFreq), $"MoeLayerFreq must be at least 1 (was {MoeLayerFreq}).");
+        var layers = Enumerable.Range(0, Math.Max(NumHiddenLayers, 0));
+        bool anyDense = layers.Any(l => !IsMoeLayer(l));
+        bool anyMoe = layers.Any(IsMoeLayer);
         if (anyDense && IntermediateSize < 1)
             Fail(nameof(IntermediateSize), $"IntermediateSize must be at least 1 when a layer uses the dense MLP (was {IntermediateSize}).");
         if (NRoutedExperts < 0) Fail(nameof(NRoutedExperts), $"NRoutedExperts must not be negative (was {NRoutedExperts}).");
@@ -151,53 +171,51 @@ public sealed record DeepSeekConfig
                 Fail(nameof(RoutedScalingFactor), $"RoutedScalingFactor must be a positive finite number (was {RoutedScalingFactor}).");
             if (!(AuxLossAlpha >= 0) || double.IsInfinity(AuxLossAlpha))
                 Fail(nameof(AuxLossAlpha), $"AuxLossAlpha must be zero or a positive finite number (was {AuxLossAlpha}).");
+            ValidateRouting(Fail);
         }
-        if (!(RmsNormEps > 0) || RmsNormEps >= 1) Fail(nameof(RmsNormEps), $"RmsNormEps must be in (0, 1) (was {RmsNormEps}).");
-        if (!(RopeTheta > 1) || double.IsInfinity(RopeTheta)) Fail(nameof(RopeTheta), $"RopeTheta must be a finite number above 1 (was {RopeTheta}).");
-        if (MaxPositionEmbeddings < 1) Fail(nameof(MaxPositionEmbeddings), $"MaxPositionEmbeddings must be at least 1 (was {MaxPositionEmbeddings}).");
-
-        return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+        return errors.ToDictionary();
     }
 
-    /// <summary>Throws <see cref="ArgumentException"/> listing every problem when <see cref="Validate"/> finds any.</summary>
-    public void ThrowIfInvalid()
+    private void ValidateRouting(Action<string, string> fail)
     {
-        var errors = Validate();
-        if (errors.Count > 0)
-            throw new ArgumentException("Invalid DeepSeek model config: " + string.Join(" ", errors.SelectMany(e => e.Value)));
+        // Each family's remote code implements only its own scoring function and routers.
+        string[] methods = Family == ModelFamily.DeepSeekV3 ? ["noaux_tc"] : ["greedy", "group_limited_greedy"];
+        string scoring = Family == ModelFamily.DeepSeekV3 ? "sigmoid" : "softmax";
+        if (!methods.Contains(TopkMethod))
+            fail(nameof(TopkMethod), $"TopkMethod must be {string.Join(" or ", methods.Select(m => $"'{m}'"))} for {ModelType} (was '{TopkMethod}').");
+        if (ScoringFunc != scoring)
+            fail(nameof(ScoringFunc), $"ScoringFunc must be '{scoring}' for {ModelType} (was '{ScoringFunc}').");
+        bool grouped = TopkMethod != "greedy";
+        if (NGroup < 1 || NRoutedExperts % NGroup != 0)
+            fail(nameof(NGroup), $"NGroup must be at least 1 and divide NRoutedExperts ({NRoutedExperts}) (was {NGroup}).");
+        else if (grouped)
+        {
+            int perGroup = NRoutedExperts / NGroup;
+            if (TopkGroup < 1 || TopkGroup > NGroup)
+                fail(nameof(TopkGroup), $"TopkGroup must be between 1 and NGroup ({NGroup}) (was {TopkGroup}).");
+            else if (NumExpertsPerTok > TopkGroup * perGroup)
+                fail(nameof(NumExpertsPerTok), $"NumExpertsPerTok ({NumExpertsPerTok}) exceeds the experts in the kept groups ({TopkGroup} × {perGroup}).");
+            if (TopkMethod == "noaux_tc" && perGroup < 2)
+                fail(nameof(NGroup), $"noaux_tc scores each group by its top-2 experts, so groups need at least 2 experts (have {perGroup}).");
+        }
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowReadingFromString,
-    };
 
     /// <summary>
-    /// Serialises to a Hugging Face style <c>config.json</c> (snake_case keys, <c>model_type</c> "deepseek_v2",
-    /// <c>architectures</c> ["DeepseekV2ForCausalLM"]) including the fixed routing fields this engine implements,
-    /// so that HF tooling reads the same architecture.
+    /// Serialises to a Hugging Face style <c>config.json</c> (snake_case keys, <c>model_type</c> and
+    /// <c>architectures</c> of the family) including the routing fields, so that HF tooling reads the same architecture.
     /// </summary>
-    public string ToJson(int? bosTokenId = null, int? eosTokenId = null)
+    public override string ToJson(int? bosTokenId = null, int? eosTokenId = null)
     {
         var node = JsonSerializer.SerializeToNode(this, JsonOptions)!.AsObject();
         var root = new JsonObject
         {
-            ["architectures"] = new JsonArray("DeepseekV2ForCausalLM"),
-            ["model_type"] = "deepseek_v2",
+            ["architectures"] = new JsonArray(Family == ModelFamily.DeepSeekV3 ? "DeepseekV3ForCausalLM" : "DeepseekV2ForCausalLM"),
         };
         foreach (var (key, value) in node) root[key] = value?.DeepClone();
         root["num_key_value_heads"] = NumAttentionHeads;
         root["hidden_act"] = "silu";
-        root["moe_layer_freq"] = 1;
-        root["n_group"] = 1;
-        root["topk_group"] = 1;
-        root["topk_method"] = "greedy";
-        root["scoring_func"] = "softmax";
-        root["seq_aux"] = true;
         root["attention_bias"] = false;
-        root["rope_scaling"] = null;
+        root["rope_scaling"] = RopeScalingJson(RopeScaling);
         root["tie_word_embeddings"] = false;
         root["torch_dtype"] = "float32";
         if (bosTokenId is not null) root["bos_token_id"] = bosTokenId;
@@ -206,32 +224,42 @@ public sealed record DeepSeekConfig
     }
 
     /// <summary>
-    /// Reads a Hugging Face style <c>config.json</c>. Throws <see cref="NotSupportedException"/> for DeepSeek
-    /// variants this engine does not implement (other model types, YaRN scaling, grouped or sigmoid routing).
+    /// Reads a Hugging Face style <c>config.json</c> of model_type <c>deepseek_v2</c> (also assumed when model_type
+    /// and architectures are absent) or <c>deepseek_v3</c>. Throws <see cref="NotSupportedException"/> naming the
+    /// field for what this engine does not implement: other model types, rope scaling other than YaRN or linear,
+    /// routers or scoring functions outside the family's own code, activations other than SiLU, attention biases,
+    /// tied embeddings and FP8 <c>quantization_config</c>.
     /// </summary>
-    public static DeepSeekConfig FromJson(string json)
+    public static new DeepSeekConfig FromJson(string json)
     {
-        var root = JsonNode.Parse(json)?.AsObject() ?? throw new FormatException("config.json is empty.");
-        string? modelType = root["model_type"]?.GetValue<string>();
-        if (modelType is not null && modelType != "deepseek_v2")
-            throw new NotSupportedException($"config.json has model_type '{modelType}'; only 'deepseek_v2' is supported.");
-        RequireAbsentOrEqual(root, "rope_scaling", null, "RoPE scaling (YaRN) is not implemented");
-        RequireAbsentOrEqual(root, "topk_method", "greedy", "only greedy top-k routing is implemented");
-        RequireAbsentOrEqual(root, "scoring_func", "softmax", "only softmax routing scores are implemented");
-        foreach (var key in new[] { "n_group", "topk_group", "moe_layer_freq" })
+        var root = ParseObject(json);
+        string modelType = ModelTypeOf(root) ?? V2ModelType;
+        if (modelType is not (V2ModelType or V3ModelType))
+            throw new NotSupportedException($"config.json has model_type '{modelType}'; a DeepSeekConfig reads only '{V2ModelType}' and '{V3ModelType}'.");
+        bool v3 = modelType == V3ModelType;
+        Require(root, "topk_method", $"{modelType} routing implements " + (v3 ? "'noaux_tc'" : "'greedy' and 'group_limited_greedy'") + " only",
+            v3 ? ["noaux_tc"] : ["greedy", "group_limited_greedy"]);
+        Require(root, "scoring_func", $"{modelType} routing scores with " + (v3 ? "'sigmoid'" : "'softmax'") + " only", v3 ? "sigmoid" : "softmax");
+        Require(root, "hidden_act", "only SiLU (SwiGLU) MLPs are implemented", "silu");
+        Require(root, "attention_bias", "MLA projections have no biases in this engine", "false");
+        Require(root, "tie_word_embeddings", "DeepSeek models keep a separate lm_head", "false");
+        if (root["quantization_config"] is JsonNode quantization)
+            throw new NotSupportedException($"config.json has quantization_config = {quantization.ToJsonString()}: FP8 block-quantised weights " +
+                "are not implemented; dequantise the checkpoint to BF16 first.");
+        var config = Deserialize<DeepSeekConfig>(root) with
         {
-            if (root[key] is JsonNode n && n.GetValue<int>() != 1)
-                throw new NotSupportedException($"config.json has {key} = {n.ToJsonString()}; only 1 is supported.");
+            ModelType = modelType,
+            RopeScaling = ReadRopeScaling(root, modelType, RopeScaling.Yarn, RopeScaling.Linear),
+        };
+        // V3 files normally state these; the defaults of this record are V2's.
+        if (v3)
+        {
+            config = config with
+            {
+                TopkMethod = root["topk_method"] is null ? "noaux_tc" : config.TopkMethod,
+                ScoringFunc = root["scoring_func"] is null ? "sigmoid" : config.ScoringFunc,
+            };
         }
-        return JsonSerializer.Deserialize<DeepSeekConfig>(json, JsonOptions)
-            ?? throw new FormatException("config.json did not describe a model.");
-    }
-
-    private static void RequireAbsentOrEqual(JsonObject root, string key, string? expected, string reason)
-    {
-        if (!root.TryGetPropertyValue(key, out var node) || node is null) return;
-        string actual = node.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : node.ToJsonString();
-        if (actual != expected)
-            throw new NotSupportedException($"config.json has {key} = {node.ToJsonString()}: {reason}.");
+        return config;
     }
 }

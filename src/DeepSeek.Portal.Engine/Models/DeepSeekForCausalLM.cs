@@ -4,12 +4,6 @@ using static TorchSharp.torch;
 
 namespace DeepSeek.Portal.Engine.Models;
 
-/// <summary>Result of <see cref="DeepSeekForCausalLM.Forward"/>.</summary>
-/// <param name="Logits">fp32 logits <c>[batch, seq, vocab]</c>.</param>
-/// <param name="Loss">Mean next-token cross-entropy over labels ≠ −100, or <c>null</c> without labels.</param>
-/// <param name="AuxLoss">Sum of the MoE balance losses (training mode only), or <c>null</c>.</param>
-public sealed record CausalLMOutput(Tensor Logits, Tensor? Loss, Tensor? AuxLoss);
-
 /// <summary>
 /// The decoder stack (<c>model.*</c> in HF names): token embedding, decoder layers, final norm.
 /// </summary>
@@ -38,33 +32,32 @@ public sealed class DeepSeekModel : nn.Module<Tensor, Tensor>
     public ScalarType ComputeDType { get; set; } = ScalarType.Float32;
 
     /// <summary>Token ids <c>[batch, seq]</c> (int64) → final hidden states <c>[batch, seq, hidden]</c> in <see cref="ComputeDType"/>.</summary>
-    public override Tensor forward(Tensor inputIds)
+    public override Tensor forward(Tensor inputIds) => Forward(inputIds, AttentionContext.Causal(inputIds.shape[1], inputIds.device));
+
+    /// <summary>The stack under <paramref name="context"/> (positions, mask, cache).</summary>
+    public Tensor Forward(Tensor inputIds, AttentionContext context)
     {
         var h = embed_tokens.call(inputIds);
         if (h.dtype != ComputeDType) h = h.to(ComputeDType);
-        foreach (var layer in layers) h = layer.call(h);
+        foreach (var layer in layers) h = layer.Forward(h, context);
         return norm.call(h);
     }
 }
 
 /// <summary>
-/// DeepSeek-V2 causal language model (<c>DeepseekV2ForCausalLM</c>): <c>model</c> plus an untied <c>lm_head</c>.
-/// <c>named_parameters()</c> yields the Hugging Face tensor names directly
+/// DeepSeek-V2/V3 causal language model (<c>DeepseekV2ForCausalLM</c> / <c>DeepseekV3ForCausalLM</c>): <c>model</c>
+/// plus an untied <c>lm_head</c>. Parameter names are the HF ones
 /// (<c>model.layers.0.self_attn.kv_a_proj_with_mqa.weight</c>, <c>model.layers.1.mlp.experts.0.gate_proj.weight</c>,
-/// <c>lm_head.weight</c> …), so state dicts load from and save to HF safetensors without renaming.
+/// <c>lm_head.weight</c> …).
 /// </summary>
-public sealed class DeepSeekForCausalLM : nn.Module<Tensor, Tensor>
+public sealed class DeepSeekForCausalLM : CausalLM
 {
-    /// <summary>Label value excluded from the loss (padding).</summary>
-    public const long IgnoreIndex = -100;
-
     private readonly DeepSeekModel model;
     private readonly CastLinear lm_head; // [vocab, hidden]
 
-    /// <summary>Creates the model with uninitialised weights; call <see cref="InitializeWeights"/> or load a state dict.</summary>
-    public DeepSeekForCausalLM(DeepSeekConfig config) : base(nameof(DeepSeekForCausalLM))
+    /// <summary>Creates the model with uninitialised weights; call <see cref="CausalLM.InitializeWeights"/> or load a state dict.</summary>
+    public DeepSeekForCausalLM(DeepSeekConfig config) : base(nameof(DeepSeekForCausalLM), config)
     {
-        config.ThrowIfInvalid();
         Config = config;
         model = new DeepSeekModel(config);
         lm_head = new CastLinear(config.HiddenSize, config.VocabSize);
@@ -77,58 +70,24 @@ public sealed class DeepSeekForCausalLM : nn.Module<Tensor, Tensor>
     /// <summary>The decoder stack.</summary>
     public DeepSeekModel Model => model;
 
-    /// <summary>Activation dtype (see <see cref="DeepSeekModel.ComputeDType"/>).</summary>
-    public ScalarType ComputeDType
+    /// <inheritdoc />
+    protected override Tensor Hidden(Tensor inputIds, AttentionContext context)
     {
-        get => model.ComputeDType;
-        set => model.ComputeDType = value;
+        model.ComputeDType = ComputeDType;
+        return model.Forward(inputIds, context);
     }
 
-    /// <summary>
-    /// HF-style initialisation: normal(0, 0.02) for every matrix (linears, embedding), ones for norm weights.
-    /// Uses <paramref name="generator"/> so the result depends only on its seed, not on other users of the global RNG.
-    /// </summary>
-    public void InitializeWeights(Generator generator)
+    /// <inheritdoc />
+    protected override Tensor Logits(Tensor hidden) => lm_head.call(hidden);
+
+    /// <inheritdoc />
+    protected override Tensor? AuxLoss()
     {
-        using var _ = no_grad();
-        foreach (var (_, parameter) in named_parameters())
-        {
-            if (parameter.dim() == 1) parameter.fill_(1.0);
-            else parameter.normal_(0.0, 0.02, generator);
-        }
-    }
-
-    /// <summary>Token ids <c>[batch, seq]</c> → fp32 logits <c>[batch, seq, vocab]</c>.</summary>
-    public override Tensor forward(Tensor inputIds) => Forward(inputIds, null).Logits;
-
-    /// <summary>
-    /// Runs the model and, when <paramref name="labels"/> (<c>[batch, seq]</c>, int64) are given, the mean
-    /// cross-entropy against them. Labels are the next-token targets already aligned with the inputs
-    /// (<c>labels[:, i]</c> is the token after <c>inputIds[:, i]</c>); <see cref="IgnoreIndex"/> marks padding.
-    /// </summary>
-    public CausalLMOutput Forward(Tensor inputIds, Tensor? labels)
-    {
-        var hidden = model.call(inputIds);
-        var logits = lm_head.call(hidden);
-        if (logits.dtype != ScalarType.Float32) logits = logits.to(ScalarType.Float32);
-
         Tensor? aux = null;
-        if (training)
+        foreach (var layer in model.Layers)
         {
-            foreach (var layer in model.Layers)
-            {
-                if (layer.Moe?.LastAuxLoss is Tensor layerAux) aux = aux is null ? layerAux : aux + layerAux;
-            }
+            if (layer.Moe?.LastAuxLoss is Tensor layerAux) aux = aux is null ? layerAux : aux + layerAux;
         }
-
-        Tensor? loss = null;
-        if (labels is not null)
-        {
-            loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), labels.reshape(-1), ignore_index: IgnoreIndex);
-        }
-        return new CausalLMOutput(logits, loss, aux);
+        return aux;
     }
-
-    /// <summary>Total number of parameters.</summary>
-    public long ParameterCount() => parameters().Sum(p => p.numel());
 }

@@ -42,12 +42,36 @@ public static class ModelFlops
         return total + h * config.VocabSize; // lm_head
     }
 
+    /// <summary>
+    /// Matrix parameters of a Llama/Qwen2 model used per token: q/k/v/o, the SwiGLU MLP and the output matrix (also
+    /// when it is tied to the embedding, because the product is still computed).
+    /// </summary>
+    public static long ActiveMatrixParameters(LlamaConfig config)
+    {
+        long h = config.HiddenSize, d = config.ResolvedHeadDim;
+        long attention = h * d * (2L * config.NumAttentionHeads + 2L * config.KeyValueHeads);
+        return config.NumHiddenLayers * (attention + 3L * h * config.IntermediateSize) + h * config.VocabSize;
+    }
+
+    /// <summary>Matrix parameters used per token for a config of any family.</summary>
+    public static long ActiveMatrixParameters(ModelConfig config) => config switch
+    {
+        DeepSeekConfig deepSeek => ActiveMatrixParameters(deepSeek),
+        LlamaConfig llama => ActiveMatrixParameters(llama),
+        _ => throw new NotSupportedException($"No FLOP model for {config.GetType().Name}."),
+    };
+
     /// <summary>Training FLOPs per token at context length <paramref name="sequenceLength"/> (see remarks).</summary>
-    public static double TrainingFlopsPerToken(DeepSeekConfig config, int sequenceLength)
+    public static double TrainingFlopsPerToken(ModelConfig config, int sequenceLength)
     {
         double matrices = 6.0 * ActiveMatrixParameters(config);
-        double attention = 6.0 * config.NumHiddenLayers * config.NumAttentionHeads * (double)sequenceLength
-            * (config.QkHeadDim + config.VHeadDim);
+        double widths = config switch
+        {
+            DeepSeekConfig d => d.QkHeadDim + d.VHeadDim,
+            LlamaConfig l => 2.0 * l.ResolvedHeadDim,
+            _ => 0,
+        };
+        double attention = 6.0 * config.NumHiddenLayers * config.NumAttentionHeads * (double)sequenceLength * widths;
         return matrices + attention;
     }
 }

@@ -8,7 +8,7 @@ namespace DeepSeek.Portal.Engine.Training;
 /// Documents tokenised as <c>BOS text EOS</c>, concatenated into one stream and cut into fixed-length blocks.
 /// Block i covers stream positions <c>[i·L, i·L + L)</c> as inputs and the next token of each as its label, so
 /// consecutive blocks overlap by one token and no target is lost. The last block is padded; padded positions get
-/// the pad id as input and <see cref="DeepSeekForCausalLM.IgnoreIndex"/> as label.
+/// the pad id as input and <see cref="CausalLM.IgnoreIndex"/> as label.
 /// </summary>
 internal sealed class PackedSequences
 {

@@ -13,7 +13,8 @@ using static TorchSharp.torch;
 namespace DeepSeek.Portal.Engine.Training;
 
 /// <summary>
-/// Trains a DeepSeek-architecture model from scratch on a set of texts: tokenizer, packing, AdamW with warm-up +
+/// Trains a causal language model of any supported family (<see cref="CausalLM.Create"/>; the DeepSeek demo model by
+/// default) from scratch on a set of texts: tokenizer, packing, AdamW with warm-up +
 /// cosine decay, gradient accumulation and clipping, MoE balance loss, periodic safetensors checkpoints, resume, and
 /// a held-out evaluation at the end.
 /// </summary>
@@ -100,7 +101,7 @@ public static class Trainer
             var device = EngineDevice.Device;
             var precision = options.Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
 
-            using var model = new DeepSeekForCausalLM(config);
+            using var model = CausalLM.Create(config);
             using (var generator = new Generator((ulong)options.Seed))
             {
                 // Initialised on the CPU with a private generator, so weights depend on the seed alone.
@@ -110,7 +111,8 @@ public static class Trainer
             model.ComputeDType = precision;
             long parameterCount = model.ParameterCount();
 
-            var named = model.named_parameters().ToList();
+            // Only what gradients train: V3's routing correction bias is a parameter in the HF layout but never has a gradient.
+            var named = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
             var decayed = named.Where(p => p.parameter.dim() >= 2).ToList();
             var undecayed = named.Where(p => p.parameter.dim() < 2).ToList();
             var ordered = decayed.Concat(undecayed).Select(p => (p.name, p.parameter)).ToList();
@@ -233,7 +235,7 @@ public static class Trainer
                 ModelFlopsPerToken: ModelFlops.TrainingFlopsPerToken(config, options.SequenceLength));
         }
 
-        private string Save(string output, DeepSeekForCausalLM model, AdamW optimizer, IReadOnlyList<(string, Parameter)> ordered,
+        private string Save(string output, CausalLM model, AdamW optimizer, IReadOnlyList<(string, Parameter)> ordered,
             Tokenizer tokenizer, int step, TrainingBatches batches, TimeSpan elapsed, string fingerprint, double loss, double rate)
         {
             var state = new TrainerState
@@ -251,7 +253,7 @@ public static class Trainer
         }
 
         /// <summary>Mean cross-entropy per target token over the held-out texts, packed like the training data.</summary>
-        private double? Evaluate(DeepSeekForCausalLM model, Tokenizer tokenizer, Device device)
+        private double? Evaluate(CausalLM model, Tokenizer tokenizer, Device device)
         {
             var heldOut = PackedSequences.Build(tokenizer, request.HeldOutTexts, options.SequenceLength);
             if (heldOut.Count == 0) return null;
@@ -272,17 +274,17 @@ public static class Trainer
                 var y = tensor(labels, [rows, length], device: device);
                 var logits = model.forward(x);
                 var sum = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), y.view(-1),
-                    ignore_index: DeepSeekForCausalLM.IgnoreIndex, reduction: nn.Reduction.Sum);
+                    ignore_index: CausalLM.IgnoreIndex, reduction: nn.Reduction.Sum);
                 lossSum += sum.item<float>();
-                targets += labels.Count(l => l != DeepSeekForCausalLM.IgnoreIndex);
+                targets += labels.Count(l => l != CausalLM.IgnoreIndex);
             }
             model.train();
             return targets == 0 ? null : lossSum / targets;
         }
 
-        private DeepSeekConfig ResolveConfig(Tokenizer tokenizer)
+        private ModelConfig ResolveConfig(Tokenizer tokenizer)
         {
-            var config = request.Model ?? DeepSeekConfig.Tiny(tokenizer.VocabSize);
+            ModelConfig config = request.Model ?? DeepSeekConfig.Tiny(tokenizer.VocabSize);
             if (config.VocabSize == 0) config = config with { VocabSize = tokenizer.VocabSize };
             if (config.VocabSize < tokenizer.VocabSize)
                 throw new ArgumentException($"Model VocabSize {config.VocabSize} is smaller than the tokenizer's {tokenizer.VocabSize}.");

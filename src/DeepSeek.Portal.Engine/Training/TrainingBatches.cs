@@ -131,9 +131,9 @@ internal abstract class TrainingBatches
             // [rows, L] token losses, 0 at ignored positions.
             var tokenLoss = nn.functional.cross_entropy(
                 logits.detach().view(-1, logits.shape[^1]), labels.view(-1),
-                ignore_index: DeepSeekForCausalLM.IgnoreIndex, reduction: nn.Reduction.None).view(labels.shape);
+                ignore_index: CausalLM.IgnoreIndex, reduction: nn.Reduction.None).view(labels.shape);
             var rowSums = tokenLoss.sum(1).to(float64).cpu().data<double>().ToArray();
-            var rowTargets = labels.ne(DeepSeekForCausalLM.IgnoreIndex).sum(1).cpu().data<long>().ToArray();
+            var rowTargets = labels.ne(CausalLM.IgnoreIndex).sum(1).cpu().data<long>().ToArray();
             for (int row = 0; row < rowSources.Count; row++)
             {
                 int source = rowSources[row];

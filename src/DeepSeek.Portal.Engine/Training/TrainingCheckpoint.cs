@@ -85,7 +85,7 @@ internal static partial class TrainingCheckpoint
 
     public static string Save(
         string outputDirectory,
-        DeepSeekForCausalLM model,
+        CausalLM model,
         AdamW optimizer,
         IReadOnlyList<(string Name, Parameter Parameter)> optimizedParameters,
         Tokenizer tokenizer,
@@ -98,7 +98,7 @@ internal static partial class TrainingCheckpoint
 
         SafeTensors.SaveModule(model, Path.Combine(temp, ModelFile), new Dictionary<string, string> { ["step"] = stepText });
         SaveOptimizer(optimizer, optimizedParameters, Path.Combine(temp, OptimizerFile), stepText);
-        File.WriteAllText(Path.Combine(temp, ConfigFile), model.Config.ToJson(tokenizer.BosId, tokenizer.EosId), new UTF8Encoding(false));
+        File.WriteAllText(Path.Combine(temp, ConfigFile), model.ModelConfig.ToJson(tokenizer.BosId, tokenizer.EosId), new UTF8Encoding(false));
         File.WriteAllText(Path.Combine(temp, TokenizerFile), tokenizer.ToJson(), new UTF8Encoding(false));
         File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, JsonOptions), new UTF8Encoding(false));
 
@@ -108,7 +108,7 @@ internal static partial class TrainingCheckpoint
         return final;
     }
 
-    public static void LoadInto(string checkpointDirectory, DeepSeekForCausalLM model, AdamW optimizer, IReadOnlyList<(string Name, Parameter Parameter)> optimizedParameters)
+    public static void LoadInto(string checkpointDirectory, CausalLM model, AdamW optimizer, IReadOnlyList<(string Name, Parameter Parameter)> optimizedParameters)
     {
         SafeTensors.LoadModule(model, Path.Combine(checkpointDirectory, ModelFile), strict: true);
         var states = optimizer.state_dict().State;

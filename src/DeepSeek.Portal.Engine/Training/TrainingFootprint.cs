@@ -85,6 +85,7 @@ public sealed record TrainingFootprint(
             total += 2 * h + attention;
             total += config.IsMoeLayer(layer)
                 ? h * config.NRoutedExperts
+                    + (config.TopkMethod == "noaux_tc" ? config.NRoutedExperts : 0)  // V3 e_score_correction_bias
                     + config.NRoutedExperts * 3L * h * config.MoeIntermediateSize
                     + (config.NSharedExperts > 0 ? 3L * h * config.MoeIntermediateSize * config.NSharedExperts : 0)
                 : 3L * h * config.IntermediateSize;

@@ -10,10 +10,11 @@ namespace DeepSeek.Portal.Engine.Training;
 public sealed record TrainingRequest(TrainingOptions Options, IReadOnlyList<string> TrainTexts, IReadOnlyList<string> HeldOutTexts, string OutputDirectory)
 {
     /// <summary>
-    /// Architecture to train; <c>null</c> → <see cref="DeepSeekConfig.Tiny"/> sized to the trained tokenizer.
-    /// A <see cref="DeepSeekConfig.VocabSize"/> of 0 is replaced by the tokenizer's vocabulary size.
+    /// Architecture to train, of any family (<see cref="DeepSeekConfig"/>, <see cref="LlamaConfig"/>); <c>null</c> →
+    /// <see cref="DeepSeekConfig.Tiny"/> sized to the trained tokenizer.
+    /// A <see cref="ModelConfig.VocabSize"/> of 0 is replaced by the tokenizer's vocabulary size.
     /// </summary>
-    public DeepSeekConfig? Model { get; init; }
+    public ModelConfig? Model { get; init; }
 
     /// <summary>
     /// Train through a mixture of named sources instead of <see cref="TrainTexts"/> (which must then be empty); the
