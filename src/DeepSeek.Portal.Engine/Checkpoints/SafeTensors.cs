@@ -170,11 +170,25 @@ public static class SafeTensors
         return new SafeTensorsHeader(headerJson.Length, dataLength, entries, metadata);
     }
 
-    /// <summary>Loads every tensor of the file at <paramref name="path"/> onto <paramref name="device"/> (CPU by default).</summary>
+    /// <summary>
+    /// Loads every tensor of the file at <paramref name="path"/> onto <paramref name="device"/> (CPU by default),
+    /// reading through a memory mapping (each tensor is copied once). Float8 tensors decode to F32 (unscaled; use
+    /// <see cref="SafeTensorsCheckpoint"/> to fold in <c>weight_scale_inv</c>).
+    /// </summary>
     public static Dictionary<string, Tensor> Load(string path, Device? device = null)
     {
-        using var stream = File.OpenRead(path);
-        return Read(stream, device);
+        using var file = SafeTensorsFile.Open(path);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var name in file.Names) result[name] = file.Read(name, device: device);
+            return result;
+        }
+        catch
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Loads every tensor from an in-memory safetensors file.</summary>
@@ -228,10 +242,14 @@ public static class SafeTensors
     }
 
     /// <summary>Writes a safetensors file to <paramref name="stream"/>.</summary>
-    public static void Write(Stream stream, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(Stream stream, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(stream, tensors, metadata, floatDType: null);
+
+    /// <summary>Writes a safetensors file, storing floating-point tensors as <paramref name="floatDType"/> when given (converted one at a time).</summary>
+    internal static void Write(Stream stream, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata, ScalarType? floatDType)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors data is little-endian; big-endian hosts are not supported.");
-        var items = tensors.Select(kv => (kv.Key, kv.Value, DType: DTypesByName[DTypeName(kv.Value.dtype)])).ToList();
+        var items = tensors.Select(kv => (kv.Key, kv.Value, DType: DTypesByName[DTypeName(StoredType(kv.Value.dtype, floatDType))])).ToList();
         var duplicate = items.GroupBy(i => i.Key, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"Tensor '{duplicate.Key}' is given more than once.", nameof(tensors));
         if (items.Any(i => i.Key == "__metadata__")) throw new ArgumentException("'__metadata__' is reserved and cannot name a tensor.", nameof(tensors));
@@ -274,21 +292,39 @@ public static class SafeTensors
         stream.Write(prefix);
         headerBuffer.Position = 0;
         headerBuffer.CopyTo(stream);
-        foreach (var (_, tensor, _) in items)
+        foreach (var (_, tensor, dtype) in items)
         {
             using var scope = NewDisposeScope();
-            var host = tensor.detach().cpu().contiguous();
-            stream.Write(host.bytes);
+            var host = tensor.detach().to(dtype.Torch!.Value, CPU).contiguous();
+            if (host.dim() == 0 || host.numel() == 0)
+            {
+                stream.Write(host.bytes);
+                continue;
+            }
+            // Row chunks keep each span under 2 GiB, which a whole embedding matrix can exceed.
+            long rows = host.shape[0], rowBytes = host.numel() / rows * dtype.Size;
+            long chunk = Math.Max(1, (1L << 30) / Math.Max(1, rowBytes));
+            for (long first = 0; first < rows; first += chunk)
+            {
+                using var part = host.narrow(0, first, Math.Min(chunk, rows - first));
+                stream.Write(part.bytes);
+            }
         }
     }
 
+    private static ScalarType StoredType(ScalarType type, ScalarType? floatDType) =>
+        floatDType is ScalarType f && type is ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64 ? f : type;
+
     /// <summary>Writes tensors to <paramref name="path"/> atomically (temporary file in the same folder, then rename).</summary>
-    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Save(path, tensors, metadata, floatDType: null);
+
+    internal static void Save(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string>? metadata, ScalarType? floatDType)
     {
         var temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
-            Write(stream, tensors, metadata);
+            Write(stream, tensors, metadata, floatDType);
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
@@ -303,43 +339,20 @@ public static class SafeTensors
     }
 
     /// <summary>
-    /// Copies tensors from <paramref name="path"/> into the module's parameters by name, converting dtype where
-    /// needed. With <paramref name="strict"/> every module tensor must be present and no file tensor may be left over.
-    /// Shapes must match exactly. Returns the file's metadata.
+    /// Copies tensors from <paramref name="path"/> (a file, a folder or a shard index) into the module's parameters
+    /// and buffers by name, converting dtype where needed. With <paramref name="strict"/> every module tensor must be
+    /// present and no file tensor may be left over. Shapes must match exactly. Returns the file's metadata.
     /// </summary>
+    /// <remarks>A thin wrapper over <see cref="CheckpointLoader.LoadInto(nn.Module, SafeTensorsCheckpoint, CheckpointLoadOptions?)"/>, which also reports what it did.</remarks>
     public static IReadOnlyDictionary<string, string> LoadModule(nn.Module module, string path, bool strict = true)
     {
-        Dictionary<string, string> metadata;
-        using (var stream = File.OpenRead(path))
-        {
-            metadata = new Dictionary<string, string>(ReadHeader(stream).Metadata, StringComparer.Ordinal);
-        }
-        var loaded = Load(path);
-        try
-        {
-            var target = module.state_dict();
-            if (strict)
-            {
-                var missing = target.Keys.Where(k => !loaded.ContainsKey(k)).ToList();
-                var unexpected = loaded.Keys.Where(k => !target.ContainsKey(k)).ToList();
-                if (missing.Count > 0 || unexpected.Count > 0)
-                    throw new SafeTensorsException($"{Path.GetFileName(path)} does not match the model: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}].");
-            }
-            using var noGrad = no_grad();
-            foreach (var (name, destination) in target)
-            {
-                if (!loaded.TryGetValue(name, out var source)) continue;
-                if (!source.shape.SequenceEqual(destination.shape))
-                    throw new SafeTensorsException($"Tensor '{name}' has shape [{string.Join(", ", source.shape)}] in {Path.GetFileName(path)} but [{string.Join(", ", destination.shape)}] in the model.");
-                destination.copy_(source);
-            }
-        }
-        finally
-        {
-            foreach (var t in loaded.Values) t.Dispose();
-        }
-        return metadata;
+        using var checkpoint = SafeTensorsCheckpoint.Open(path);
+        CheckpointLoader.LoadInto(module, checkpoint, new CheckpointLoadOptions { Strict = strict });
+        return new Dictionary<string, string>(checkpoint.Metadata, StringComparer.Ordinal);
     }
+
+    /// <summary>The torch dtype of a safetensors tag, or null when TorchSharp has none (U16/U32/U64, float8).</summary>
+    internal static ScalarType? TorchType(string dtype) => DTypesByName.TryGetValue(dtype, out var info) ? info.Torch : null;
 
     private static SafeTensorEntry ParseEntry(string name, JsonElement value)
     {
