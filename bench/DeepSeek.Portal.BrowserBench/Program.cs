@@ -5,7 +5,7 @@
 // them dead: a second real page whose network is cut mid-run (StallingProxy), which never answers again.
 // Usage: dotnet run -c Release --project bench/DeepSeek.Portal.BrowserBench -- [latency]
 //          [--steps 60] [--circuits 1,50,200] [--dead 50,200] [--engine real|played] [--interval 200]
-//          [--out results.json] [--screenshots dir]
+//          [--out results.json] [--screenshots dir] [--profile dir]
 //        dotnet run -c Release --project bench/DeepSeek.Portal.BrowserBench -- upload [--mb 1024] [--out results.json]
 //          (a large file through the browser's upload panel and its import job: see UploadTrial.cs)
 using System.Diagnostics;
@@ -41,6 +41,7 @@ var circuitCounts = ArgInts("--circuits", [1, 50, 200]);
 var deadCounts = ArgInts("--dead", [50, 200]);
 var outPath = Arg("--out");
 var screenshots = Arg("--screenshots");
+var profileDir = Arg("--profile");
 
 await using var portal = new BenchPortal();
 portal.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -136,6 +137,12 @@ async Task<object> MeasureAsync(int circuits, bool dead)
             if (indices && indices[0] === 0 && update.x) for (const x of update.x[0]) window.__extend[x] = [begin, end];
             return result;
           };
+          // Any other full draw while points stream (a re-render calling react or newPlot) competes with them: count it.
+          window.__draws = { react: 0, newPlot: 0, relayout: 0 };
+          for (const name of Object.keys(window.__draws)) {
+            const draw = window.Plotly[name];
+            window.Plotly[name] = function () { window.__draws[name]++; return draw.apply(this, arguments); };
+          }
           window.Plotly.__probed = true;
         }
         const gd = document.getElementById('loss-chart');
@@ -162,6 +169,15 @@ async Task<object> MeasureAsync(int circuits, bool dead)
         await deadPage.WaitForFunctionAsync("() => { const gd = document.getElementById('loss-chart'); return gd && gd.data && gd.data[0].x.length > 0; }", null, new() { Timeout = 300_000 });
         proxy.Stall();
     }
+    // --profile dir: a CPU profile of the real page while the steps stream (Chrome DevTools' .cpuprofile format).
+    ICDPSession? profiler = null;
+    if (profileDir is not null)
+    {
+        profiler = await page.Context.NewCDPSessionAsync(page);
+        await profiler.SendAsync("Profiler.enable");
+        await profiler.SendAsync("Profiler.setSamplingInterval", new Dictionary<string, object> { ["interval"] = 200 });
+        await profiler.SendAsync("Profiler.start");
+    }
     var measureFrom = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     var watchers = feed.Count;
     if (played)
@@ -170,8 +186,16 @@ async Task<object> MeasureAsync(int circuits, bool dead)
     await page.WaitForFunctionAsync($"() => document.querySelector('[data-testid=run-status]')?.textContent.trim() === 'Succeeded'", null, new() { Timeout = 1_800_000 });
     var wall = started.Elapsed.TotalSeconds;
     await page.WaitForTimeoutAsync(500);
+    if (profiler is not null)
+    {
+        var profile = await profiler.SendAsync("Profiler.stop");
+        Directory.CreateDirectory(profileDir!);
+        await File.WriteAllTextAsync(Path.Combine(profileDir!, $"chart-{circuits}{(dead ? "-dead" : "")}.cpuprofile"), profile!.Value.GetProperty("profile").GetRawText());
+        await profiler.DetachAsync();
+    }
     var seen = await page.EvaluateAsync<Dictionary<string, double>>("() => window.__seen");
     var extend = await page.EvaluateAsync<Dictionary<string, double[]>>("() => window.__extend");
+    var otherDraws = await page.EvaluateAsync<Dictionary<string, int>>("() => window.__draws || {}");
     var points = (await http.GetFromJsonAsync<List<RunPoint>>($"/api/runs/{runId}/metrics"))!;
     var live = points.Where(pt => pt.RecordedAtUnixMs >= measureFrom).ToList();
 
@@ -199,7 +223,7 @@ async Task<object> MeasureAsync(int circuits, bool dead)
     return new
     {
         engine = played ? "played" : "real", circuits, dead, simulatedCircuits = simulated, feedSubscribersAtStart = watchers, runId, livePoints = live.Count,
-        pageToChartReadyMs = Math.Round(chartReadyMs), chartMs = Stats(chart), chartPartsMs = new { untilExtendCall = Stats(toCall), extendCall = Stats(inCall), untilFrame = Stats(toFrame) },
+        pageToChartReadyMs = Math.Round(chartReadyMs), otherDrawsWhileMeasuring = otherDraws, chartMs = Stats(chart), chartPartsMs = new { untilExtendCall = Stats(toCall), extendCall = Stats(inCall), untilFrame = Stats(toFrame) },
         simulatedDeliveryMs = Stats(delivered), simulatedMissed = missed,
         stepIntervalMsP50 = intervals.Count > 0 ? intervals[intervals.Count / 2] : double.NaN, wallSeconds = Math.Round(wall, 1),
     };
