@@ -73,6 +73,9 @@ internal static class PeerBench
         var engineSteps = s.Sizes.ToDictionary(z => z, _ => new List<double>());
         var peerSteps = s.Sizes.ToDictionary(z => z, _ => new List<double>());
         var peerMatmul = new List<double>();
+        // Per step: forward, backward (both summed over the micro-batches), clip + AdamW + zero_grad.
+        var enginePhases = s.Sizes.ToDictionary(z => z, _ => new List<double[]>());
+        var peerPhases = s.Sizes.ToDictionary(z => z, _ => new List<double[]>());
         var counts = new Dictionary<string, (long Engine, long Peer)>();
         string peerVersion = "";
         for (int round = 0; round < s.Rounds; round++)
@@ -86,8 +89,9 @@ internal static class PeerBench
                 {
                     if ((side == 0) == engineFirst)
                     {
-                        var (times, parameters, losses) = TrainEngine(config, s.Steps, s.Warmup);
+                        var (times, phases, parameters, losses) = TrainEngine(config, s.Steps, s.Warmup);
                         engineSteps[size].AddRange(times);
+                        enginePhases[size].AddRange(phases);
                         counts[size] = (parameters, counts.GetValueOrDefault(size).Peer);
                         // The peer measures its matmul after its run; so does the engine, so the two BLAS rates are paired.
                         matmul.AddRange(MatmulBench.Run([1024], s.Threads).Where(m => m.Precision == "fp32"));
@@ -100,6 +104,7 @@ internal static class PeerBench
                         var times = peer["step_seconds"]!.AsArray().Select(t => t!.GetValue<double>()).ToList();
                         var losses = peer["losses"]!.AsArray().Select(t => t!.GetValue<double>()).ToList();
                         peerSteps[size].AddRange(times);
+                        peerPhases[size].AddRange(peer["phase_seconds"]!.AsArray().Select(p => p!.AsArray().Select(t => t!.GetValue<double>()).ToArray()));
                         peerMatmul.Add(peer["matmul_gflops_1024"]!.GetValue<double>());
                         peerVersion = peer["torch_version"]!.GetValue<string>();
                         counts[size] = (counts.GetValueOrDefault(size).Engine, peer["parameter_count"]!.GetValue<long>());
@@ -140,6 +145,8 @@ internal static class PeerBench
                 ["engine_tokens_per_second"] = tokensPerStep / engineMedian,
                 ["pytorch_tokens_per_second"] = tokensPerStep / peerMedian,
                 ["engine_over_pytorch_speed"] = peerMedian / engineMedian,
+                ["engine_median_phase_seconds"] = PhaseMedians(enginePhases[size]),
+                ["pytorch_median_phase_seconds"] = PhaseMedians(peerPhases[size]),
                 ["engine_mfu"] = engineMfu,
                 ["pytorch_mfu"] = peerMfu,
             });
@@ -158,6 +165,17 @@ internal static class PeerBench
             $"Roofline (engine fp32 matmul, {s.Threads} thread(s), best of the run): {roofline:F0} GFLOP/s; PyTorch {peerVersion} matmul n=1024 in its own process: {string.Join(", ", peerMatmul.Select(g => g.ToString("F0", CultureInfo.InvariantCulture)))} GFLOP/s"));
         Console.WriteLine();
         Console.Write(table);
+        Console.WriteLine();
+        Console.WriteLine("| size | side | forward (ms/step) | backward (ms/step) | clip + AdamW + zero_grad (ms/step) |");
+        Console.WriteLine("|---|---|---:|---:|---:|");
+        foreach (var size in s.Sizes)
+        {
+            foreach (var (side, phases) in new[] { ("engine", enginePhases[size]), ("PyTorch", peerPhases[size]) })
+            {
+                var m = PhaseMedians(phases).Select(p => p!.GetValue<double>() * 1000).ToArray();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {size} | {side} | {m[0]:F1} | {m[1]:F1} | {m[2]:F1} |"));
+            }
+        }
 
         if (s.GenerationTokens > 0)
         {
@@ -180,7 +198,7 @@ internal static class PeerBench
     }
 
     /// <summary>The trainer's step (see remarks) on random tokens; returns the step times after warm-up, the parameter count and the losses.</summary>
-    private static (List<double> Times, long Parameters, List<double> Losses) TrainEngine(DeepSeekConfig config, int steps, int warmup)
+    private static (List<double> Times, List<double[]> Phases, long Parameters, List<double> Losses) TrainEngine(DeepSeekConfig config, int steps, int warmup)
     {
         var device = EngineDevice.Device;
         using var model = CausalLM.Create(config);
@@ -203,12 +221,13 @@ internal static class PeerBench
         var inputs = new long[MicroBatch * SequenceLength];
         var labels = new long[MicroBatch * SequenceLength];
         var times = new List<double>();
+        var phases = new List<double[]>();
         var losses = new List<double>();
         model.train();
         for (int step = 0; step < warmup + steps; step++)
         {
             var clock = Stopwatch.StartNew();
-            double lossSum = 0;
+            double lossSum = 0, forward = 0, backward = 0;
             using (NewDisposeScope())
             {
                 for (int micro = 0; micro < Accumulation; micro++)
@@ -221,20 +240,26 @@ internal static class PeerBench
                     }
                     var x = tensor(inputs, [MicroBatch, SequenceLength], device: device);
                     var y = tensor(labels, [MicroBatch, SequenceLength], device: device);
+                    double f = clock.Elapsed.TotalSeconds;
                     var result = model.Forward(x, y);
                     var lossTotal = result.AuxLoss is null ? result.Loss! : result.Loss! + result.AuxLoss;
+                    double k = clock.Elapsed.TotalSeconds;
                     (lossTotal / Accumulation).backward();
                     lossSum += result.Loss!.item<float>();
                     if (result.AuxLoss is not null) result.AuxLoss.item<float>();
+                    forward += k - f;
+                    backward += clock.Elapsed.TotalSeconds - k;
                 }
+                double o = clock.Elapsed.TotalSeconds;
                 nn.utils.clip_grad_norm_(parameters, MaxGradNorm);
                 optimizer.step();
                 optimizer.zero_grad();
+                if (step >= warmup) phases.Add([forward, backward, clock.Elapsed.TotalSeconds - o]);
             }
             if (step >= warmup) times.Add(clock.Elapsed.TotalSeconds);
             losses.Add(lossSum / Accumulation);
         }
-        return (times, model.ParameterCount(), losses);
+        return (times, phases, model.ParameterCount(), losses);
     }
 
     private static async Task<JsonNode> TrainPeerAsync(Settings s, DeepSeekConfig config)
@@ -314,6 +339,9 @@ internal static class PeerBench
         };
     }
 
+    private static JsonArray PhaseMedians(List<double[]> phases) =>
+        new(Enumerable.Range(0, 3).Select(i => (JsonNode)Median(phases.Select(p => p[i]).ToList())).ToArray());
+
     private static double Median(IReadOnlyList<double> values)
     {
         var sorted = values.Order().ToArray();
@@ -351,6 +379,7 @@ internal static class PeerBench
             }
         }
         foreach (var size in sizes) ConfigFor(size);
+        if (rounds == 0) sizes = []; // the matmul rates (and generation) alone
         return new Settings(steps, warmup, rounds, threads, sizes, python, script, generation, outPath);
     }
 }

@@ -213,29 +213,36 @@ def main():
     g = torch.Generator().manual_seed(run["seed"])
     pool = torch.randint(0, v, (8 * acc, b, s + 1), generator=g)
     params = list(model.parameters())
-    times, losses = [], []
+    times, losses, phases = [], [], []
     for step in range(run["warmup"] + run["steps"]):
         t = time.perf_counter()
-        loss_sum = 0.0
+        loss_sum, forward, backward = 0.0, 0.0, 0.0
         for micro in range(acc):
             batch = pool[(step * acc + micro) % pool.shape[0]]
+            f = time.perf_counter()
             loss, aux = model(batch[:, :-1], batch[:, 1:])
             total = loss if aux is None else loss + aux
+            k = time.perf_counter()
             (total / acc).backward()
             loss_sum += loss.item()
             if aux is not None:
                 aux.item()
+            forward += k - f
+            backward += time.perf_counter() - k
+        o = time.perf_counter()
         torch.nn.utils.clip_grad_norm_(params, run["max_grad_norm"])
         opt.step()
         opt.zero_grad()
         if step >= run["warmup"]:
             times.append(time.perf_counter() - t)
+            phases.append([forward, backward, time.perf_counter() - o])
         losses.append(loss_sum / acc)
     print(json.dumps({
         "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
         "parameter_count": sum(p.numel() for p in params),
         "step_seconds": times,
+        "phase_seconds": phases,
         "losses": losses,
         "matmul_gflops_1024": matmul_gflops(),
     }))
