@@ -26,7 +26,7 @@ namespace DeepSeek.Portal.Bench;
 internal static class PeerBench
 {
     private sealed record Settings(int Steps, int Warmup, int Rounds, int Threads, string[] Sizes, string Python, string Script,
-        int GenerationTokens, string? OutPath);
+        int GenerationTokens, string[] GenerationSizes, string? OutPath);
 
     /// <summary>The trainer's defaults (TrainingOptions): micro-batch 8 × accumulation 4 × 64 tokens.</summary>
     private const int MicroBatch = 8, Accumulation = 4, SequenceLength = 64, VocabSize = 2048, Seed = 42;
@@ -179,13 +179,19 @@ internal static class PeerBench
 
         if (s.GenerationTokens > 0)
         {
-            var generation = await GenerateAsync(ConfigFor("demo"), s.GenerationTokens);
-            report["generation"] = generation;
-            Console.WriteLine();
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Generation, demo model (random weights), greedy, prompt {generation["prompt_tokens"]} + {s.GenerationTokens} new tokens, batch 1: " +
-                $"with KV cache {generation["with_cache_tokens_per_second"]!.GetValue<double>():F0} tok/s, without {generation["without_cache_tokens_per_second"]!.GetValue<double>():F0} tok/s " +
-                $"({generation["cache_speedup"]!.GetValue<double>():F1}×); same tokens: {generation["same_tokens"]}"));
+            var generations = new JsonArray();
+            foreach (var size in s.GenerationSizes)
+            {
+                var generation = await GenerateAsync(ConfigFor(size), s.GenerationTokens);
+                generation["size"] = size;
+                generations.Add(generation);
+                Console.WriteLine();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Generation, {size} model (random weights), greedy, prompt {generation["prompt_tokens"]} + {s.GenerationTokens} new tokens, batch 1: " +
+                    $"with KV cache {generation["with_cache_tokens_per_second"]!.GetValue<double>():F0} tok/s, without {generation["without_cache_tokens_per_second"]!.GetValue<double>():F0} tok/s " +
+                    $"({generation["cache_speedup"]!.GetValue<double>():F1}×); same tokens: {generation["same_tokens"]}; load {LoadAverage()}"));
+            }
+            report["generation"] = generations;
         }
 
         report["load_average_after"] = LoadAverage();
@@ -357,7 +363,7 @@ internal static class PeerBench
     private static Settings Parse(string[] args)
     {
         int steps = 20, warmup = 2, rounds = 2, threads = 1, generation = 256;
-        string[] sizes = ["demo", "large"];
+        string[] sizes = ["demo", "large"], generationSizes = ["demo"];
         string python = "/usr/bin/python3", script = Path.Combine("bench", "pytorch", "peer_train.py");
         string? outPath = null;
         for (int i = 0; i < args.Length; i++)
@@ -374,12 +380,13 @@ internal static class PeerBench
                 case "--python": python = Value(); break;
                 case "--script": script = Value(); break;
                 case "--generate": generation = Int(); break;
+                case "--generate-sizes": generationSizes = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--out": outPath = Value(); break;
-                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: peer [--steps N] [--warmup N] [--rounds N] [--threads N] [--sizes demo,large] [--generate N] [--python path] [--script path] [--out path.json]");
+                default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: peer [--steps N] [--warmup N] [--rounds N] [--threads N] [--sizes demo,large] [--generate N] [--generate-sizes demo,large] [--python path] [--script path] [--out path.json]");
             }
         }
-        foreach (var size in sizes) ConfigFor(size);
+        foreach (var size in sizes.Concat(generationSizes)) ConfigFor(size);
         if (rounds == 0) sizes = []; // the matmul rates (and generation) alone
-        return new Settings(steps, warmup, rounds, threads, sizes, python, script, generation, outPath);
+        return new Settings(steps, warmup, rounds, threads, sizes, python, script, generation, generationSizes, outPath);
     }
 }
