@@ -9,10 +9,14 @@ using DeepSeek.Portal.Engine.Devices;
 // Mixing policies (DynamicFeeder vs static vs uniform): … -- mixing [--steps N] [--seeds N] [--eval-every N] [--out path.json]
 // Data pipeline throughput: … -- pipeline [--mb N] [--small-mb N] [--dir folder] [--out path.json]
 // Its stages alone, in memory, for quick iteration: … -- stages [--records N] [--rounds N] [--stage name]
+// Engine vs PyTorch eager (Debian python3-torch), MFU of both sizes, generation with/without KV cache:
+//   … -- peer [--steps N] [--rounds N] [--threads N] [--sizes demo,large] [--generate N] [--generate-sizes demo,large] [--out path.json]
 if (args.Length > 0 && args[0] == "stages")
     return StageBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "pipeline")
     return await PipelineBench.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "peer")
+    return await PeerBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "mixing")
 {
     _ = EngineDevice.Current; // fixes the engine's intra-op thread count before anything else runs
