@@ -45,3 +45,19 @@ internal static class TinyModelFolders
         return model.state_dict().Values.Sum(t => t.numel());
     }
 }
+
+/// <summary>The engine called directly, as the generation API should behave.</summary>
+internal static class DirectGeneration
+{
+    /// <summary>Loads <paramref name="folder"/> and generates for <paramref name="promptIds"/> with <see cref="Engine.Generation.SequenceGenerator"/>.</summary>
+    public static async Task<Engine.Generation.GenerationResult> RunAsync(string folder, IReadOnlyList<long> promptIds, Engine.Generation.SamplingOptions options)
+    {
+        var config = ModelConfig.FromJson(File.ReadAllText(Path.Combine(folder, "config.json")));
+        using var model = CausalLM.Create(config);
+        CheckpointLoader.LoadInto(model, folder);
+        var tokenizer = HuggingFaceTokenizer.FromJson(File.ReadAllText(Path.Combine(folder, "tokenizer.json")));
+        var generator = new Engine.Generation.SequenceGenerator(model, ids => tokenizer.Decode(ids.Select(i => (int)i)), Math.Max(tokenizer.PadId, 0));
+        var results = await generator.GenerateAsync([promptIds], options with { StopTokenIds = [tokenizer.EosId] });
+        return results[0];
+    }
+}

@@ -1,3 +1,5 @@
+using DeepSeek.Portal.Models.Generation;
+
 namespace DeepSeek.Portal.Models;
 
 /// <summary>Registered models: folders inside the configured roots, their cards, and generation from them.</summary>
@@ -9,12 +11,16 @@ public static class ModelsFeature
         services.AddOptions<ModelRegistryOptions>().BindConfiguration(ModelRegistryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ModelRoots>();
         services.AddScoped<ModelService>();
+        services.AddScoped<GenerationSources>();
+        // Singleton: it holds the one-generation-per-model rule.
+        services.AddSingleton<ModelGenerator>();
         return builder;
     }
 
     public static IEndpointRouteBuilder MapPortalModels(this IEndpointRouteBuilder app)
     {
         app.MapModelEndpoints();
+        app.MapGenerationEndpoints();
         return app;
     }
 }
