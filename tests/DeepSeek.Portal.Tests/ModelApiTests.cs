@@ -49,6 +49,31 @@ public sealed class ModelApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_v3_folder_reports_yarn_the_v3_semantics_and_sets_aside_a_layer_the_engine_does_not_build()
+    {
+        var config = TinyModelFolders.TinyV2Moe() with
+        {
+            ModelType = Engine.Models.DeepSeekConfig.V3ModelType, TopkMethod = "noaux_tc", ScoringFunc = "sigmoid", NormTopkProb = true, RoutedScalingFactor = 2.5,
+            RopeScaling = new Engine.Models.RopeScaling { Factor = 4, OriginalMaxPositionEmbeddings = 1024, Mscale = 1, MscaleAllDim = 1 },
+        };
+        // A multi-token-prediction layer (index num_hidden_layers), which HF inference and this engine skip.
+        using var mtp = TorchSharp.torch.zeros(16, 8);
+        long total = TinyModelFolders.Write(Path.Combine(Root, "v3"), config, extra: new Dictionary<string, TorchSharp.torch.Tensor> { ["model.layers.2.eh_proj.weight"] = mtp });
+
+        var response = await _engineer.PostAsJsonAsync("/api/models", new RegisterModelRequest("v3"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var card = (await response.Content.ReadFromJsonAsync<ModelSummary>())!.Card;
+        Assert.Equal("deepseek_v3", card.ModelType);
+        Assert.Equal("deepseek-v3-remote-code", card.Semantics);
+        Assert.Equal(total, card.Parameters);
+        Assert.Equal(16 * 8, card.NotBuiltParameters);
+        Assert.Equal(total - 2 * 3 * 128 * 64, card.ActiveParameters);
+        Assert.Equal("yarn", card.RopeScaling);
+        Assert.Equal(4, card.RopeScalingFactor);
+        Assert.Equal(1024, card.OriginalContextLength);
+    }
+
+    [Fact]
     public async Task A_tiny_qwen2_folder_is_dense_with_the_hf_qwen2_semantics_and_stakeholders_may_read_but_not_register()
     {
         long total = TinyModelFolders.Write(Path.Combine(Root, "qwen"), TinyModelFolders.TinyQwen2(), tokenizer: false);

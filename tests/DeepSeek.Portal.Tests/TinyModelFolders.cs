@@ -31,12 +31,14 @@ internal static class TinyModelFolders
     };
 
     /// <summary>Writes <paramref name="config"/>'s model with seeded weights to <paramref name="folder"/>; returns the state_dict's element count.</summary>
-    public static long Write(string folder, ModelConfig config, bool tokenizer = true, long maxShardBytes = 5_000_000_000, int seed = 1)
+    /// <param name="extra">Tensors written beside the model's own (e.g. a layer the engine does not build).</param>
+    public static long Write(string folder, ModelConfig config, bool tokenizer = true, long maxShardBytes = 5_000_000_000, int seed = 1,
+        IReadOnlyDictionary<string, TorchSharp.torch.Tensor>? extra = null)
     {
         using var model = CausalLM.Create(config);
         using (var generator = new TorchSharp.torch.Generator((ulong)seed))
             model.InitializeWeights(generator);
-        HuggingFaceFolder.Save(folder, model, new HuggingFaceSaveOptions
+        HuggingFaceFolder.Save(folder, model.state_dict().Concat(extra ?? new Dictionary<string, TorchSharp.torch.Tensor>()), new HuggingFaceSaveOptions
         {
             ConfigJson = config.ToJson(SharedTokenizer.BosId, SharedTokenizer.EosId),
             MaxShardBytes = maxShardBytes,
