@@ -17,6 +17,7 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<TrainingRun> Runs => Set<TrainingRun>();
     public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
     public DbSet<RunSourceMetric> RunSourceMetrics => Set<RunSourceMetric>();
+    public DbSet<RegisteredModel> Models => Set<RegisteredModel>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

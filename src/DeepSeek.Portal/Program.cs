@@ -1,6 +1,7 @@
 using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Datasets;
 using DeepSeek.Portal.Datasets.Cli;
+using DeepSeek.Portal.Models;
 using DeepSeek.Portal.Platform;
 using DeepSeek.Portal.Training;
 
@@ -18,6 +19,7 @@ builder.AddPortalPersistence();
 builder.AddPortalAccounts();
 builder.AddPortalDatasets();
 builder.AddPortalTraining();
+builder.AddPortalModels();
 // After the features: the scheduler composes their jobs' settings; the UI hosts their pages.
 builder.AddPortalScheduler();
 builder.AddPortalUi();
@@ -27,6 +29,7 @@ app.UsePortalPipeline();
 app.MapPortalAccounts();
 app.MapPortalDatasets();
 app.MapPortalTraining();
+app.MapPortalModels();
 app.MapPortalUi();
 app.Run();
 return 0;
