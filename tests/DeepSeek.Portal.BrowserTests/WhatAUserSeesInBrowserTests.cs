@@ -45,6 +45,7 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
             ("runs", "/runs", "[data-testid=runs-table] tbody tr"),
             ("run", $"/runs/{first.Id}", "#loss-chart .main-svg"),
             ("compare", $"/runs/compare?ids={first.Id},{second.Id}", "#compare-chart .main-svg"),
+            ("models", "/models", "[data-testid=models-table]"),
             ("users", "/admin/users", "[data-testid=users-table] tbody tr"),
             ("not-found", "/no/such/page", "[data-testid=not-found]"),
         };
