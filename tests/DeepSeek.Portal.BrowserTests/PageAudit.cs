@@ -16,6 +16,7 @@ public static class PageAudit
         "UTF", "UTC", "libtorch", "MLA", "DeepSeekMoE", "Plotly", "js", "PNG", "L2", "exp", "AdamW", "SHA", "KB", "MB", "GB", "KiB", "MiB", "GiB",
         "text", "instruction", "input", "output", "prompt", "completion", "conversations",
         "CSV", "TSV", "Parquet", "GB18030", "GBK", "alpaca", "NFKC", "TF", "IDF", "MinHash", "LSH", "IP",
+        "Hugging", "Face", "config", "safetensors", "Top", // Hugging Face, config.json, the safetensors format, top-k/top-p sampling
     ];
 
     private static readonly string RepositoryRoot = FindRepositoryRoot();
