@@ -26,16 +26,14 @@ internal sealed class HeldOutEvaluation(IReadOnlyList<string>? texts, Tokenizer 
             using var scope = NewDisposeScope();
             int rows = Math.Min(batch, packed.Count - start);
             var blocks = Enumerable.Range(start, rows).ToArray();
-            var inputs = new long[rows * length];
-            var labels = new long[rows * length];
-            packed.Fill(blocks, inputs, labels);
-            var x = tensor(inputs, [rows, length], device: device);
-            var y = tensor(labels, [rows, length], device: device);
-            var logits = model.forward(x);
+            var micro = new MicroBatch(rows, length);
+            packed.Fill(blocks, micro);
+            var (x, y, forward) = micro.ToDevice(device);
+            var logits = model.Forward(x, null, forward).Logits;
             var sum = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), y.view(-1),
                 ignore_index: CausalLM.IgnoreIndex, reduction: nn.Reduction.Sum);
             lossSum += sum.item<float>();
-            targets += labels.Count(l => l != CausalLM.IgnoreIndex);
+            targets += micro.TargetCount;
         }
         model.train();
         return targets == 0 ? null : lossSum / targets;

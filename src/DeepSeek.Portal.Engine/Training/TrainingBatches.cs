@@ -28,8 +28,8 @@ internal abstract class TrainingBatches
     /// <summary>Whether <see cref="Observe"/> needs the logits (per-sequence losses).</summary>
     public virtual bool ObservesLosses => false;
 
-    /// <summary>Fills <c>[rows, L]</c> input and label buffers with the next sequences.</summary>
-    public abstract void Next(long[] inputs, long[] labels);
+    /// <summary>Fills <paramref name="batch"/> with the next sequences.</summary>
+    public abstract void Next(MicroBatch batch);
 
     /// <summary>Takes note of the micro-batch just filled by <see cref="Next"/>: its logits and labels.</summary>
     public virtual void Observe(Tensor logits, Tensor labels) { }
@@ -54,10 +54,9 @@ internal abstract class TrainingBatches
 
         public override long Consumed => sampler.Consumed;
 
-        public override void Next(long[] inputs, long[] labels)
+        public override void Next(MicroBatch batch)
         {
-            int rows = inputs.Length / train.SequenceLength;
-            for (int row = 0; row < rows; row++) train.FillRow(row, sampler.Next(), inputs, labels);
+            for (int row = 0; row < batch.Rows; row++) train.FillRow(row, sampler.Next(), batch);
         }
 
         public override void BeginStep() => consumedAtStart = sampler.Consumed;
@@ -110,15 +109,13 @@ internal abstract class TrainingBatches
 
         public override bool ObservesLosses => true;
 
-        public override void Next(long[] inputs, long[] labels)
+        public override void Next(MicroBatch batch)
         {
-            int length = sources[0].SequenceLength;
-            int rows = inputs.Length / length;
             rowSources.Clear();
-            for (int row = 0; row < rows; row++)
+            for (int row = 0; row < batch.Rows; row++)
             {
                 int source = mixture.Next();
-                sources[source].FillRow(row, samplers[source].Next(), inputs, labels);
+                sources[source].FillRow(row, samplers[source].Next(), batch);
                 rowSources.Add(source);
                 consumed++;
             }

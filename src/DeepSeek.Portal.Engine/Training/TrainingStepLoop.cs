@@ -23,13 +23,12 @@ internal sealed class TrainingStepLoop(
     TrainingOptions options,
     Device device)
 {
-    private readonly long[] inputs = new long[options.MicroBatchSize * options.SequenceLength];
-    private readonly long[] labels = new long[options.MicroBatchSize * options.SequenceLength];
+    private readonly MicroBatch buffer = new(options.MicroBatchSize, options.SequenceLength);
 
     /// <summary>Runs optimizer step <paramref name="step"/> (1-based); <c>null</c> when cancelled part-way.</summary>
     public StepResult? Run(int step, CancellationToken cancellationToken)
     {
-        int batch = options.MicroBatchSize, length = options.SequenceLength, accumulation = options.GradientAccumulationSteps;
+        int accumulation = options.GradientAccumulationSteps;
         batches.BeginStep();
         double lossSum = 0, auxSum = 0;
         using var scope = NewDisposeScope();
@@ -41,10 +40,9 @@ internal sealed class TrainingStepLoop(
                 batches.RollBackStep();
                 return null;
             }
-            batches.Next(inputs, labels);
-            var x = tensor(inputs, [batch, length], device: device);
-            var y = tensor(labels, [batch, length], device: device);
-            var result = model.Forward(x, y);
+            batches.Next(buffer);
+            var (x, y, forward) = buffer.ToDevice(device);
+            var result = model.Forward(x, y, forward);
             if (batches.ObservesLosses) batches.Observe(result.Logits, y);
             var total = result.AuxLoss is null ? result.Loss! : result.Loss! + result.AuxLoss;
             precision.ScaleLoss(total / accumulation).backward();
