@@ -57,16 +57,17 @@ internal sealed class RunCheckpoints
     }
 
     /// <summary>Loads the resumed checkpoint's weights, optimiser state and data position.</summary>
-    public void Restore(CausalLM model, TrainingOptimizer optimizer, TrainingBatches batches)
+    public void Restore(CausalLM model, TrainingOptimizer optimizer, TrainingBatches batches, TrainingPrecisionPolicy precision)
     {
         if (ResumeFrom is null || Resumed is null) return;
         TrainingCheckpoint.LoadInto(ResumeFrom, model, optimizer.AdamW, optimizer.Ordered);
         batches.Restore(Resumed);
+        precision.Restore(Resumed);
     }
 
     /// <summary>Writes checkpoint <paramref name="step"/> atomically and returns its folder.</summary>
     public string Save(CausalLM model, TrainingOptimizer optimizer, Tokenizer tokenizer, TrainingBatches batches,
-        int step, TimeSpan elapsed, double loss, double rate)
+        TrainingPrecisionPolicy precision, int step, TimeSpan elapsed, double loss, double rate)
     {
         var options = request.Options;
         var state = new TrainerState
@@ -80,9 +81,41 @@ internal sealed class RunCheckpoints
             LastLoss = double.IsFinite(loss) ? loss : null,
             LastLearningRate = step > 0 ? rate : null,
         };
-        Latest = TrainingCheckpoint.Save(Output, model, optimizer.AdamW, optimizer.Ordered, tokenizer, batches.Record(state));
+        Latest = TrainingCheckpoint.Save(Output, model, optimizer.AdamW, optimizer.Ordered, tokenizer, batches.Record(precision.Record(state)));
         return Latest;
     }
+
+    /// <summary>Options added after checkpoints existed; hashed only when set away from their default.</summary>
+    private static readonly HashSet<string> AddedLater =
+    [
+        nameof(TrainingOptions.InitialLossScale),
+        nameof(TrainingOptions.LossScaleGrowthInterval),
+    ];
+
+    /// <summary>
+    /// Serialises options for the fingerprint so that a run interrupted before a setting existed still resumes: a
+    /// setting in <see cref="AddedLater"/> at its default is left out, as it was before it existed.
+    /// </summary>
+    private static readonly JsonSerializerOptions FingerprintJson = new()
+    {
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                info =>
+                {
+                    if (info.Type != typeof(TrainingOptions)) return;
+                    var defaults = new TrainingOptions();
+                    foreach (var property in info.Properties.Where(p => AddedLater.Contains(p.Name)))
+                    {
+                        var get = property.Get!;
+                        object? standard = get(defaults);
+                        property.ShouldSerialize = (_, value) => !Equals(value, standard);
+                    }
+                },
+            },
+        },
+    };
 
     /// <summary>SHA-256 over the options that shape the trajectory, the model config and the training texts.</summary>
     private static string Fingerprint(TrainingRequest request)
@@ -94,7 +127,7 @@ internal sealed class RunCheckpoints
             hash.AppendData(BitConverter.GetBytes(bytes.Length));
             hash.AppendData(bytes);
         }
-        Add(JsonSerializer.Serialize(request.Options with { CheckpointEvery = 1 }));
+        Add(JsonSerializer.Serialize(request.Options with { CheckpointEvery = 1 }, FingerprintJson));
         Add(request.Model is null ? "tiny" : request.Model.ToJson());
         Add(request.TrainTexts.Count.ToString(CultureInfo.InvariantCulture));
         foreach (var text in request.TrainTexts) Add(text ?? "");

@@ -78,14 +78,14 @@ public static class Trainer
             var tokenizer = checkpoints.LoadOrTrainTokenizer(options);
             var config = ResolveConfig(tokenizer);
             var device = EngineDevice.Device;
-            var precision = new TrainingPrecisionPolicy(options.Precision);
+            var precision = new TrainingPrecisionPolicy(options);
 
             using var model = CreateModel(config, device);
             precision.Apply(model);
             long parameterCount = model.ParameterCount();
             using var optimizer = new TrainingOptimizer(model, options);
             var batches = TrainingBatches.Create(request, tokenizer, options);
-            checkpoints.Restore(model, optimizer, batches);
+            checkpoints.Restore(model, optimizer, batches, precision);
             var heldOut = new HeldOutEvaluation(request.HeldOutTexts, tokenizer, options);
             var loop = new TrainingStepLoop(model, batches, optimizer, precision, options, device);
 
@@ -125,6 +125,8 @@ public static class Trainer
                 onProgress(new TrainingProgress(step, options.Steps, lastLoss, rate, smoothedThroughput, result.GradNorm, previousElapsed + clock.Elapsed)
                 {
                     AuxLoss = result.AuxLoss,
+                    LossScale = precision.Scaler?.Scale,
+                    StepSkipped = !result.Applied,
                     ParameterCount = parameterCount,
                     Sources = sources,
                     HeldOutLoss = heldOutNow,
@@ -132,13 +134,13 @@ public static class Trainer
 
                 if (step % options.CheckpointEvery == 0 && step < options.Steps)
                 {
-                    checkpoints.Save(model, optimizer, tokenizer, batches, step, previousElapsed + clock.Elapsed, lastLoss, lastRate);
+                    checkpoints.Save(model, optimizer, tokenizer, batches, precision, step, previousElapsed + clock.Elapsed, lastLoss, lastRate);
                     lastSavedStep = step;
                 }
             }
 
             if (step != lastSavedStep)
-                checkpoints.Save(model, optimizer, tokenizer, batches, step, previousElapsed + clock.Elapsed, lastLoss, lastRate);
+                checkpoints.Save(model, optimizer, tokenizer, batches, precision, step, previousElapsed + clock.Elapsed, lastLoss, lastRate);
 
             double? heldOutLoss = null;
             if (!cancelled && heldOut.HasTexts)

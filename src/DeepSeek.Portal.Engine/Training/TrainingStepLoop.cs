@@ -6,7 +6,7 @@ namespace DeepSeek.Portal.Engine.Training;
 /// <summary>What one optimizer step did.</summary>
 /// <param name="Loss">Mean LM loss over the micro-batches.</param>
 /// <param name="AuxLoss">Mean MoE balance loss over the micro-batches.</param>
-/// <param name="GradNorm">Gradient norm before clipping (NaN when the update was skipped).</param>
+/// <param name="GradNorm">Gradient norm before clipping (0 when the update was skipped).</param>
 /// <param name="Applied">Whether the optimiser updated the weights (false when the precision part skipped the step).</param>
 internal readonly record struct StepResult(double Loss, double AuxLoss, double GradNorm, bool Applied);
 
@@ -51,7 +51,7 @@ internal sealed class TrainingStepLoop(
         }
 
         bool applied = precision.PrepareGradients(optimizer.Parameters);
-        double gradNorm = double.NaN;
+        double gradNorm = 0;
         if (applied) gradNorm = optimizer.Step();
         else optimizer.Discard();
         return new StepResult(lossSum / accumulation, auxSum / accumulation, gradNorm, applied);
