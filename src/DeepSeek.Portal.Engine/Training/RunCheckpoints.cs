@@ -90,6 +90,7 @@ internal sealed class RunCheckpoints
     [
         nameof(TrainingOptions.InitialLossScale),
         nameof(TrainingOptions.LossScaleGrowthInterval),
+        nameof(TrainingOptions.ActivationCheckpointing),
     ];
 
     /// <summary>

@@ -167,6 +167,7 @@ public static class Trainer
                 model.InitializeWeights(generator);
             }
             model.to(device);
+            model.ActivationCheckpointing = options.ActivationCheckpointing;
             return model;
         }
 

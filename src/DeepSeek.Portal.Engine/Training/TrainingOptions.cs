@@ -55,6 +55,12 @@ public sealed record TrainingOptions
     /// <summary>fp16 only: consecutive finite steps after which the loss scale doubles (PyTorch's default 2000).</summary>
     public int LossScaleGrowthInterval { get; init; } = DynamicLossScaler.DefaultGrowthInterval;
 
+    /// <summary>
+    /// Recompute each decoder layer's forward during backward instead of keeping its activations: activation memory
+    /// drops to about one layer's, at the cost of one extra forward per step. Gradients are unchanged.
+    /// </summary>
+    public bool ActivationCheckpointing { get; init; }
+
     /// <summary>Sequences per optimizer step.</summary>
     public int EffectiveBatchSize => MicroBatchSize * GradientAccumulationSteps;
 
