@@ -12,17 +12,20 @@ namespace DeepSeek.Portal.Engine.Training;
 /// documents apart (<see cref="MicroBatch"/>). A document cut by a block boundary continues in the next block as a
 /// fragment that starts at position 0 and sees only itself. The last block is padded; padded positions get the pad
 /// id as input, <see cref="CausalLM.IgnoreIndex"/> as label and <see cref="MicroBatch.PaddingDocument"/>.
+/// Tokens of a <see cref="SupervisedExample"/>'s prompt are never targets.
 /// </summary>
 internal sealed class PackedSequences
 {
     private readonly int[] stream;
     private readonly int[] documents;
+    private readonly bool[]? untrained;
     private readonly int padId;
 
-    private PackedSequences(int[] stream, int[] documents, int sequenceLength, int padId)
+    private PackedSequences(int[] stream, int[] documents, bool[]? untrained, int sequenceLength, int padId)
     {
         this.stream = stream;
         this.documents = documents;
+        this.untrained = untrained;
         this.padId = padId;
         SequenceLength = sequenceLength;
         Count = stream.Length < 2 ? 0 : (stream.Length - 1 + sequenceLength - 1) / sequenceLength;
@@ -34,19 +37,38 @@ internal sealed class PackedSequences
 
     public long TokenCount => stream.Length;
 
-    public static PackedSequences Build(Tokenizer tokenizer, IEnumerable<string> texts, int sequenceLength)
+    /// <summary>
+    /// Packs plain <paramref name="texts"/> (every token a target: causal LM), then <paramref name="examples"/>
+    /// (targets only in the response and its EOS: the prompt, <c>BOS prompt "\n"</c>, is tokenised on its own so
+    /// the boundary is exact).
+    /// </summary>
+    public static PackedSequences Build(Tokenizer tokenizer, IEnumerable<string> texts, int sequenceLength,
+        IEnumerable<SupervisedExample>? examples = null)
     {
         var ids = new List<int>();
         var documents = new List<int>();
+        var untrained = new List<bool>();
         int document = 0;
-        foreach (var text in texts)
+        void Add(int[] encoded, int untrainedPrefix)
         {
-            if (string.IsNullOrWhiteSpace(text)) continue;
-            var encoded = tokenizer.Encode(text, addBos: true, addEos: true);
             ids.AddRange(encoded);
             documents.AddRange(Enumerable.Repeat(document++, encoded.Length));
+            for (int i = 0; i < encoded.Length; i++) untrained.Add(i < untrainedPrefix);
         }
-        return new PackedSequences([.. ids], [.. documents], sequenceLength, tokenizer.PadId);
+        foreach (var text in texts)
+        {
+            if (!string.IsNullOrWhiteSpace(text)) Add(tokenizer.Encode(text, addBos: true, addEos: true), 0);
+        }
+        bool supervised = false;
+        foreach (var example in examples ?? [])
+        {
+            if (!example.IsUsable) continue;
+            var prompt = tokenizer.Encode(example.Prompt + "\n", addBos: true);
+            var response = tokenizer.Encode(example.Response, addEos: true);
+            Add([.. prompt, .. response], prompt.Length);
+            supervised = true;
+        }
+        return new PackedSequences([.. ids], [.. documents], supervised ? [.. untrained] : null, sequenceLength, tokenizer.PadId);
     }
 
     /// <summary>Writes the given blocks row by row into a micro-batch of <c>blocks.Count</c> rows.</summary>
@@ -64,7 +86,8 @@ internal sealed class PackedSequences
         {
             int position = start + j, at = row * length + j;
             bool inStream = position < stream.Length;
-            bool hasLabel = position + 1 < stream.Length && documents[position + 1] == documents[position];
+            bool hasLabel = position + 1 < stream.Length && documents[position + 1] == documents[position]
+                && untrained?[position + 1] != true;
             batch.Inputs[at] = inStream ? stream[position] : padId;
             batch.Labels[at] = hasLabel ? stream[position + 1] : CausalLM.IgnoreIndex;
             batch.Documents[at] = inStream ? documents[position] : MicroBatch.PaddingDocument;

@@ -132,6 +132,16 @@ internal sealed class RunCheckpoints
         Add(request.Model is null ? "tiny" : request.Model.ToJson());
         Add(request.TrainTexts.Count.ToString(CultureInfo.InvariantCulture));
         foreach (var text in request.TrainTexts) Add(text ?? "");
+        if (request.SupervisedExamples is { Count: > 0 } examples)
+        {
+            // Only runs with examples hash these, so other runs' fingerprints are what they always were.
+            Add(string.Create(CultureInfo.InvariantCulture, $"supervised:{examples.Count}"));
+            foreach (var example in examples)
+            {
+                Add(example.Prompt ?? "");
+                Add(example.Response ?? "");
+            }
+        }
         if (request.Mixture is { } mixture)
         {
             // Only mixture runs hash these, so the fingerprints of runs without one are what they always were.

@@ -46,11 +46,12 @@ public static class Trainer
             var mixtureErrors = mixture.Validate();
             if (mixtureErrors.Count > 0)
                 throw new ArgumentException("Invalid mixture: " + string.Join(" ", mixtureErrors), nameof(request));
-            if (request.TrainTexts is { Count: > 0 })
-                throw new ArgumentException("TrainTexts must be empty when a Mixture is given: its sources hold the training texts.", nameof(request));
+            if (request.TrainTexts is { Count: > 0 } || request.SupervisedExamples is { Count: > 0 })
+                throw new ArgumentException("TrainTexts and SupervisedExamples must be empty when a Mixture is given: its sources hold the training texts.", nameof(request));
         }
-        else if (request.TrainTexts is null || !request.TrainTexts.Any(t => !string.IsNullOrWhiteSpace(t)))
-            throw new ArgumentException("TrainTexts must contain at least one non-empty text.", nameof(request));
+        else if (request.TrainTexts is null
+            || (!request.TrainTexts.Any(t => !string.IsNullOrWhiteSpace(t)) && !(request.SupervisedExamples ?? []).Any(e => e.IsUsable)))
+            throw new ArgumentException("TrainTexts must contain at least one non-empty text (or SupervisedExamples one with a response).", nameof(request));
         if (request.EvaluateHeldOutEvery is < 1)
             throw new ArgumentException($"EvaluateHeldOutEvery must be at least 1 when set (was {request.EvaluateHeldOutEvery}).", nameof(request));
         if (string.IsNullOrWhiteSpace(request.OutputDirectory))

@@ -16,11 +16,13 @@ internal abstract class TrainingBatches
     public static TrainingBatches Create(TrainingRequest request, Tokenizer tokenizer, TrainingOptions options) =>
         request.Mixture is { } mixture
             ? new Mixed(mixture, tokenizer, options)
-            : new Packed(PackedSequences.Build(tokenizer, request.TrainTexts, options.SequenceLength), options.Seed);
+            : new Packed(PackedSequences.Build(tokenizer, request.TrainTexts, options.SequenceLength, request.SupervisedExamples), options.Seed);
 
     /// <summary>All texts the tokenizer is trained on.</summary>
     public static IEnumerable<string> TokenizerTexts(TrainingRequest request) =>
-        request.Mixture is { } mixture ? mixture.Sources.SelectMany(s => s.Texts) : request.TrainTexts;
+        request.Mixture is { } mixture
+            ? mixture.Sources.SelectMany(s => s.Texts)
+            : request.TrainTexts.Concat((request.SupervisedExamples ?? []).Select(e => e.Text));
 
     /// <summary>Sequences drawn so far (completed steps only, once a step is rolled back).</summary>
     public abstract long Consumed { get; }
