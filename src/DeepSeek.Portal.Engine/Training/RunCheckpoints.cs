@@ -91,6 +91,7 @@ internal sealed class RunCheckpoints
         nameof(TrainingOptions.InitialLossScale),
         nameof(TrainingOptions.LossScaleGrowthInterval),
         nameof(TrainingOptions.ActivationCheckpointing),
+        nameof(TrainingOptions.Lora),
     ];
 
     /// <summary>

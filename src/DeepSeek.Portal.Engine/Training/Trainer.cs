@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using DeepSeek.Portal.Engine.Adapters;
 using DeepSeek.Portal.Engine.Devices;
 using DeepSeek.Portal.Engine.Models;
 using DeepSeek.Portal.Engine.Tokenization;
@@ -9,9 +10,11 @@ namespace DeepSeek.Portal.Engine.Training;
 
 /// <summary>
 /// Trains a causal language model of any supported family (<see cref="CausalLM.Create"/>; the DeepSeek demo model by
-/// default) from scratch on a set of texts: tokenizer, packing, AdamW with warm-up +
-/// cosine decay, gradient accumulation and clipping, MoE balance loss, periodic safetensors checkpoints, resume, and
-/// a held-out evaluation at the end.
+/// default) on a set of texts and chat/SFT examples: tokenizer, document-aware packing, AdamW with warm-up + cosine
+/// decay, gradient accumulation and clipping, fp32/bf16/fp16 (with dynamic loss scaling), activation checkpointing,
+/// full fine-tuning or LoRA, MoE balance loss, periodic safetensors checkpoints, exact resume, and a held-out
+/// evaluation at the end. Each concern is its own part: <see cref="RunCheckpoints"/>, <see cref="TrainingBatches"/>,
+/// <see cref="TrainingStepLoop"/>, <see cref="TrainingPrecisionPolicy"/>, <see cref="TrainingOptimizer"/>.
 /// </summary>
 public static class Trainer
 {
@@ -68,6 +71,9 @@ public static class Trainer
     /// One attempt at a run: wires the parts together (checkpoints, data, precision, optimiser, step loop, held-out
     /// evaluation) and reports progress after each step.
     /// </summary>
+    /// <summary>Folder of the run's output that receives a LoRA run's adapter.</summary>
+    public const string AdapterFolder = "adapter";
+
     private sealed class TrainingRun(TrainingRequest request, Action<TrainingProgress> onProgress, CancellationToken cancellationToken)
     {
         private const double ThroughputSmoothing = 0.3;
@@ -82,6 +88,7 @@ public static class Trainer
             var precision = new TrainingPrecisionPolicy(options);
 
             using var model = CreateModel(config, device);
+            var adapter = ApplyLora(model);
             precision.Apply(model);
             long parameterCount = model.ParameterCount();
             using var optimizer = new TrainingOptimizer(model, options);
@@ -143,6 +150,13 @@ public static class Trainer
             if (step != lastSavedStep)
                 checkpoints.Save(model, optimizer, tokenizer, batches, precision, step, previousElapsed + clock.Elapsed, lastLoss, lastRate);
 
+            string? adapterDirectory = null;
+            if (adapter is not null && !cancelled)
+            {
+                adapterDirectory = Path.Combine(checkpoints.Output, AdapterFolder);
+                adapter.Save(adapterDirectory);
+            }
+
             double? heldOutLoss = null;
             if (!cancelled && heldOut.HasTexts)
                 heldOutLoss = lastHeldOut.Step == step ? lastHeldOut.Loss : heldOut.Evaluate(model, device);
@@ -156,7 +170,21 @@ public static class Trainer
                 ParameterCount: model.ParameterCount(),
                 Device: EngineDevice.Current.Description,
                 TokensPerSecond: stepSeconds > 0 ? tokensPerStep * stepsThisAttempt / stepSeconds : 0,
-                ModelFlopsPerToken: ModelFlops.TrainingFlopsPerToken(config, options.SequenceLength));
+                ModelFlopsPerToken: ModelFlops.TrainingFlopsPerToken(config, options.SequenceLength))
+            {
+                AdapterDirectory = adapterDirectory,
+            };
+        }
+
+        /// <summary>
+        /// With <see cref="TrainingOptions.Lora"/>, wraps the targeted linears and freezes everything else (after the
+        /// model is on its device, as <see cref="LoraAdapter"/> requires), so the optimiser sees only A and B.
+        /// </summary>
+        private LoraAdapter? ApplyLora(CausalLM model)
+        {
+            if (options.Lora is not { } lora) return null;
+            using var generator = new Generator(unchecked((ulong)options.Seed + 1));
+            return LoraAdapter.Apply(model, lora, generator);
         }
 
         private CausalLM CreateModel(ModelConfig config, Device device)

@@ -61,6 +61,14 @@ public sealed record TrainingOptions
     /// </summary>
     public bool ActivationCheckpointing { get; init; }
 
+    /// <summary>
+    /// LoRA fine-tuning (r, alpha, dropout, target modules, rsLoRA — see <see cref="Adapters.LoraConfig"/>): the
+    /// targeted linears get low-rank adapters, every other weight is frozen, only the adapters' A and B are in the
+    /// optimiser, and the adapter is saved in PEFT format in the output's <c>adapter</c> folder at the end.
+    /// <c>null</c>: full fine-tuning.
+    /// </summary>
+    public Adapters.LoraConfig? Lora { get; init; }
+
     /// <summary>Sequences per optimizer step.</summary>
     public int EffectiveBatchSize => MicroBatchSize * GradientAccumulationSteps;
 
@@ -101,6 +109,16 @@ public sealed record TrainingOptions
             Fail(nameof(InitialLossScale), $"InitialLossScale must be between 1 and 1e30 (was {InitialLossScale}).");
         if (LossScaleGrowthInterval < 1 || LossScaleGrowthInterval > 1_000_000)
             Fail(nameof(LossScaleGrowthInterval), $"LossScaleGrowthInterval must be between 1 and 1000000 (was {LossScaleGrowthInterval}).");
+
+        if (Lora is { } lora)
+        {
+            if (lora.R < 1 || lora.R > 4096)
+                Fail(nameof(Lora), $"Lora.R must be between 1 and 4096 (was {lora.R}).");
+            if (!(lora.LoraDropout >= 0) || lora.LoraDropout >= 1)
+                Fail(nameof(Lora), $"Lora.LoraDropout must be at least 0 and below 1 (was {lora.LoraDropout}).");
+            if (lora.LoraDropout > 0 && ActivationCheckpointing)
+                Fail(nameof(Lora), "LoRA dropout cannot be combined with ActivationCheckpointing: the recomputed forward would draw different dropout masks.");
+        }
 
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }

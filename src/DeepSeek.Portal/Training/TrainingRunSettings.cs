@@ -13,7 +13,7 @@ public static class TrainingRunSettings
 {
     /// <summary>
     /// Format written today. Version 1: <see cref="TrainingOptions"/> with camelCase names. Version 2 adds fp16 loss
-    /// scaling (<c>initialLossScale</c>, <c>lossScaleGrowthInterval</c>) and <c>activationCheckpointing</c>.
+    /// scaling (<c>initialLossScale</c>, <c>lossScaleGrowthInterval</c>), <c>activationCheckpointing</c> and <c>lora</c>.
     /// </summary>
     public const int CurrentVersion = 2;
 
@@ -23,6 +23,7 @@ public static class TrainingRunSettings
         nameof(TrainingOptions.InitialLossScale),
         nameof(TrainingOptions.LossScaleGrowthInterval),
         nameof(TrainingOptions.ActivationCheckpointing),
+        nameof(TrainingOptions.Lora),
     };
 
     private static readonly JsonSerializerOptions Json = Strict(version: CurrentVersion);
