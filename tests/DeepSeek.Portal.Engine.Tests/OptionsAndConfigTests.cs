@@ -11,7 +11,7 @@ public class OptionsAndConfigTests
         var options = new TrainingOptions();
         Assert.Empty(options.Validate());
         Assert.Equal(32, options.EffectiveBatchSize);
-        Assert.Equal(["fp32", "bf16"], TrainingPrecisions.All.Select(p => p.Name()));
+        Assert.Equal(["fp32", "bf16", "fp16"], TrainingPrecisions.All.Select(p => p.Name()));
     }
 
     [Fact]

@@ -162,6 +162,32 @@ public class TrainerTests(FiftyStepRun run) : IClassFixture<FiftyStepRun>
     }
 
     [Fact]
+    public async Task Fp16_overflows_from_a_too_large_scale_are_skipped_and_the_scale_follows_grad_scaler_rules()
+    {
+        using var dir = new TempDirectory();
+        var request = TestModels.QuickRequest(dir.Path, 16, trainTexts: 200);
+        // 2^26 × a loss of ~6 overflows fp16 activation gradients: the first steps must be skipped until it fits.
+        request = request with { Options = request.Options with { Precision = TrainingPrecision.Fp16, InitialLossScale = Math.Pow(2, 26), LossScaleGrowthInterval = 3 } };
+        var (outcome, progress) = await Train(request);
+        Assert.Equal(16, outcome.StepsCompleted);
+        Assert.True(progress[0].StepSkipped);
+        Assert.Contains(progress, p => !p.StepSkipped);
+
+        double scale = Math.Pow(2, 26);
+        int good = 0;
+        foreach (var p in progress)
+        {
+            if (p.StepSkipped) { scale /= 2; good = 0; }
+            else if (++good == 3) { scale *= 2; good = 0; }
+            Assert.Equal(scale, p.LossScale);
+            Assert.True(double.IsFinite(p.Loss));
+        }
+        var state = File.ReadAllText(Path.Combine(outcome.CheckpointDirectory!, "trainer_state.json"));
+        Assert.Contains("\"loss_scaler\"", state);
+        Assert.Contains($"\"scale\": {scale}", state);
+    }
+
+    [Fact]
     public async Task Progress_is_reported_on_a_dedicated_thread_not_the_thread_pool()
     {
         using var dir = new TempDirectory();

@@ -15,6 +15,7 @@ public sealed class RunSettingsStorageTests
     {
         MicroBatchSize = 3, GradientAccumulationSteps = 5, LearningRate = 1.5e-4, Steps = 77, Precision = TrainingPrecision.Bf16, Seed = 9,
         WarmupSteps = 7, SequenceLength = 48, WeightDecay = 0.2, MaxGradNorm = 0.25, CheckpointEvery = 11, TokenizerVocabSize = 999,
+        InitialLossScale = 1024, LossScaleGrowthInterval = 17, ActivationCheckpointing = true,
     };
 
     [Fact]
@@ -55,8 +56,23 @@ public sealed class RunSettingsStorageTests
     {
         var run = new TrainingRun { Name = "r", Settings = "" };
         run.Apply(Unusual);
-        run.SettingsVersion = 2;
+        run.SettingsVersion = TrainingRunSettings.CurrentVersion + 1;
         Assert.Throws<InvalidOperationException>(() => run.ToOptions());
+    }
+
+    [Fact]
+    public void Version_1_settings_without_the_precision_and_checkpointing_fields_read_as_their_defaults()
+    {
+        var run = new TrainingRun { Name = "r", Settings = "" };
+        run.Apply(Unusual);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(run.Settings)!.AsObject();
+        json.Remove("initialLossScale");
+        json.Remove("lossScaleGrowthInterval");
+        json.Remove("activationCheckpointing");
+        run.Settings = json.ToJsonString();
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => run.ToOptions()); // format 2 requires them
+        run.SettingsVersion = 1;
+        Assert.Equal(Unusual with { InitialLossScale = 65536, LossScaleGrowthInterval = 2000, ActivationCheckpointing = false }, run.ToOptions());
     }
 
     [Fact]

@@ -39,6 +39,17 @@ public abstract class CausalLM : nn.Module<Tensor, Tensor>
     /// </summary>
     public ScalarType ComputeDType { get; set; } = ScalarType.Float32;
 
+    /// <summary>
+    /// Recompute each decoder layer's forward in backward instead of keeping its activations
+    /// (<see cref="ActivationCheckpoint"/>): less memory, one more forward per step. Applies to training-mode forwards
+    /// with grad enabled and no KV cache; gradients are the same as without it.
+    /// </summary>
+    public bool ActivationCheckpointing { get; set; }
+
+    /// <summary>Whether the forward now running should checkpoint its layers.</summary>
+    protected bool CheckpointLayers(AttentionContext context) =>
+        ActivationCheckpointing && training && is_grad_enabled() && context.Cache is null;
+
     /// <summary>Builds the model <paramref name="config"/> describes (weights uninitialised).</summary>
     public static CausalLM Create(ModelConfig config) => config switch
     {

@@ -35,11 +35,26 @@ public sealed class DeepSeekModel : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor inputIds) => Forward(inputIds, AttentionContext.Causal(inputIds.shape[1], inputIds.device));
 
     /// <summary>The stack under <paramref name="context"/> (positions, mask, cache).</summary>
-    public Tensor Forward(Tensor inputIds, AttentionContext context)
+    public Tensor Forward(Tensor inputIds, AttentionContext context) => Forward(inputIds, context, checkpoint: false);
+
+    /// <summary>The stack under <paramref name="context"/>, each layer recomputed in backward when <paramref name="checkpoint"/> is set.</summary>
+    public Tensor Forward(Tensor inputIds, AttentionContext context, bool checkpoint)
     {
         var h = embed_tokens.call(inputIds);
         if (h.dtype != ComputeDType) h = h.to(ComputeDType);
-        foreach (var layer in layers) h = layer.Forward(h, context);
+        foreach (var layer in layers)
+        {
+            if (!checkpoint)
+            {
+                h = layer.Forward(h, context);
+                continue;
+            }
+            var current = layer;
+            var (output, aux) = ActivationCheckpoint.Run(h, x => (current.Forward(x, context), current.Moe?.LastAuxLoss));
+            // The balance loss the model collects must be the one attached to the graph through the checkpoint.
+            if (current.Moe is { } moe) moe.LastAuxLoss = aux;
+            h = output;
+        }
         return norm.call(h);
     }
 }
@@ -74,7 +89,7 @@ public sealed class DeepSeekForCausalLM : CausalLM
     protected override Tensor Hidden(Tensor inputIds, AttentionContext context)
     {
         model.ComputeDType = ComputeDType;
-        return model.Forward(inputIds, context);
+        return model.Forward(inputIds, context, CheckpointLayers(context));
     }
 
     /// <inheritdoc />

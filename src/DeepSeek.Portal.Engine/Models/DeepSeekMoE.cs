@@ -158,7 +158,7 @@ public sealed class DeepSeekMoE : nn.Module<Tensor, Tensor>
     /// Balance loss of the latest training-mode forward (already multiplied by α), or <c>null</c> after an
     /// eval-mode forward or when α is 0. Owned by the caller's dispose scope.
     /// </summary>
-    public Tensor? LastAuxLoss { get; private set; }
+    public Tensor? LastAuxLoss { get; internal set; }
 
     /// <summary>Routes flat tokens <c>[T, hidden]</c>.</summary>
     public MoeRouting Route(Tensor flatHidden) => gate.call(flatHidden);

@@ -126,11 +126,20 @@ public sealed class LlamaModel : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor inputIds) => Forward(inputIds, AttentionContext.Causal(inputIds.shape[1], inputIds.device));
 
     /// <summary>Token ids <c>[batch, seq]</c> → final hidden states <c>[batch, seq, hidden]</c> under <paramref name="context"/>.</summary>
-    public Tensor Forward(Tensor inputIds, AttentionContext context)
+    public Tensor Forward(Tensor inputIds, AttentionContext context) => Forward(inputIds, context, checkpoint: false);
+
+    /// <summary>The stack under <paramref name="context"/>, each layer recomputed in backward when <paramref name="checkpoint"/> is set.</summary>
+    public Tensor Forward(Tensor inputIds, AttentionContext context, bool checkpoint)
     {
         var h = embed_tokens.call(inputIds);
         if (h.dtype != ComputeDType) h = h.to(ComputeDType);
-        foreach (var layer in layers) h = layer.Forward(h, context);
+        foreach (var layer in layers)
+        {
+            var current = layer;
+            h = checkpoint
+                ? ActivationCheckpoint.Run(h, x => (current.Forward(x, context), null)).Output
+                : layer.Forward(h, context);
+        }
         return norm.call(h);
     }
 }
@@ -164,7 +173,7 @@ public sealed class LlamaForCausalLM : CausalLM
     protected override Tensor Hidden(Tensor inputIds, AttentionContext context)
     {
         model.ComputeDType = ComputeDType;
-        return model.Forward(inputIds, context);
+        return model.Forward(inputIds, context, CheckpointLayers(context));
     }
 
     /// <inheritdoc />

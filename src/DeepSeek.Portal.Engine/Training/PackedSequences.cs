@@ -7,17 +7,25 @@ namespace DeepSeek.Portal.Engine.Training;
 /// <summary>
 /// Documents tokenised as <c>BOS text EOS</c>, concatenated into one stream and cut into fixed-length blocks.
 /// Block i covers stream positions <c>[i·L, i·L + L)</c> as inputs and the next token of each as its label, so
-/// consecutive blocks overlap by one token and no target is lost. The last block is padded; padded positions get
-/// the pad id as input and <see cref="CausalLM.IgnoreIndex"/> as label.
+/// consecutive blocks overlap by one token and no target is lost. Each token carries its document's index: a
+/// document's last token (EOS) has no label (the next document's BOS is not predicted from it), and the model keeps
+/// documents apart (<see cref="MicroBatch"/>). A document cut by a block boundary continues in the next block as a
+/// fragment that starts at position 0 and sees only itself. The last block is padded; padded positions get the pad
+/// id as input, <see cref="CausalLM.IgnoreIndex"/> as label and <see cref="MicroBatch.PaddingDocument"/>.
+/// Tokens of a <see cref="SupervisedExample"/>'s prompt are never targets.
 /// </summary>
 internal sealed class PackedSequences
 {
     private readonly int[] stream;
+    private readonly int[] documents;
+    private readonly bool[]? untrained;
     private readonly int padId;
 
-    private PackedSequences(int[] stream, int sequenceLength, int padId)
+    private PackedSequences(int[] stream, int[] documents, bool[]? untrained, int sequenceLength, int padId)
     {
         this.stream = stream;
+        this.documents = documents;
+        this.untrained = untrained;
         this.padId = padId;
         SequenceLength = sequenceLength;
         Count = stream.Length < 2 ? 0 : (stream.Length - 1 + sequenceLength - 1) / sequenceLength;
@@ -29,34 +37,60 @@ internal sealed class PackedSequences
 
     public long TokenCount => stream.Length;
 
-    public static PackedSequences Build(Tokenizer tokenizer, IEnumerable<string> texts, int sequenceLength)
+    /// <summary>
+    /// Packs plain <paramref name="texts"/> (every token a target: causal LM), then <paramref name="examples"/>
+    /// (targets only in the response and its EOS: the prompt, <c>BOS prompt "\n"</c>, is tokenised on its own so
+    /// the boundary is exact).
+    /// </summary>
+    public static PackedSequences Build(Tokenizer tokenizer, IEnumerable<string> texts, int sequenceLength,
+        IEnumerable<SupervisedExample>? examples = null)
     {
         var ids = new List<int>();
+        var documents = new List<int>();
+        var untrained = new List<bool>();
+        int document = 0;
+        void Add(int[] encoded, int untrainedPrefix)
+        {
+            ids.AddRange(encoded);
+            documents.AddRange(Enumerable.Repeat(document++, encoded.Length));
+            for (int i = 0; i < encoded.Length; i++) untrained.Add(i < untrainedPrefix);
+        }
         foreach (var text in texts)
         {
-            if (string.IsNullOrWhiteSpace(text)) continue;
-            ids.AddRange(tokenizer.Encode(text, addBos: true, addEos: true));
+            if (!string.IsNullOrWhiteSpace(text)) Add(tokenizer.Encode(text, addBos: true, addEos: true), 0);
         }
-        return new PackedSequences([.. ids], sequenceLength, tokenizer.PadId);
+        bool supervised = false;
+        foreach (var example in examples ?? [])
+        {
+            if (!example.IsUsable) continue;
+            var prompt = tokenizer.Encode(example.Prompt + "\n", addBos: true);
+            var response = tokenizer.Encode(example.Response, addEos: true);
+            Add([.. prompt, .. response], prompt.Length);
+            supervised = true;
+        }
+        return new PackedSequences([.. ids], [.. documents], supervised ? [.. untrained] : null, sequenceLength, tokenizer.PadId);
     }
 
-    /// <summary>Writes the given blocks row by row into <c>[blocks.Count, L]</c> input and label buffers.</summary>
-    public void Fill(IReadOnlyList<int> blocks, long[] inputs, long[] labels)
+    /// <summary>Writes the given blocks row by row into a micro-batch of <c>blocks.Count</c> rows.</summary>
+    public void Fill(IReadOnlyList<int> blocks, MicroBatch batch)
     {
-        for (int row = 0; row < blocks.Count; row++) FillRow(row, blocks[row], inputs, labels);
+        for (int row = 0; row < blocks.Count; row++) FillRow(row, blocks[row], batch);
     }
 
-    /// <summary>Writes one block into row <paramref name="row"/> of <c>[rows, L]</c> input and label buffers.</summary>
-    public void FillRow(int row, int block, long[] inputs, long[] labels)
+    /// <summary>Writes one block into row <paramref name="row"/> of <paramref name="batch"/>.</summary>
+    public void FillRow(int row, int block, MicroBatch batch)
     {
         int length = SequenceLength;
         int start = block * length;
         for (int j = 0; j < length; j++)
         {
-            int position = start + j;
-            bool hasLabel = position + 1 < stream.Length;
-            inputs[row * length + j] = position < stream.Length ? stream[position] : padId;
-            labels[row * length + j] = hasLabel ? stream[position + 1] : DeepSeekForCausalLM.IgnoreIndex;
+            int position = start + j, at = row * length + j;
+            bool inStream = position < stream.Length;
+            bool hasLabel = position + 1 < stream.Length && documents[position + 1] == documents[position]
+                && untrained?[position + 1] != true;
+            batch.Inputs[at] = inStream ? stream[position] : padId;
+            batch.Labels[at] = hasLabel ? stream[position + 1] : CausalLM.IgnoreIndex;
+            batch.Documents[at] = inStream ? documents[position] : MicroBatch.PaddingDocument;
         }
     }
 }

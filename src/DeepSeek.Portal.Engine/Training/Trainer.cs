@@ -1,22 +1,20 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
+using DeepSeek.Portal.Engine.Adapters;
 using DeepSeek.Portal.Engine.Devices;
 using DeepSeek.Portal.Engine.Models;
 using DeepSeek.Portal.Engine.Tokenization;
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace DeepSeek.Portal.Engine.Training;
 
 /// <summary>
 /// Trains a causal language model of any supported family (<see cref="CausalLM.Create"/>; the DeepSeek demo model by
-/// default) from scratch on a set of texts: tokenizer, packing, AdamW with warm-up +
-/// cosine decay, gradient accumulation and clipping, MoE balance loss, periodic safetensors checkpoints, resume, and
-/// a held-out evaluation at the end.
+/// default) on a set of texts and chat/SFT examples: tokenizer, document-aware packing, AdamW with warm-up + cosine
+/// decay, gradient accumulation and clipping, fp32/bf16/fp16 (with dynamic loss scaling), activation checkpointing,
+/// full fine-tuning or LoRA, MoE balance loss, periodic safetensors checkpoints, exact resume, and a held-out
+/// evaluation at the end. Each concern is its own part: <see cref="RunCheckpoints"/>, <see cref="TrainingBatches"/>,
+/// <see cref="TrainingStepLoop"/>, <see cref="TrainingPrecisionPolicy"/>, <see cref="TrainingOptimizer"/>.
 /// </summary>
 public static class Trainer
 {
@@ -51,11 +49,12 @@ public static class Trainer
             var mixtureErrors = mixture.Validate();
             if (mixtureErrors.Count > 0)
                 throw new ArgumentException("Invalid mixture: " + string.Join(" ", mixtureErrors), nameof(request));
-            if (request.TrainTexts is { Count: > 0 })
-                throw new ArgumentException("TrainTexts must be empty when a Mixture is given: its sources hold the training texts.", nameof(request));
+            if (request.TrainTexts is { Count: > 0 } || request.SupervisedExamples is { Count: > 0 })
+                throw new ArgumentException("TrainTexts and SupervisedExamples must be empty when a Mixture is given: its sources hold the training texts.", nameof(request));
         }
-        else if (request.TrainTexts is null || !request.TrainTexts.Any(t => !string.IsNullOrWhiteSpace(t)))
-            throw new ArgumentException("TrainTexts must contain at least one non-empty text.", nameof(request));
+        else if (request.TrainTexts is null
+            || (!request.TrainTexts.Any(t => !string.IsNullOrWhiteSpace(t)) && !(request.SupervisedExamples ?? []).Any(e => e.IsUsable)))
+            throw new ArgumentException("TrainTexts must contain at least one non-empty text (or SupervisedExamples one with a response).", nameof(request));
         if (request.EvaluateHeldOutEvery is < 1)
             throw new ArgumentException($"EvaluateHeldOutEvery must be at least 1 when set (was {request.EvaluateHeldOutEvery}).", nameof(request));
         if (string.IsNullOrWhiteSpace(request.OutputDirectory))
@@ -68,6 +67,13 @@ public static class Trainer
             TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// One attempt at a run: wires the parts together (checkpoints, data, precision, optimiser, step loop, held-out
+    /// evaluation) and reports progress after each step.
+    /// </summary>
+    /// <summary>Folder of the run's output that receives a LoRA run's adapter.</summary>
+    public const string AdapterFolder = "adapter";
+
     private sealed class TrainingRun(TrainingRequest request, Action<TrainingProgress> onProgress, CancellationToken cancellationToken)
     {
         private const double ThroughputSmoothing = 0.3;
@@ -75,75 +81,28 @@ public static class Trainer
 
         public TrainingOutcome Execute()
         {
-            var output = Path.GetFullPath(request.OutputDirectory);
-            Directory.CreateDirectory(output);
-            TrainingCheckpoint.RemoveIncomplete(output);
-            var fingerprint = Fingerprint();
-
-            var resumeFrom = TrainingCheckpoint.FindLatest(output);
-            TrainerState? resumed = null;
-            Tokenizer tokenizer;
-            if (resumeFrom is not null)
-            {
-                resumed = TrainingCheckpoint.ReadState(resumeFrom);
-                if (resumed.Fingerprint != fingerprint)
-                    throw new InvalidOperationException(
-                        $"{output} holds a checkpoint of a different run ({Path.GetFileName(resumeFrom)}); use a new output directory.");
-                tokenizer = Tokenizer.Load(Path.Combine(resumeFrom, TrainingCheckpoint.TokenizerFile));
-            }
-            else
-            {
-                tokenizer = Tokenizer.Train(TrainingBatches.TokenizerTexts(request), options.TokenizerVocabSize);
-            }
-            tokenizer.Save(Path.Combine(output, TrainingCheckpoint.TokenizerFile));
-
+            var checkpoints = new RunCheckpoints(request);
+            var tokenizer = checkpoints.LoadOrTrainTokenizer(options);
             var config = ResolveConfig(tokenizer);
             var device = EngineDevice.Device;
-            var precision = options.Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+            var precision = new TrainingPrecisionPolicy(options);
 
-            using var model = CausalLM.Create(config);
-            using (var generator = new Generator((ulong)options.Seed))
-            {
-                // Initialised on the CPU with a private generator, so weights depend on the seed alone.
-                model.InitializeWeights(generator);
-            }
-            model.to(device);
-            model.ComputeDType = precision;
+            using var model = CreateModel(config, device);
+            var adapter = ApplyLora(model);
+            precision.Apply(model);
             long parameterCount = model.ParameterCount();
-
-            // Only what gradients train: V3's routing correction bias is a parameter in the HF layout but never has a gradient.
-            var named = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
-            var decayed = named.Where(p => p.parameter.dim() >= 2).ToList();
-            var undecayed = named.Where(p => p.parameter.dim() < 2).ToList();
-            var ordered = decayed.Concat(undecayed).Select(p => (p.name, p.parameter)).ToList();
-            using var optimizer = optim.AdamW(
-                [
-                    new AdamW.ParamGroup(decayed.Select(p => p.parameter), options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay, false, false),
-                    new AdamW.ParamGroup(undecayed.Select(p => p.parameter), options.LearningRate, 0.9, 0.95, 1e-8, 0.0, false, false),
-                ],
-                options.LearningRate, 0.9, 0.95, 1e-8, options.WeightDecay, false, false);
-
+            using var optimizer = new TrainingOptimizer(model, options);
             var batches = TrainingBatches.Create(request, tokenizer, options);
-            int step = 0;
-            var previousElapsed = TimeSpan.Zero;
-            string? checkpoint = null;
-            if (resumed is not null)
-            {
-                TrainingCheckpoint.LoadInto(resumeFrom!, model, optimizer, ordered);
-                step = resumed.Step;
-                batches.Restore(resumed);
-                previousElapsed = TimeSpan.FromSeconds(resumed.ElapsedSeconds);
-                checkpoint = resumeFrom;
-            }
+            checkpoints.Restore(model, optimizer, batches, precision);
+            var heldOut = new HeldOutEvaluation(request.HeldOutTexts, tokenizer, options);
+            var loop = new TrainingStepLoop(model, batches, optimizer, precision, options, device);
 
-            var parameters = named.Select(p => p.parameter).ToList();
-            int batch = options.MicroBatchSize, length = options.SequenceLength, accumulation = options.GradientAccumulationSteps;
-            long tokensPerStep = (long)batch * length * accumulation;
-            var inputs = new long[batch * length];
-            var labels = new long[batch * length];
+            int step = checkpoints.Resumed?.Step ?? 0;
+            var previousElapsed = TimeSpan.FromSeconds(checkpoints.Resumed?.ElapsedSeconds ?? 0);
+            long tokensPerStep = (long)options.MicroBatchSize * options.SequenceLength * options.GradientAccumulationSteps;
             var clock = Stopwatch.StartNew();
             double smoothedThroughput = 0, stepSeconds = 0;
-            int stepsThisAttempt = 0, lastSavedStep = resumed?.Step ?? -1;
+            int stepsThisAttempt = 0, lastSavedStep = checkpoints.Resumed?.Step ?? -1;
             double lastLoss = double.NaN, lastRate = 0;
             (int Step, double? Loss) lastHeldOut = (-1, null);
             bool cancelled = false;
@@ -152,40 +111,12 @@ public static class Trainer
             while (step < options.Steps)
             {
                 int nextStep = step + 1;
-                double rate = LearningRateSchedule.At(nextStep, options);
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = rate;
-                batches.BeginStep();
+                double rate = optimizer.BeginStep(nextStep);
                 var stepClock = Stopwatch.StartNew();
-                double lossSum = 0, auxSum = 0, gradNorm;
-
-                using (var scope = NewDisposeScope())
+                if (loop.Run(nextStep, cancellationToken) is not { } result)
                 {
-                    for (int micro = 0; micro < accumulation; micro++)
-                    {
-                        if (cancellationToken.IsCancellationRequested)
-                        {
-                            cancelled = true;
-                            break;
-                        }
-                        batches.Next(inputs, labels);
-                        var x = tensor(inputs, [batch, length], device: device);
-                        var y = tensor(labels, [batch, length], device: device);
-                        var result = model.Forward(x, y);
-                        if (batches.ObservesLosses) batches.Observe(result.Logits, y);
-                        var total = result.AuxLoss is null ? result.Loss! : result.Loss! + result.AuxLoss;
-                        (total / accumulation).backward();
-                        lossSum += result.Loss!.item<float>();
-                        if (result.AuxLoss is not null) auxSum += result.AuxLoss.item<float>();
-                    }
-                    if (cancelled)
-                    {
-                        optimizer.zero_grad();
-                        batches.RollBackStep();
-                        break;
-                    }
-                    gradNorm = nn.utils.clip_grad_norm_(parameters, options.MaxGradNorm);
-                    optimizer.step();
-                    optimizer.zero_grad();
+                    cancelled = true;
+                    break;
                 }
 
                 step = nextStep;
@@ -194,16 +125,16 @@ public static class Trainer
                 stepSeconds += seconds;
                 double throughput = tokensPerStep / Math.Max(seconds, 1e-9);
                 smoothedThroughput = stepsThisAttempt == 1 ? throughput : ThroughputSmoothing * throughput + (1 - ThroughputSmoothing) * smoothedThroughput;
-                lastLoss = lossSum / accumulation;
+                lastLoss = result.Loss;
                 lastRate = rate;
                 var sources = batches.CompleteStep();
-                double? heldOutNow = request.EvaluateHeldOutEvery is int every && step % every == 0 && request.HeldOutTexts is { Count: > 0 }
-                    ? Evaluate(model, tokenizer, device)
-                    : null;
+                double? heldOutNow = request.EvaluateHeldOutEvery is int every && step % every == 0 ? heldOut.Evaluate(model, device) : null;
                 if (heldOutNow is not null) lastHeldOut = (step, heldOutNow);
-                onProgress(new TrainingProgress(step, options.Steps, lastLoss, rate, smoothedThroughput, gradNorm, previousElapsed + clock.Elapsed)
+                onProgress(new TrainingProgress(step, options.Steps, lastLoss, rate, smoothedThroughput, result.GradNorm, previousElapsed + clock.Elapsed)
                 {
-                    AuxLoss = auxSum / accumulation,
+                    AuxLoss = result.AuxLoss,
+                    LossScale = precision.Scaler?.Scale,
+                    StepSkipped = !result.Applied,
                     ParameterCount = parameterCount,
                     Sources = sources,
                     HeldOutLoss = heldOutNow,
@@ -211,75 +142,62 @@ public static class Trainer
 
                 if (step % options.CheckpointEvery == 0 && step < options.Steps)
                 {
-                    checkpoint = Save(output, model, optimizer, ordered, tokenizer, step, batches, previousElapsed + clock.Elapsed, fingerprint, lastLoss, lastRate);
+                    checkpoints.Save(model, optimizer, tokenizer, batches, precision, step, previousElapsed + clock.Elapsed, lastLoss, lastRate);
                     lastSavedStep = step;
                 }
             }
 
             if (step != lastSavedStep)
-                checkpoint = Save(output, model, optimizer, ordered, tokenizer, step, batches, previousElapsed + clock.Elapsed, fingerprint, lastLoss, lastRate);
+                checkpoints.Save(model, optimizer, tokenizer, batches, precision, step, previousElapsed + clock.Elapsed, lastLoss, lastRate);
+
+            string? adapterDirectory = null;
+            if (adapter is not null && !cancelled)
+            {
+                adapterDirectory = Path.Combine(checkpoints.Output, AdapterFolder);
+                adapter.Save(adapterDirectory);
+            }
 
             double? heldOutLoss = null;
-            if (!cancelled && request.HeldOutTexts is { Count: > 0 })
-                heldOutLoss = lastHeldOut.Step == step ? lastHeldOut.Loss : Evaluate(model, tokenizer, device);
+            if (!cancelled && heldOut.HasTexts)
+                heldOutLoss = lastHeldOut.Step == step ? lastHeldOut.Loss : heldOut.Evaluate(model, device);
 
             return new TrainingOutcome(
                 StepsCompleted: step,
                 Cancelled: cancelled,
                 HeldOutLoss: heldOutLoss,
                 HeldOutPerplexity: heldOutLoss is double l ? Math.Exp(l) : null,
-                CheckpointDirectory: checkpoint,
+                CheckpointDirectory: checkpoints.Latest,
                 ParameterCount: model.ParameterCount(),
                 Device: EngineDevice.Current.Description,
                 TokensPerSecond: stepSeconds > 0 ? tokensPerStep * stepsThisAttempt / stepSeconds : 0,
-                ModelFlopsPerToken: ModelFlops.TrainingFlopsPerToken(config, options.SequenceLength));
-        }
-
-        private string Save(string output, CausalLM model, AdamW optimizer, IReadOnlyList<(string, Parameter)> ordered,
-            Tokenizer tokenizer, int step, TrainingBatches batches, TimeSpan elapsed, string fingerprint, double loss, double rate)
-        {
-            var state = new TrainerState
+                ModelFlopsPerToken: ModelFlops.TrainingFlopsPerToken(config, options.SequenceLength))
             {
-                Step = step,
-                TotalSteps = options.Steps,
-                ElapsedSeconds = elapsed.TotalSeconds,
-                Fingerprint = fingerprint,
-                Seed = options.Seed,
-                Precision = options.Precision.Name(),
-                LastLoss = double.IsFinite(loss) ? loss : null,
-                LastLearningRate = step > 0 ? rate : null,
+                AdapterDirectory = adapterDirectory,
             };
-            return TrainingCheckpoint.Save(output, model, optimizer, ordered, tokenizer, batches.Record(state));
         }
 
-        /// <summary>Mean cross-entropy per target token over the held-out texts, packed like the training data.</summary>
-        private double? Evaluate(CausalLM model, Tokenizer tokenizer, Device device)
+        /// <summary>
+        /// With <see cref="TrainingOptions.Lora"/>, wraps the targeted linears and freezes everything else (after the
+        /// model is on its device, as <see cref="LoraAdapter"/> requires), so the optimiser sees only A and B.
+        /// </summary>
+        private LoraAdapter? ApplyLora(CausalLM model)
         {
-            var heldOut = PackedSequences.Build(tokenizer, request.HeldOutTexts, options.SequenceLength);
-            if (heldOut.Count == 0) return null;
-            model.eval();
-            using var noGrad = no_grad();
-            int batch = options.MicroBatchSize, length = options.SequenceLength;
-            double lossSum = 0;
-            long targets = 0;
-            for (int start = 0; start < heldOut.Count; start += batch)
+            if (options.Lora is not { } lora) return null;
+            using var generator = new Generator(unchecked((ulong)options.Seed + 1));
+            return LoraAdapter.Apply(model, lora, generator);
+        }
+
+        private CausalLM CreateModel(ModelConfig config, Device device)
+        {
+            var model = CausalLM.Create(config);
+            using (var generator = new Generator((ulong)options.Seed))
             {
-                using var scope = NewDisposeScope();
-                int rows = Math.Min(batch, heldOut.Count - start);
-                var blocks = Enumerable.Range(start, rows).ToArray();
-                var inputs = new long[rows * length];
-                var labels = new long[rows * length];
-                heldOut.Fill(blocks, inputs, labels);
-                var x = tensor(inputs, [rows, length], device: device);
-                var y = tensor(labels, [rows, length], device: device);
-                var logits = model.forward(x);
-                var sum = nn.functional.cross_entropy(logits.view(-1, logits.shape[^1]), y.view(-1),
-                    ignore_index: CausalLM.IgnoreIndex, reduction: nn.Reduction.Sum);
-                lossSum += sum.item<float>();
-                targets += labels.Count(l => l != CausalLM.IgnoreIndex);
+                // Initialised on the CPU with a private generator, so weights depend on the seed alone.
+                model.InitializeWeights(generator);
             }
-            model.train();
-            return targets == 0 ? null : lossSum / targets;
+            model.to(device);
+            model.ActivationCheckpointing = options.ActivationCheckpointing;
+            return model;
         }
 
         private ModelConfig ResolveConfig(Tokenizer tokenizer)
@@ -292,33 +210,6 @@ public static class Trainer
                 throw new ArgumentException($"Model MaxPositionEmbeddings {config.MaxPositionEmbeddings} is shorter than SequenceLength {options.SequenceLength}.");
             config.ThrowIfInvalid();
             return config;
-        }
-
-        /// <summary>SHA-256 over the options that shape the trajectory, the model config and the training texts.</summary>
-        private string Fingerprint()
-        {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            void Add(string s)
-            {
-                var bytes = Encoding.UTF8.GetBytes(s);
-                hash.AppendData(BitConverter.GetBytes(bytes.Length));
-                hash.AppendData(bytes);
-            }
-            Add(JsonSerializer.Serialize(options with { CheckpointEvery = 1 }));
-            Add(request.Model is null ? "tiny" : request.Model.ToJson());
-            Add(request.TrainTexts.Count.ToString(CultureInfo.InvariantCulture));
-            foreach (var text in request.TrainTexts) Add(text ?? "");
-            if (request.Mixture is { } mixture)
-            {
-                // Only mixture runs hash these, so the fingerprints of runs without one are what they always were.
-                Add(string.Create(CultureInfo.InvariantCulture, $"mixture:{mixture.Policy}:{mixture.FeederLearningRate:R}:{mixture.LossSmoothing:R}:{mixture.Sources.Count}"));
-                foreach (var source in mixture.Sources)
-                {
-                    Add(string.Create(CultureInfo.InvariantCulture, $"{source.Name}:{source.Weight:R}:{source.Texts.Count}"));
-                    foreach (var text in source.Texts) Add(text ?? "");
-                }
-            }
-            return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
         }
     }
 }

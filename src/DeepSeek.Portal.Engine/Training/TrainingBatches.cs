@@ -16,11 +16,13 @@ internal abstract class TrainingBatches
     public static TrainingBatches Create(TrainingRequest request, Tokenizer tokenizer, TrainingOptions options) =>
         request.Mixture is { } mixture
             ? new Mixed(mixture, tokenizer, options)
-            : new Packed(PackedSequences.Build(tokenizer, request.TrainTexts, options.SequenceLength), options.Seed);
+            : new Packed(PackedSequences.Build(tokenizer, request.TrainTexts, options.SequenceLength, request.SupervisedExamples), options.Seed);
 
     /// <summary>All texts the tokenizer is trained on.</summary>
     public static IEnumerable<string> TokenizerTexts(TrainingRequest request) =>
-        request.Mixture is { } mixture ? mixture.Sources.SelectMany(s => s.Texts) : request.TrainTexts;
+        request.Mixture is { } mixture
+            ? mixture.Sources.SelectMany(s => s.Texts)
+            : request.TrainTexts.Concat((request.SupervisedExamples ?? []).Select(e => e.Text));
 
     /// <summary>Sequences drawn so far (completed steps only, once a step is rolled back).</summary>
     public abstract long Consumed { get; }
@@ -28,8 +30,8 @@ internal abstract class TrainingBatches
     /// <summary>Whether <see cref="Observe"/> needs the logits (per-sequence losses).</summary>
     public virtual bool ObservesLosses => false;
 
-    /// <summary>Fills <c>[rows, L]</c> input and label buffers with the next sequences.</summary>
-    public abstract void Next(long[] inputs, long[] labels);
+    /// <summary>Fills <paramref name="batch"/> with the next sequences.</summary>
+    public abstract void Next(MicroBatch batch);
 
     /// <summary>Takes note of the micro-batch just filled by <see cref="Next"/>: its logits and labels.</summary>
     public virtual void Observe(Tensor logits, Tensor labels) { }
@@ -54,10 +56,9 @@ internal abstract class TrainingBatches
 
         public override long Consumed => sampler.Consumed;
 
-        public override void Next(long[] inputs, long[] labels)
+        public override void Next(MicroBatch batch)
         {
-            int rows = inputs.Length / train.SequenceLength;
-            for (int row = 0; row < rows; row++) train.FillRow(row, sampler.Next(), inputs, labels);
+            for (int row = 0; row < batch.Rows; row++) train.FillRow(row, sampler.Next(), batch);
         }
 
         public override void BeginStep() => consumedAtStart = sampler.Consumed;
@@ -110,15 +111,13 @@ internal abstract class TrainingBatches
 
         public override bool ObservesLosses => true;
 
-        public override void Next(long[] inputs, long[] labels)
+        public override void Next(MicroBatch batch)
         {
-            int length = sources[0].SequenceLength;
-            int rows = inputs.Length / length;
             rowSources.Clear();
-            for (int row = 0; row < rows; row++)
+            for (int row = 0; row < batch.Rows; row++)
             {
                 int source = mixture.Next();
-                sources[source].FillRow(row, samplers[source].Next(), inputs, labels);
+                sources[source].FillRow(row, samplers[source].Next(), batch);
                 rowSources.Add(source);
                 consumed++;
             }

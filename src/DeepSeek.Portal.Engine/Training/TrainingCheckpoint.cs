@@ -29,6 +29,9 @@ internal sealed record TrainerState
     /// <summary>A mixture run's sampler and per-source positions; absent without a mixture.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public MixtureCheckpoint? Mixture { get; init; }
+    /// <summary>An fp16 run's loss scale and growth tracker; absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public LossScalerState? LossScaler { get; init; }
 }
 
 /// <summary>

@@ -15,7 +15,10 @@ public sealed record TrainingOptions
     /// <summary>Optimizer steps to run.</summary>
     public int Steps { get; init; } = 200;
 
-    /// <summary>fp32, or bf16 (fp32 master weights, forward and backward activations in bf16).</summary>
+    /// <summary>
+    /// fp32; bf16 (fp32 master weights, forward and backward activations in bf16); or fp16 (fp32 master weights,
+    /// fp16 activations, dynamic loss scaling — see <see cref="InitialLossScale"/>).
+    /// </summary>
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
 
     /// <summary>Seed of weight initialisation and data order.</summary>
@@ -42,6 +45,29 @@ public sealed record TrainingOptions
     /// 2,048 because each CJK character needs its own merges).
     /// </summary>
     public int? TokenizerVocabSize { get; init; }
+
+    /// <summary>
+    /// fp16 only: the loss scale the run starts with (PyTorch GradScaler's default 2^16). A step whose gradients
+    /// overflow is skipped and the scale halved; it doubles after <see cref="LossScaleGrowthInterval"/> finite steps.
+    /// </summary>
+    public double InitialLossScale { get; init; } = DynamicLossScaler.DefaultInitialScale;
+
+    /// <summary>fp16 only: consecutive finite steps after which the loss scale doubles (PyTorch's default 2000).</summary>
+    public int LossScaleGrowthInterval { get; init; } = DynamicLossScaler.DefaultGrowthInterval;
+
+    /// <summary>
+    /// Recompute each decoder layer's forward during backward instead of keeping its activations: activation memory
+    /// drops to about one layer's, at the cost of one extra forward per step. Gradients are unchanged.
+    /// </summary>
+    public bool ActivationCheckpointing { get; init; }
+
+    /// <summary>
+    /// LoRA fine-tuning (r, alpha, dropout, target modules, rsLoRA — see <see cref="Adapters.LoraConfig"/>): the
+    /// targeted linears get low-rank adapters, every other weight is frozen, only the adapters' A and B are in the
+    /// optimiser, and the adapter is saved in PEFT format in the output's <c>adapter</c> folder at the end.
+    /// <c>null</c>: full fine-tuning.
+    /// </summary>
+    public Adapters.LoraConfig? Lora { get; init; }
 
     /// <summary>Sequences per optimizer step.</summary>
     public int EffectiveBatchSize => MicroBatchSize * GradientAccumulationSteps;
@@ -78,6 +104,21 @@ public sealed record TrainingOptions
             Fail(nameof(CheckpointEvery), $"CheckpointEvery must be at least 1 (was {CheckpointEvery}).");
         if (TokenizerVocabSize is < 259 or > 262_144)
             Fail(nameof(TokenizerVocabSize), $"TokenizerVocabSize must be between 259 (specials + bytes) and 262144 (was {TokenizerVocabSize}).");
+
+        if (!(InitialLossScale >= 1) || InitialLossScale > 1e30)
+            Fail(nameof(InitialLossScale), $"InitialLossScale must be between 1 and 1e30 (was {InitialLossScale}).");
+        if (LossScaleGrowthInterval < 1 || LossScaleGrowthInterval > 1_000_000)
+            Fail(nameof(LossScaleGrowthInterval), $"LossScaleGrowthInterval must be between 1 and 1000000 (was {LossScaleGrowthInterval}).");
+
+        if (Lora is { } lora)
+        {
+            if (lora.R < 1 || lora.R > 4096)
+                Fail(nameof(Lora), $"Lora.R must be between 1 and 4096 (was {lora.R}).");
+            if (!(lora.LoraDropout >= 0) || lora.LoraDropout >= 1)
+                Fail(nameof(Lora), $"Lora.LoraDropout must be at least 0 and below 1 (was {lora.LoraDropout}).");
+            if (lora.LoraDropout > 0 && ActivationCheckpointing)
+                Fail(nameof(Lora), "LoRA dropout cannot be combined with ActivationCheckpointing: the recomputed forward would draw different dropout masks.");
+        }
 
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }

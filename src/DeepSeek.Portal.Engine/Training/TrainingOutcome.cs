@@ -19,4 +19,8 @@ public sealed record TrainingOutcome(
     long ParameterCount,
     string Device,
     double TokensPerSecond,
-    double ModelFlopsPerToken);
+    double ModelFlopsPerToken)
+{
+    /// <summary>LoRA runs: the folder holding the adapter in PEFT format (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>); otherwise <c>null</c>.</summary>
+    public string? AdapterDirectory { get; init; }
+}

@@ -13,6 +13,13 @@ public enum TrainingPrecision
     /// <summary>Activations and matmuls in bfloat16 (fp32 master weights).</summary>
     [JsonStringEnumMemberName("bf16")]
     Bf16,
+
+    /// <summary>
+    /// Activations and matmuls in float16 (fp32 master weights) with dynamic loss scaling: fp16's narrow range needs
+    /// the loss scaled up before backward, and a step whose gradients overflow is skipped.
+    /// </summary>
+    [JsonStringEnumMemberName("fp16")]
+    Fp16,
 }
 
 /// <summary>The names users type and files store ("fp32", "bf16").</summary>
@@ -21,11 +28,12 @@ public static class TrainingPrecisions
     /// <summary>Every precision with its name, in the order a form lists them.</summary>
     public static IReadOnlyList<TrainingPrecision> All { get; } = Enum.GetValues<TrainingPrecision>();
 
-    /// <summary>The lower-case name ("fp32", "bf16").</summary>
+    /// <summary>The lower-case name ("fp32", "bf16", "fp16").</summary>
     public static string Name(this TrainingPrecision precision) => precision switch
     {
         TrainingPrecision.Fp32 => "fp32",
         TrainingPrecision.Bf16 => "bf16",
+        TrainingPrecision.Fp16 => "fp16",
         _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, null),
     };
 

@@ -22,6 +22,12 @@ public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, dou
     /// <summary>Held-out loss after this step when <see cref="TrainingRequest.EvaluateHeldOutEvery"/> asked for one here; otherwise <c>null</c>.</summary>
     public double? HeldOutLoss { get; init; }
 
+    /// <summary>fp16 runs: the loss scale after this step (halved when the step overflowed); <c>null</c> otherwise.</summary>
+    public double? LossScale { get; init; }
+
+    /// <summary>Whether this step's gradients overflowed (fp16) so the update was skipped; <see cref="GradNorm"/> is then 0.</summary>
+    public bool StepSkipped { get; init; }
+
     /// <summary>Share of the run done, 0–100.</summary>
     public double Percent => TotalSteps <= 0 ? 0 : 100.0 * Step / TotalSteps;
 

@@ -28,4 +28,11 @@ public sealed record TrainingRequest(TrainingOptions Options, IReadOnlyList<stri
     /// Evaluation has no randomness, so it does not change the training trajectory.
     /// </summary>
     public int? EvaluateHeldOutEvery { get; init; }
+
+    /// <summary>
+    /// Chat/SFT examples trained on their responses only, packed together with <see cref="TrainTexts"/> (which are
+    /// trained as plain causal LM, every token a target). <c>null</c> or empty: plain texts only. Not combinable with
+    /// a <see cref="Mixture"/>.
+    /// </summary>
+    public IReadOnlyList<SupervisedExample>? SupervisedExamples { get; init; }
 }

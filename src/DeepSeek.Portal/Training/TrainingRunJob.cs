@@ -129,18 +129,30 @@ public sealed class TrainingRunJob(
         }
 
         // Runs from before versions were recorded read the dataset's own file (its version 1).
+        var pairs = new Dictionary<string, SupervisedExample>(StringComparer.Ordinal);
         var texts = run.DatasetVersionId is { } versionId
-            ? await ReadTextsAsync(versions, await versions.FindAsync(versionId, ct) ?? throw new InvalidOperationException($"Dataset version {versionId} no longer exists."), ct)
+            ? await ReadTextsAsync(versions, await versions.FindAsync(versionId, ct) ?? throw new InvalidOperationException($"Dataset version {versionId} no longer exists."), ct, pairs)
             : await services.GetRequiredService<DatasetService>().LoadTextsAsync(run.DatasetId, ct);
         var (single, singleHeldOut) = SplitOrExplain(texts, null);
-        return new TrainingRequest(run.ToOptions(), single, singleHeldOut, folder);
+        // Chat/SFT records (pairs, alpaca, conversations ending in the assistant's answer) train on the answer only;
+        // the held-out set stays plain text.
+        var plain = single.Where(t => !pairs.ContainsKey(t)).ToList();
+        var examples = single.Where(pairs.ContainsKey).Select(t => pairs[t]).ToList();
+        return new TrainingRequest(run.ToOptions(), plain, singleHeldOut, folder) { SupervisedExamples = examples.Count > 0 ? examples : null };
     }
 
-    private static async Task<List<string>> ReadTextsAsync(DatasetVersionService versions, DatasetVersion version, CancellationToken ct)
+    /// <summary>The version's training texts; with <paramref name="pairs"/>, also each chat/SFT record's prompt and answer by its text.</summary>
+    private static async Task<List<string>> ReadTextsAsync(DatasetVersionService versions, DatasetVersion version, CancellationToken ct,
+        Dictionary<string, SupervisedExample>? pairs = null)
     {
         var texts = new List<string>((int)Math.Min(version.RecordCount, int.MaxValue));
         await foreach (var record in versions.ReadAsync(version, dropped: false, ct))
+        {
             texts.Add(record.Text);
+            // The importer stores a pair's text as prompt + "\n" + response; only then is the answer's span known.
+            if (pairs is not null && record is { Prompt: { } prompt, Response: { } response } && record.Text == prompt + "\n" + response)
+                pairs.TryAdd(record.Text, new SupervisedExample(prompt, response));
+        }
         return texts;
     }
 

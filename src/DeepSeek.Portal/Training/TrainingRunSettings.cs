@@ -11,10 +11,26 @@ namespace DeepSeek.Portal.Training;
 /// </summary>
 public static class TrainingRunSettings
 {
-    /// <summary>Format written today. Version 1: <see cref="TrainingOptions"/> with camelCase names.</summary>
-    public const int CurrentVersion = 1;
+    /// <summary>
+    /// Format written today. Version 1: <see cref="TrainingOptions"/> with camelCase names. Version 2 adds fp16 loss
+    /// scaling (<c>initialLossScale</c>, <c>lossScaleGrowthInterval</c>), <c>activationCheckpointing</c> and <c>lora</c>.
+    /// </summary>
+    public const int CurrentVersion = 2;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    /// <summary>Fields a version-1 record lacks; such a run trained as these defaults describe (no scaling, no checkpointing).</summary>
+    private static readonly HashSet<string> AddedInVersion2 = new(StringComparer.OrdinalIgnoreCase)
+    {
+        nameof(TrainingOptions.InitialLossScale),
+        nameof(TrainingOptions.LossScaleGrowthInterval),
+        nameof(TrainingOptions.ActivationCheckpointing),
+        nameof(TrainingOptions.Lora),
+    };
+
+    private static readonly JsonSerializerOptions Json = Strict(version: CurrentVersion);
+
+    private static readonly JsonSerializerOptions JsonVersion1 = Strict(version: 1);
+
+    private static JsonSerializerOptions Strict(int version) => new(JsonSerializerDefaults.Web)
     {
         // Unknown fields mean a newer format (or a typo in a hand edit): refuse rather than guess.
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
@@ -25,7 +41,7 @@ public static class TrainingRunSettings
                 info =>
                 {
                     foreach (var property in info.Properties.Where(p => p.Set is not null))
-                        property.IsRequired = true;
+                        property.IsRequired = version >= 2 || !AddedInVersion2.Contains(property.Name);
                 },
             },
         },
@@ -44,9 +60,13 @@ public static class TrainingRunSettings
     /// <summary>The options the run was launched with, exactly.</summary>
     public static TrainingOptions ToOptions(this TrainingRun run)
     {
-        if (run.SettingsVersion != CurrentVersion)
-            throw new InvalidOperationException($"Run {run.Id} stores settings in format {run.SettingsVersion}; this portal reads format {CurrentVersion}.");
-        return JsonSerializer.Deserialize<TrainingOptions>(run.Settings, Json)
+        var json = run.SettingsVersion switch
+        {
+            CurrentVersion => Json,
+            1 => JsonVersion1,
+            _ => throw new InvalidOperationException($"Run {run.Id} stores settings in format {run.SettingsVersion}; this portal reads formats 1 to {CurrentVersion}."),
+        };
+        return JsonSerializer.Deserialize<TrainingOptions>(run.Settings, json)
             ?? throw new InvalidOperationException($"Run {run.Id} has no settings.");
     }
 }
