@@ -226,7 +226,7 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public async Task The_built_executable_branches_to_the_command_line()
     {
-        var dll = PortalDll();
+        var dll = PortalBinary.Dll();
         var list = await RunProcessAsync(dll, "data", "list", "--json");
         Assert.True(list.Code == 0, list.Err);
         Assert.Equal("[]", JsonNode.Parse(list.Out)!.ToJsonString());
@@ -313,20 +313,6 @@ public sealed class CommandLineTests : IDisposable
             lengths.AddRange(l);
         }
         return (texts, lengths);
-    }
-
-    private static string PortalDll()
-    {
-        // The portal project's own output (same configuration as this test build), else the copy beside the tests.
-        var baseDir = AppContext.BaseDirectory;
-        var configuration = new DirectoryInfo(baseDir).Parent!.Name;
-        for (var dir = new DirectoryInfo(baseDir); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "DeepSeek.Portal", "bin", configuration, "net10.0", "DeepSeek.Portal.dll");
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        return Path.Combine(baseDir, "DeepSeek.Portal.dll");
     }
 
     private async Task<Result> RunProcessAsync(string dll, params string[] args)

@@ -51,12 +51,30 @@ internal sealed class TrainingOptimizer : IDisposable
     {
         double norm = nn.utils.clip_grad_norm_(Parameters, options.MaxGradNorm);
         AdamW.step();
-        AdamW.zero_grad();
+        ClearGradients();
         return norm;
     }
 
     /// <summary>Drops the accumulated gradients without updating.</summary>
-    public void Discard() => AdamW.zero_grad();
+    public void Discard() => ClearGradients();
+
+    /// <summary>
+    /// Gradients go back to none, not to zero (PyTorch's default): a parameter that gets no gradient in a step (an
+    /// expert no token was routed to) is then skipped by AdamW — no decay, no moment update — whether or not it had
+    /// a gradient before. Zeroed gradients would make that depend on history a checkpoint does not hold: a resumed
+    /// run starts with no gradients, so it would skip such an expert where the uninterrupted run updated it.
+    /// </summary>
+    private void ClearGradients()
+    {
+        foreach (var parameter in Parameters)
+        {
+            if (parameter.grad is { } grad)
+            {
+                parameter.grad = null;
+                grad.Dispose();
+            }
+        }
+    }
 
     public void Dispose() => AdamW.Dispose();
 }

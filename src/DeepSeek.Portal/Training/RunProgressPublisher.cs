@@ -177,12 +177,14 @@ public sealed class RunProgressPublisher(
                     continue;
                 var runId = group.Key;
                 var (first, last) = (steps.Min(s => s.Progress!.Step), steps.Max(s => s.Progress!.Step));
-                // A resumed run repeats the steps after its last checkpoint and keeps the newest values: steps this
-                // process has not stored yet for the run may still be in the table from an earlier attempt.
+                // A resumed run repeats the steps after its last checkpoint and keeps the newest values. An attempt's
+                // steps only go up, so when one (re)starts below what is stored, every stored step from there on is
+                // from an earlier attempt — also those this batch has not reached yet (a killed attempt may have
+                // stored several steps past the checkpoint the next one resumes from).
                 if (state.StoredThrough is not { } through || first <= through)
                 {
-                    await db.RunMetrics.Where(m => m.RunId == runId && m.Step >= first && m.Step <= last).ExecuteDeleteAsync();
-                    await db.RunSourceMetrics.Where(m => m.RunId == runId && m.Step >= first && m.Step <= last).ExecuteDeleteAsync();
+                    await db.RunMetrics.Where(m => m.RunId == runId && m.Step >= first).ExecuteDeleteAsync();
+                    await db.RunSourceMetrics.Where(m => m.RunId == runId && m.Step >= first).ExecuteDeleteAsync();
                 }
                 var list = new List<RunPoint>(steps.Count);
                 foreach (var s in steps)
@@ -204,7 +206,7 @@ public sealed class RunProgressPublisher(
                         });
                     }
                 }
-                state.StoredThrough = Math.Max(state.StoredThrough ?? 0, last);
+                state.StoredThrough = last; // everything stored past it was just removed
                 var latest = group.Last(i => i.Progress is not null).Progress!;
                 (state.CurrentStep, state.TokensPerSecond) = (latest.Step, latest.TokensPerSecond);
                 var (step, loss, rate, parameters) = (latest.Step, latest.Loss, latest.TokensPerSecond, latest.ParameterCount > 0 ? latest.ParameterCount : (long?)null);

@@ -72,6 +72,25 @@ public class DemoTokenizerTests
     }
 
     [Theory]
+    [InlineData(400)]
+    [InlineData(null)]
+    public void A_saved_tokenizer_loads_back_encoding_every_text_as_the_trained_one(int? vocabSize)
+    {
+        // A resumed run re-tokenizes its data with the tokenizer read from the checkpoint: any difference changes
+        // the batches after the resume point.
+        string[] names = ["张伟", "李娜", "王芳", "Emma", "Oliver", "Chen"];
+        var texts = Enumerable.Range(0, 120).Select(i => i % 2 == 0
+            ? $"客户：{names[i % 6]}的账户余额是多少？\n客服：您好，{names[i % 6]}，您的余额为{100 + i * 7}元。"
+            : $"Customer: What is the balance of {names[i % 6]}?\nAgent: Hello {names[i % 6]}, your balance is {100 + i * 7} yuan.")
+            .Concat(DemoCorpus.Generate(200, 9)).ToList();
+        var trained = Tokenizer.Train(texts, vocabSize);
+        var loaded = Tokenizer.FromJson(trained.ToJson());
+        Assert.Equal(trained.VocabSize, loaded.VocabSize);
+        foreach (var text in texts)
+            Assert.Equal(trained.Encode(text, addBos: true, addEos: true), loaded.Encode(text, addBos: true, addEos: true));
+    }
+
+    [Theory]
     [InlineData("客户张伟的账户余额为1234.56元。")]
     [InlineData("Customer Zhang Wei has a balance of 1234.56 yuan.")]
     [InlineData("0 12 345 6789 1234567890")]
