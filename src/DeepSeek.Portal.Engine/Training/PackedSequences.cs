@@ -12,7 +12,7 @@ namespace DeepSeek.Portal.Engine.Training;
 /// documents apart (<see cref="MicroBatch"/>). A document cut by a block boundary continues in the next block as a
 /// fragment that starts at position 0 and sees only itself. The last block is padded; padded positions get the pad
 /// id as input, <see cref="CausalLM.IgnoreIndex"/> as label and <see cref="MicroBatch.PaddingDocument"/>.
-/// Tokens of a <see cref="SupervisedExample"/>'s prompt are never targets.
+/// Tokens of a <see cref="SupervisedExample"/> outside its assistant turns are never targets.
 /// </summary>
 internal sealed class PackedSequences
 {
@@ -38,34 +38,39 @@ internal sealed class PackedSequences
     public long TokenCount => stream.Length;
 
     /// <summary>
-    /// Packs plain <paramref name="texts"/> (every token a target: causal LM), then <paramref name="examples"/>
-    /// (targets only in the response and its EOS: the prompt, <c>BOS prompt "\n"</c>, is tokenised on its own so
-    /// the boundary is exact).
+    /// Packs plain <paramref name="texts"/> (every token a target: causal LM), then <paramref name="examples"/> laid out
+    /// by <paramref name="layout"/> (default <see cref="SupervisedLayout.Plain"/>): targets only in the assistant turns
+    /// and the EOS closing each; each part is tokenised on its own, so the boundaries are exact.
     /// </summary>
     public static PackedSequences Build(Tokenizer tokenizer, IEnumerable<string> texts, int sequenceLength,
-        IEnumerable<SupervisedExample>? examples = null)
+        IEnumerable<SupervisedExample>? examples = null, SupervisedLayout? layout = null)
     {
+        layout ??= SupervisedLayout.Plain;
         var ids = new List<int>();
         var documents = new List<int>();
         var untrained = new List<bool>();
         int document = 0;
-        void Add(int[] encoded, int untrainedPrefix)
+        void Add(int[] encoded, bool trained)
         {
             ids.AddRange(encoded);
-            documents.AddRange(Enumerable.Repeat(document++, encoded.Length));
-            for (int i = 0; i < encoded.Length; i++) untrained.Add(i < untrainedPrefix);
+            documents.AddRange(Enumerable.Repeat(document, encoded.Length));
+            untrained.AddRange(Enumerable.Repeat(!trained, encoded.Length));
         }
         foreach (var text in texts)
         {
-            if (!string.IsNullOrWhiteSpace(text)) Add(tokenizer.Encode(text, addBos: true, addEos: true), 0);
+            if (!string.IsNullOrWhiteSpace(text))
+            {
+                Add(tokenizer.Encode(text, addBos: true, addEos: true), true);
+                document++;
+            }
         }
         bool supervised = false;
         foreach (var example in examples ?? [])
         {
-            if (!example.IsUsable) continue;
-            var prompt = tokenizer.Encode(example.Prompt + "\n", addBos: true);
-            var response = tokenizer.Encode(example.Response, addEos: true);
-            Add([.. prompt, .. response], prompt.Length);
+            var segments = layout.Encode(tokenizer, example);
+            if (segments.Count == 0) continue;
+            foreach (var segment in segments) Add(segment.Ids, segment.Trained);
+            document++;
             supervised = true;
         }
         return new PackedSequences([.. ids], [.. documents], supervised ? [.. untrained] : null, sequenceLength, tokenizer.PadId);

@@ -141,7 +141,14 @@ internal sealed class RunCheckpoints
             {
                 Add(example.Prompt ?? "");
                 Add(example.Response ?? "");
+                if (example.Turns is { } turns)
+                {
+                    // Only conversations hash their turns, so pair runs' fingerprints are what they always were.
+                    Add(string.Create(CultureInfo.InvariantCulture, $"turns:{turns.Count}"));
+                    foreach (var turn in turns) Add($"{turn.Role}:{turn.Content}");
+                }
             }
+            if (request.SupervisedLayout is { } layout && layout != SupervisedLayout.Plain) Add("layout:" + layout.Name);
         }
         if (request.Mixture is { } mixture)
         {

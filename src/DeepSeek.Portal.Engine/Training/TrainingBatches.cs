@@ -16,7 +16,7 @@ internal abstract class TrainingBatches
     public static TrainingBatches Create(TrainingRequest request, Tokenizer tokenizer, TrainingOptions options) =>
         request.Mixture is { } mixture
             ? new Mixed(mixture, tokenizer, options)
-            : new Packed(PackedSequences.Build(tokenizer, request.TrainTexts, options.SequenceLength, request.SupervisedExamples), options.Seed);
+            : new Packed(PackedSequences.Build(tokenizer, request.TrainTexts, options.SequenceLength, request.SupervisedExamples, request.SupervisedLayout), options.Seed);
 
     /// <summary>All texts the tokenizer is trained on.</summary>
     public static IEnumerable<string> TokenizerTexts(TrainingRequest request) =>

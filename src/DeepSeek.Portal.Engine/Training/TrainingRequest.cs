@@ -35,4 +35,11 @@ public sealed record TrainingRequest(TrainingOptions Options, IReadOnlyList<stri
     /// a <see cref="Mixture"/>.
     /// </summary>
     public IReadOnlyList<SupervisedExample>? SupervisedExamples { get; init; }
+
+    /// <summary>
+    /// How <see cref="SupervisedExamples"/> become tokens; <c>null</c>: <see cref="Training.SupervisedLayout.Plain"/>, the
+    /// layout for the portal's own tokenizer. Fine-tuning a registered model family passes
+    /// <see cref="Training.SupervisedLayout.ForTemplate"/> with its chat template, so it learns in the format it is prompted in.
+    /// </summary>
+    public SupervisedLayout? SupervisedLayout { get; init; }
 }

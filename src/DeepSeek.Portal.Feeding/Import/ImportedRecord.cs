@@ -20,4 +20,18 @@ public sealed record ImportedRecord(long Line, string Text)
 
     /// <summary>For pair shapes, the reference answer (alpaca output, completion/response/answer, last assistant turn); otherwise <see langword="null"/>.</summary>
     public string? Response { get; init; }
+
+    /// <summary>
+    /// For conversations, every non-empty turn in order, roles normalised (<see cref="ConversationRoles.Normalise"/>);
+    /// <see cref="Text"/> is their contents joined with <c>\n</c>. Chat fine-tuning trains on each assistant turn.
+    /// Otherwise <see langword="null"/>.
+    /// </summary>
+    public IReadOnlyList<ConversationTurn>? Turns { get; init; }
+
+    /// <summary>Value equality, turns compared turn by turn (a record's generated equality would compare the list's reference).</summary>
+    public bool Equals(ImportedRecord? other) =>
+        other is not null && Line == other.Line && Text == other.Text && Prompt == other.Prompt && Response == other.Response
+        && (Turns is null ? other.Turns is null : other.Turns is not null && Turns.SequenceEqual(other.Turns));
+
+    public override int GetHashCode() => HashCode.Combine(Line, Text, Prompt, Response, Turns?.Count);
 }

@@ -2,8 +2,9 @@ using System.Text.Json;
 
 namespace DeepSeek.Portal.Feeding.Import;
 
-/// <summary>A record turned into text, with its prompt/response halves for pair shapes.</summary>
-internal readonly record struct ShapedRecord(string Text, string? Prompt, string? Response, RecordShape Shape, string? Field);
+/// <summary>A record turned into text, with its prompt/response halves for pair shapes and its turns for conversations.</summary>
+internal readonly record struct ShapedRecord(string Text, string? Prompt, string? Response, RecordShape Shape, string? Field,
+    IReadOnlyList<ConversationTurn>? Turns = null);
 
 /// <summary>Why a record could not be turned into text.</summary>
 internal readonly record struct ShapeError(ImportErrorKind Kind, string? Field, string Message);
@@ -16,8 +17,6 @@ internal static class RecordShapes
 {
     public const string ExpectedShapes =
         "text or content, instruction+output (alpaca), prompt+completion, prompt+response, question+answer, conversations or messages";
-
-    private static readonly string[] AssistantRoles = ["assistant", "gpt"];
 
     public static bool TryExtract(JsonElement root, out ShapedRecord record, out ShapeError error)
     {
@@ -145,7 +144,7 @@ internal static class RecordShapes
             return false;
         }
 
-        var parts = new List<string>();
+        var parts = new List<ConversationTurn>();
         var lastAssistant = -1; // index into parts
         var index = 0;
         foreach (var turn in turns.EnumerateArray())
@@ -157,31 +156,31 @@ internal static class RecordShapes
                 return false;
             }
 
-            string? roleValue = null;
+            string? role = null;
             foreach (var roleName in (ReadOnlySpan<string>)["from", "role"])
             {
-                if (!turn.TryGetProperty(roleName, out var role))
+                if (!turn.TryGetProperty(roleName, out var roleElement))
                 {
                     continue;
                 }
 
-                if (role.ValueKind != JsonValueKind.String)
+                if (roleElement.ValueKind != JsonValueKind.String)
                 {
-                    error = new(ImportErrorKind.WrongType, $"{at}.{roleName}", $"expected a string but found {JsonText.Describe(role.ValueKind)}");
+                    error = new(ImportErrorKind.WrongType, $"{at}.{roleName}", $"expected a string but found {JsonText.Describe(roleElement.ValueKind)}");
                     return false;
                 }
 
-                if (!JsonText.TryGetString(role, out var roleText))
+                if (!JsonText.TryGetString(roleElement, out var roleText))
                 {
                     error = new(ImportErrorKind.WrongType, $"{at}.{roleName}", "the string contains an unpaired \\u surrogate escape");
                     return false;
                 }
 
-                roleValue = roleText;
-                if (!ConversationRoles.IsAccepted(roleValue))
+                role = ConversationRoles.Normalise(roleText);
+                if (role is null)
                 {
                     error = new(ImportErrorKind.UnknownRole, $"{at}.{roleName}",
-                        $"unknown role \"{roleValue}\"; accepted roles are {string.Join(", ", ConversationRoles.Accepted)}");
+                        $"unknown role \"{roleText}\"; accepted roles are {string.Join(", ", ConversationRoles.Accepted)}");
                     return false;
                 }
             }
@@ -195,6 +194,15 @@ internal static class RecordShapes
                 return false;
             }
 
+            // Every turn says who speaks: training targets the assistant's turns, so a turn of unknown speaker
+            // would be trained on, or not, by guesswork.
+            if (role is null)
+            {
+                error = new(ImportErrorKind.MissingField, at,
+                    $"expected \"role\" or \"from\" naming the speaker ({string.Join(", ", ConversationRoles.Accepted)})");
+                return false;
+            }
+
             if (!TryReadString(content, $"{at}.{contentName}", out var value, out error))
             {
                 return false;
@@ -204,12 +212,12 @@ internal static class RecordShapes
             // conversation is still rejected as an empty record.
             if (!string.IsNullOrWhiteSpace(value))
             {
-                if (roleValue is not null && AssistantRoles.Contains(roleValue, StringComparer.OrdinalIgnoreCase))
+                if (role == ConversationRoles.Assistant)
                 {
                     lastAssistant = parts.Count;
                 }
 
-                parts.Add(value);
+                parts.Add(new ConversationTurn(role, value));
             }
         }
 
@@ -219,15 +227,22 @@ internal static class RecordShapes
             return false;
         }
 
+        if (lastAssistant < 0)
+        {
+            error = new(ImportErrorKind.MissingField, name,
+                "the conversation has no assistant turn with content (role \"assistant\" or from \"gpt\"); chat records train on the assistant's answers, so import text without answers as {\"text\": …}");
+            return false;
+        }
+
         // The reference pair is the last assistant turn and everything said before it.
         string? prompt = null, response = null;
         if (lastAssistant > 0)
         {
-            prompt = string.Join('\n', parts.Take(lastAssistant));
-            response = parts[lastAssistant];
+            prompt = ConversationTurn.JoinText(parts.Take(lastAssistant));
+            response = parts[lastAssistant].Content;
         }
 
-        record = new(string.Join('\n', parts), prompt, response, RecordShape.Conversation, null);
+        record = new(ConversationTurn.JoinText(parts), prompt, response, RecordShape.Conversation, null, parts);
         error = default;
         return true;
     }

@@ -119,7 +119,7 @@ internal sealed class StreamingSession
             return ValueTask.CompletedTask;
         }
 
-        return AddAsync(position, line, record, shaped.Field, shaped.Text, shaped.Prompt, shaped.Response, shaped.Shape);
+        return AddAsync(position, line, record, shaped.Field, shaped.Text, shaped.Prompt, shaped.Response, shaped.Shape, shaped.Turns);
     }
 
     private bool TryShape(JsonElement root, long? line, long? record, out ShapedRecord shaped)
@@ -201,7 +201,8 @@ internal sealed class StreamingSession
         return AddAsync(line, line, null, null, text, null, null, RecordShape.Text);
     }
 
-    private async ValueTask AddAsync(long position, long? line, long? record, string? field, string text, string? prompt, string? response, RecordShape shape)
+    private async ValueTask AddAsync(long position, long? line, long? record, string? field, string text, string? prompt, string? response, RecordShape shape,
+        IReadOnlyList<ConversationTurn>? turns = null)
     {
         text = TextRules.NormaliseLineEndings(text);
         if (string.IsNullOrWhiteSpace(text))
@@ -234,6 +235,7 @@ internal sealed class StreamingSession
             {
                 Prompt = prompt is null ? null : TextRules.NormaliseLineEndings(prompt),
                 Response = response is null ? null : TextRules.NormaliseLineEndings(response),
+                Turns = turns?.Select(t => t with { Content = TextRules.NormaliseLineEndings(t.Content) }).ToArray(),
             }, _ct).ConfigureAwait(false);
         }
         catch

@@ -134,14 +134,14 @@ public sealed class TrainingRunJob(
             ? await ReadTextsAsync(versions, await versions.FindAsync(versionId, ct) ?? throw new InvalidOperationException($"Dataset version {versionId} no longer exists."), ct, pairs)
             : await services.GetRequiredService<DatasetService>().LoadTextsAsync(run.DatasetId, ct);
         var (single, singleHeldOut) = SplitOrExplain(texts, null);
-        // Chat/SFT records (pairs, alpaca, conversations ending in the assistant's answer) train on the answer only;
+        // Chat/SFT records (pairs, alpaca, conversations) train on the assistant's answers only;
         // the held-out set stays plain text.
         var plain = single.Where(t => !pairs.ContainsKey(t)).ToList();
         var examples = single.Where(pairs.ContainsKey).Select(t => pairs[t]).ToList();
         return new TrainingRequest(run.ToOptions(), plain, singleHeldOut, folder) { SupervisedExamples = examples.Count > 0 ? examples : null };
     }
 
-    /// <summary>The version's training texts; with <paramref name="pairs"/>, also each chat/SFT record's prompt and answer by its text.</summary>
+    /// <summary>The version's training texts; with <paramref name="pairs"/>, also each chat/SFT record's example (<see cref="SupervisedRecords"/>) by its text.</summary>
     private static async Task<List<string>> ReadTextsAsync(DatasetVersionService versions, DatasetVersion version, CancellationToken ct,
         Dictionary<string, SupervisedExample>? pairs = null)
     {
@@ -149,9 +149,9 @@ public sealed class TrainingRunJob(
         await foreach (var record in versions.ReadAsync(version, dropped: false, ct))
         {
             texts.Add(record.Text);
-            // The importer stores a pair's text as prompt + "\n" + response; only then is the answer's span known.
-            if (pairs is not null && record is { Prompt: { } prompt, Response: { } response } && record.Text == prompt + "\n" + response)
-                pairs.TryAdd(record.Text, new SupervisedExample(prompt, response));
+            // Conversations (every assistant turn) and pairs (the answer) whose text is still as imported.
+            if (pairs is not null && SupervisedRecords.From(record) is { } example)
+                pairs.TryAdd(record.Text, example);
         }
         return texts;
     }

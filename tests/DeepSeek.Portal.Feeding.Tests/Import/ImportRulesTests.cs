@@ -34,15 +34,40 @@ public class ImportRulesTests
     }
 
     [Theory]
-    [InlineData("role", "User")]
-    [InlineData("from", "human")]
-    [InlineData("from", "GPT")]
-    [InlineData("role", "tool")]
-    public async Task Import_accepts_known_roles_in_any_case(string field, string role)
+    [InlineData("role", "User", "user")]
+    [InlineData("from", "human", "user")]
+    [InlineData("from", "GPT", "assistant")]
+    [InlineData("role", "tool", "tool")]
+    [InlineData("role", "developer", "system")]
+    public async Task Import_accepts_known_roles_in_any_case_and_stores_them_normalised(string field, string role, string stored)
     {
-        var result = await ImportAsync($"{{\"conversations\": [{{\"{field}\": \"{role}\", \"content\": \"hello\"}}]}}\n");
-
+        var line = $"{{\"conversations\": [{{\"{field}\": \"{role}\", \"content\": \"hello\"}}, {{\"role\": \"assistant\", \"content\": \"hi\"}}]}}\n";
+        var result = await ImportAsync(line);
         Assert.True(result.Succeeded, string.Join("; ", result.Errors));
+
+        // The import job (the streaming importer) keeps the turns; the direct upload keeps only the text.
+        var outcome = await Streaming.ImportAsync(line, "chat.jsonl");
+        Assert.Equal([new ConversationTurn(stored, "hello"), new ConversationTurn("assistant", "hi")], Assert.Single(outcome.Records).Turns!);
+    }
+
+    [Theory]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"Rate?\"}]}", "messages")]
+    [InlineData("{\"conversations\": [{\"from\": \"human\", \"value\": \"我的卡丢了\"}, {\"from\": \"gpt\", \"value\": \"  \"}]}", "conversations")]
+    public async Task Import_rejects_a_conversation_without_an_assistant_answer(string line, string field)
+    {
+        var error = SingleError(await ImportAsync(line + "\n"));
+
+        Assert.Equal((ImportErrorKind.MissingField, 1, field), (error.Kind, error.Line!.Value, error.Field));
+        Assert.StartsWith("the conversation has no assistant turn with content", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Import_rejects_a_turn_that_names_no_speaker()
+    {
+        var error = SingleError(await ImportAsync("{\"messages\": [{\"role\": \"user\", \"content\": \"Rate?\"}, {\"content\": \"2.75%\"}]}\n"));
+
+        Assert.Equal((ImportErrorKind.MissingField, 1, "messages[1]"), (error.Kind, error.Line!.Value, error.Field));
+        Assert.Equal("expected \"role\" or \"from\" naming the speaker (system, developer, user, assistant, tool, human, gpt)", error.Message);
     }
 
     private const string Bilingual = "{\"text\": \"客户：您好 😀\"}\r\n{\"text\": \"Agent: hello\"}\r\n";

@@ -157,7 +157,7 @@ public class JsonlImportTests
     [InlineData("{\"instruction\": \"x\", \"input\": [], \"output\": \"y\"}", "input", "expected a string but found an array")]
     [InlineData("{\"prompt\": \"x\", \"completion\": true}", "completion", "expected a string but found a boolean")]
     [InlineData("{\"conversations\": {}}", "conversations", "expected an array but found an object")]
-    [InlineData("{\"conversations\": [{\"value\": \"a\"}, \"b\"]}", "conversations[1]", "expected an object but found a string")]
+    [InlineData("{\"conversations\": [{\"from\": \"human\", \"value\": \"a\"}, \"b\"]}", "conversations[1]", "expected an object but found a string")]
     [InlineData("{\"conversations\": [{\"from\": \"human\", \"value\": 3}]}", "conversations[0].value", "expected a string but found a number")]
     [InlineData("{\"conversations\": [{\"from\": 1, \"value\": \"a\"}]}", "conversations[0].from", "expected a string but found a number")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": null}]}", "messages[0].content", "expected a string but found null")]

@@ -89,6 +89,27 @@ public class StreamingFormatTests
         Assert.Equal(RecordShape.Conversation, outcome.Summary.Shape);
         Assert.Equal(("Be brief.\nRate?\n2.75%\nThanks", "Be brief.\nRate?", "2.75%"), (outcome.Records[0].Text, outcome.Records[0].Prompt, outcome.Records[0].Response));
         Assert.Equal(("我的卡丢了", "请立即挂失。"), (outcome.Records[1].Prompt, outcome.Records[1].Response));
+        // Every turn is kept, roles normalised, so chat training can target each assistant turn.
+        Assert.Equal([new ConversationTurn("system", "Be brief."), new ConversationTurn("user", "Rate?"), new ConversationTurn("assistant", "2.75%"), new ConversationTurn("user", "Thanks")],
+            outcome.Records[0].Turns!);
+        Assert.Equal([new ConversationTurn("user", "我的卡丢了"), new ConversationTurn("assistant", "请立即挂失。")], outcome.Records[1].Turns!);
+    }
+
+    [Fact]
+    public async Task A_multi_turn_conversation_keeps_every_turn_with_crlf_normalised_and_empty_turns_left_out()
+    {
+        const string content = "{\"conversations\": [{\"from\": \"system\", \"value\": \"\"}, {\"from\": \"human\", \"value\": \"第一问\\r\\n续\"}, {\"from\": \"gpt\", \"value\": \"第一答\"}, "
+            + "{\"from\": \"human\", \"value\": \"第二问\"}, {\"from\": \"gpt\", \"value\": \"第二答\\r\\n完\"}]}\n{\"text\": \"plain\"}\n";
+
+        var outcome = await ImportAsync(content, "chat.jsonl");
+
+        Assert.True(outcome.Summary.Succeeded, Errors(outcome.Summary));
+        var chat = outcome.Records[0];
+        Assert.Equal(["user", "assistant", "user", "assistant"], chat.Turns!.Select(t => t.Role));
+        Assert.Equal(["第一问\n续", "第一答", "第二问", "第二答\n完"], chat.Turns!.Select(t => t.Content));
+        Assert.Equal(ConversationTurn.JoinText(chat.Turns!), chat.Text);
+        Assert.Equal(("第一问\n续\n第一答\n第二问", "第二答\n完"), (chat.Prompt, chat.Response));
+        Assert.Null(outcome.Records[1].Turns);
     }
 
     [Theory]

@@ -35,7 +35,7 @@ public class StreamingFuzzTests
 
     private static async Task<byte[]> SeedAsync(string fileName) => Path.GetExtension(fileName) switch
     {
-        ".jsonl" => Utf8("{\"title\": \"静夜思\", \"paragraphs\": [\"床前明月光\", \"疑是地上霜\"]}\n{\"text\": \"hello\", \"n\": 1.5e3}\n{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n"),
+        ".jsonl" => Utf8("{\"title\": \"静夜思\", \"paragraphs\": [\"床前明月光\", \"疑是地上霜\"]}\n{\"text\": \"hello\", \"n\": 1.5e3}\n{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"你好\"}]}\n"),
         ".json" => Utf8("{\"data\": [{\"title\": \"静夜思\", \"paragraphs\": [\"床前明月光\"]}, {\"instruction\": \"a\", \"output\": \"b\"}, \"plain\"]}"),
         ".csv" => Utf8("title,paragraphs,text\n静夜思,\"床前\n明月光\",\"a \"\"q\"\"\"\nb,c,d\n"),
         ".tsv" => Utf8("title\tparagraphs\ttext\n静夜思\t床前\tx\n"),

@@ -111,7 +111,7 @@ public sealed class DataWorkJob(
             };
             summary = await StreamingImporter.ReadAsync(content, importRequest, async (record, token) =>
             {
-                await output.WriteAsync(new VersionRecord { Text = record.Text, Prompt = record.Prompt, Response = record.Response }, token);
+                await output.WriteAsync(new VersionRecord { Text = record.Text, Prompt = record.Prompt, Response = record.Response, Turns = record.Turns }, token);
                 progress.Records = output.Records;
             }, new Progress(progress), ct);
         }

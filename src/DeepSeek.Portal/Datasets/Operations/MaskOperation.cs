@@ -6,8 +6,8 @@ using DeepSeek.Portal.Feeding.Privacy;
 namespace DeepSeek.Portal.Datasets.Operations;
 
 /// <summary>
-/// Replaces personal data with typed placeholders ([EMAIL], [PHONE], [ID], [CARD], [IP]) in the text, prompt and
-/// response: e-mail addresses, mainland-China and international phone numbers, resident ID numbers that pass their
+/// Replaces personal data with typed placeholders ([EMAIL], [PHONE], [ID], [CARD], [IP]) in the text, prompt,
+/// response and conversation turns: e-mail addresses, mainland-China and international phone numbers, resident ID numbers that pass their
 /// checksum, Luhn-valid bank card numbers and IP addresses. The counts per kind go into the version's lineage.
 /// </summary>
 public sealed class MaskOperation : IDataOperation
@@ -38,9 +38,11 @@ public sealed class MaskOperation : IDataOperation
             var text = Mask(record.Text);
             var prompt = record.Prompt is null ? null : Mask(record.Prompt);
             var response = record.Response is null ? null : Mask(record.Response);
-            if (!ReferenceEquals(text, record.Text) || !ReferenceEquals(prompt, record.Prompt) || !ReferenceEquals(response, record.Response))
+            var turns = record.Turns?.Select(t => t with { Content = Mask(t.Content) }).ToArray();
+            if (!ReferenceEquals(text, record.Text) || !ReferenceEquals(prompt, record.Prompt) || !ReferenceEquals(response, record.Response)
+                || (turns is not null && turns.Where((t, i) => !ReferenceEquals(t.Content, record.Turns![i].Content)).Any()))
                 changed++;
-            await context.KeepAsync(record with { Text = text, Prompt = prompt, Response = response });
+            await context.KeepAsync(record with { Text = text, Prompt = prompt, Response = response, Turns = turns });
             if (read % 512 == 0)
                 context.Progress(read);
         }

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DeepSeek.Portal.Feeding.Import;
 
 namespace DeepSeek.Portal.Datasets.Versions;
 
@@ -13,11 +14,18 @@ public sealed record VersionRecord
     /// <summary>The training text.</summary>
     [JsonPropertyName("text")] public required string Text { get; init; }
 
-    /// <summary>The prompt of a pair (alpaca, prompt/response, a conversation's last user turn); evaluation uses it.</summary>
+    /// <summary>The prompt of a pair (alpaca, prompt/response, a conversation's turns before its last assistant turn); evaluation uses it.</summary>
     [JsonPropertyName("prompt"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Prompt { get; init; }
 
     /// <summary>The reference answer of a pair.</summary>
     [JsonPropertyName("response"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Response { get; init; }
+
+    /// <summary>
+    /// A conversation's turns (role <c>system</c>, <c>user</c>, <c>assistant</c> or <c>tool</c>, and content), in order;
+    /// <see cref="Text"/> is their contents joined with <c>\n</c>. Chat training trains on every assistant turn. Absent
+    /// for other shapes and in files written before turns were kept, which read as before.
+    /// </summary>
+    [JsonPropertyName("turns"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyList<ConversationTurn>? Turns { get; init; }
 
     /// <summary>Quality scores by scorer name (<c>domain</c>, <c>entropy</c>, <c>noise</c>, …).</summary>
     [JsonPropertyName("scores"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public SortedDictionary<string, double>? Scores { get; init; }
