@@ -135,4 +135,53 @@ public sealed class FineTuneApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, (await stakeholder.PostAsJsonAsync($"/api/runs/{running}/export", new RunExportRequest("x"))).StatusCode);
         Assert.Single(await _engineer.GetFromJsonAsync<List<ModelSummary>>("/api/models", Json) ?? []);
     }
+
+    [Fact]
+    public async Task A_lora_run_is_tried_with_its_adapter_and_saved_as_a_merged_model_under_plain_names()
+    {
+        var baseModel = await RegisterQwenAsync();
+        var dataset = await TestData.UploadDatasetAsync(_engineer, "lora");
+        // The launch request's LoRA fields come with another change: the engine trains the run into its folder, as the job does.
+        var options = new Engine.Training.TrainingOptions
+        {
+            Steps = 2, MicroBatchSize = 2, GradientAccumulationSteps = 1, WarmupSteps = 1, SequenceLength = 32, LearningRate = 5e-2,
+            Lora = new Engine.Adapters.LoraConfig { R = 2, LoraAlpha = 4, TargetModules = ["q_proj", "v_proj"] },
+        };
+        int runId;
+        await using (var scope = _portal.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var row = TestData.StoredRun("lora", RunStatus.Succeeded);
+            row.DatasetId = dataset.Id;
+            row.Apply(options);
+            row.ApplyBaseModel(await db.Models.FindAsync(baseModel.Id) ?? throw new InvalidOperationException());
+            db.Runs.Add(row);
+            await db.SaveChangesAsync();
+            runId = row.Id;
+        }
+        var texts = Enumerable.Range(0, 60).Select(i => $"Hello portal, line {i}. 模型读取第 {i} 行。").ToList();
+        var folder = _portal.Services.GetRequiredService<DataPaths>().RunDirectory(runId);
+        await Engine.Training.Trainer.RunAsync(new Engine.Training.TrainingRequest(options, texts, [], folder) { BaseModel = baseModel.Path }, _ => { }, CancellationToken.None);
+
+        async Task<List<long>> GreedyAsync(string url)
+        {
+            var response = await _engineer.PostAsJsonAsync(url, new GenerateRequest(Prompt: "Hello", Temperature: 0, MaxNewTokens: 5));
+            Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            var events = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => JsonSerializer.Deserialize<GenerationEvent>(line, Json)!).ToList();
+            return [.. Assert.Single(events, e => e.Type == "done").TokenIds!];
+        }
+        // "Try the run" reads the checkpoint with its adapter merged in.
+        var fromRun = await GreedyAsync($"/api/runs/{runId}/generate");
+
+        var export = await _engineer.PostAsJsonAsync($"/api/runs/{runId}/export", new RunExportRequest("qwen-tiny lora"));
+        Assert.True(export.StatusCode == HttpStatusCode.Created, await export.Content.ReadAsStringAsync());
+        var model = (await export.Content.ReadFromJsonAsync<ModelSummary>(Json))!;
+        // No lora_A / lora_B (or anything else) beside the base model's own tensors.
+        Assert.Equal(baseModel.Card.Parameters, model.Card.Parameters);
+        using (var merged = Engine.Checkpoints.SafeTensorsCheckpoint.Open(model.Path))
+        using (var original = Engine.Checkpoints.SafeTensorsCheckpoint.Open(baseModel.Path))
+            Assert.Equal(original.TensorNames.Order(), merged.TensorNames.Order());
+        Assert.Equal(fromRun, await GreedyAsync($"/api/models/{model.Id}/generate"));
+    }
 }
