@@ -167,4 +167,29 @@ public class FineTuneTests
         var tokenizer = await Assert.ThrowsAsync<ArgumentException>(() => Trainer.RunAsync(request, _ => { }, CancellationToken.None));
         Assert.Contains("tokenizer.json", tokenizer.Message);
     }
+
+    [Fact]
+    public async Task A_demo_run_from_scratch_exports_a_folder_with_its_trained_tokenizer_and_a_minimal_tokenizer_config()
+    {
+        using var dir = new TempDirectory();
+        var output = Path.Combine(dir.Path, "run");
+        var request = TestModels.QuickRequest(output, 2, trainTexts: 100);
+        var outcome = await Trainer.RunAsync(request, _ => { }, CancellationToken.None);
+
+        var exported = RunExport.Export(output, Path.Combine(dir.Path, "demo"));
+        var tokenizer = Tokenizer.Load(Path.Combine(exported.Folder, "tokenizer.json"));
+        var tokenizerConfig = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(exported.Folder, "tokenizer_config.json")))!;
+        Assert.Equal(tokenizer.TokenText(tokenizer.EosId), tokenizerConfig["eos_token"]!.GetValue<string>());
+        Assert.Equal(request.Model!.MaxPositionEmbeddings, tokenizerConfig["model_max_length"]!.GetValue<int>());
+        var generation = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(exported.Folder, "generation_config.json")))!;
+        Assert.Equal(tokenizer.EosId, generation["eos_token_id"]!.GetValue<int>());
+
+        var config = ModelConfig.FromJson(File.ReadAllText(Path.Combine(exported.Folder, "config.json")));
+        using var trained = CausalLM.Create(config);
+        CheckpointLoader.LoadInto(trained, Path.Combine(outcome.CheckpointDirectory!, "model.safetensors"));
+        using var reloaded = CausalLM.Create(config);
+        CheckpointLoader.LoadInto(reloaded, exported.Folder);
+        var ids = tensor(tokenizer.Encode("Hello", addBos: true).Select(i => (long)i).ToArray()).unsqueeze(0);
+        Assert.True(Logits(trained, ids).equal(Logits(reloaded, ids)).all().item<bool>());
+    }
 }
