@@ -13,6 +13,8 @@ public sealed class DataPaths(string root)
     /// <summary>Uploaded files as they arrived: staged for the field-mapping step, then kept as a dataset's original.</summary>
     public string Uploads => Path.Combine(Root, "uploads");
     public string Keys => Path.Combine(Root, "keys");
+    /// <summary>Model folders the portal writes itself (runs saved as models); always an allowed model root.</summary>
+    public string Models => Path.Combine(Root, "models");
     /// <summary>Files that exist only while a request or an import is under way (uploads, canonical files before their move); swept at start.</summary>
     public string Temp => Path.Combine(Root, "temp");
     public string RunDirectory(int runId) => Path.Combine(Runs, runId.ToString(CultureInfo.InvariantCulture));

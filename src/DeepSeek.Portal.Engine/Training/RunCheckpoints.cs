@@ -46,13 +46,24 @@ internal sealed class RunCheckpoints
     /// <summary>The newest checkpoint folder written or resumed.</summary>
     public string? Latest { get; private set; }
 
-    /// <summary>The resumed run's tokenizer, or one trained on the run's texts; saved into the output folder either way.</summary>
+    /// <summary>
+    /// The resumed run's tokenizer, the base model's (fine-tuning), or one trained on the run's texts; saved into the
+    /// output folder either way. A base model's tokenizer_config.json and generation_config.json are copied there too,
+    /// so an export of the run carries them on.
+    /// </summary>
     public Tokenizer LoadOrTrainTokenizer(TrainingOptions options)
     {
         var tokenizer = ResumeFrom is not null
             ? Tokenizer.Load(Path.Combine(ResumeFrom, TrainingCheckpoint.TokenizerFile))
-            : Tokenizer.Train(TrainingBatches.TokenizerTexts(request), options.TokenizerVocabSize);
+            : request.BaseModel is { } baseModel
+                ? BaseModelFolder.ReadTokenizer(baseModel)
+                : Tokenizer.Train(TrainingBatches.TokenizerTexts(request), options.TokenizerVocabSize);
         tokenizer.Save(Path.Combine(Output, TrainingCheckpoint.TokenizerFile));
+        if (request.BaseModel is { } folder)
+        {
+            foreach (var name in BaseModelFolder.CarriedFiles)
+                if (File.Exists(Path.Combine(folder, name))) File.Copy(Path.Combine(folder, name), Path.Combine(Output, name), overwrite: true);
+        }
         return tokenizer;
     }
 
@@ -81,7 +92,7 @@ internal sealed class RunCheckpoints
             LastLoss = double.IsFinite(loss) ? loss : null,
             LastLearningRate = step > 0 ? rate : null,
         };
-        Latest = TrainingCheckpoint.Save(Output, model, optimizer.AdamW, optimizer.Ordered, tokenizer, batches.Record(precision.Record(state)));
+        Latest = TrainingCheckpoint.Save(Output, model, optimizer.AdamW, optimizer.Ordered, tokenizer, batches.Record(precision.Record(state)), options.Lora);
         return Latest;
     }
 
@@ -119,7 +130,7 @@ internal sealed class RunCheckpoints
         },
     };
 
-    /// <summary>SHA-256 over the options that shape the trajectory, the model config and the training texts.</summary>
+    /// <summary>SHA-256 over the options that shape the trajectory, the model config (or the base model's identity) and the training texts.</summary>
     private static string Fingerprint(TrainingRequest request)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -131,6 +142,8 @@ internal sealed class RunCheckpoints
         }
         Add(JsonSerializer.Serialize(request.Options with { CheckpointEvery = 1 }, FingerprintJson));
         Add(request.Model is null ? "tiny" : request.Model.ToJson());
+        // Only fine-tuning runs hash this, so other runs' fingerprints are what they always were.
+        if (request.BaseModel is { } baseModel) Add("base:" + BaseModelFolder.Identity(baseModel));
         Add(request.TrainTexts.Count.ToString(CultureInfo.InvariantCulture));
         foreach (var text in request.TrainTexts) Add(text ?? "");
         if (request.SupervisedExamples is { Count: > 0 } examples)

@@ -59,6 +59,15 @@ public static class Trainer
             throw new ArgumentException($"EvaluateHeldOutEvery must be at least 1 when set (was {request.EvaluateHeldOutEvery}).", nameof(request));
         if (string.IsNullOrWhiteSpace(request.OutputDirectory))
             throw new ArgumentException("OutputDirectory is required.", nameof(request));
+        if (request.BaseModel is { } baseModel)
+        {
+            if (request.Model is not null)
+                throw new ArgumentException("Model must be null when BaseModel is set: the architecture comes from the base model's config.json.", nameof(request));
+            if (request.Options.TokenizerVocabSize is not null)
+                throw new ArgumentException("TokenizerVocabSize must be left unset when BaseModel is set: a fine-tuning run uses the base model's own tokenizer.", nameof(request));
+            if (BaseModelFolder.Problem(baseModel) is { } problem)
+                throw new ArgumentException(problem, nameof(request));
+        }
 
         return Task.Factory.StartNew(
             () => new TrainingRun(request, onProgress, cancellationToken).Execute(),
@@ -154,7 +163,7 @@ public static class Trainer
             if (adapter is not null && !cancelled)
             {
                 adapterDirectory = Path.Combine(checkpoints.Output, AdapterFolder);
-                adapter.Save(adapterDirectory);
+                adapter.Save(adapterDirectory, request.BaseModel);
             }
 
             double? heldOutLoss = null;
@@ -190,8 +199,22 @@ public static class Trainer
         private CausalLM CreateModel(ModelConfig config, Device device)
         {
             var model = CausalLM.Create(config);
-            using (var generator = new Generator((ulong)options.Seed))
+            if (request.BaseModel is { } baseModel)
             {
+                // Fine-tuning: every weight comes from the base model (copied from its memory mapping, on the CPU).
+                try
+                {
+                    BaseModelFolder.LoadWeights(model, baseModel);
+                }
+                catch
+                {
+                    model.Dispose();
+                    throw;
+                }
+            }
+            else
+            {
+                using var generator = new Generator((ulong)options.Seed);
                 // Initialised on the CPU with a private generator, so weights depend on the seed alone.
                 model.InitializeWeights(generator);
             }
@@ -202,7 +225,9 @@ public static class Trainer
 
         private ModelConfig ResolveConfig(Tokenizer tokenizer)
         {
-            ModelConfig config = request.Model ?? DeepSeekConfig.Tiny(tokenizer.VocabSize);
+            ModelConfig config = request.BaseModel is { } baseModel
+                ? BaseModelFolder.ReadConfig(baseModel)
+                : request.Model ?? DeepSeekConfig.Tiny(tokenizer.VocabSize);
             if (config.VocabSize == 0) config = config with { VocabSize = tokenizer.VocabSize };
             if (config.VocabSize < tokenizer.VocabSize)
                 throw new ArgumentException($"Model VocabSize {config.VocabSize} is smaller than the tokenizer's {tokenizer.VocabSize}.");

@@ -37,7 +37,7 @@ internal sealed record TrainerState
 /// <summary>
 /// Checkpoint folders <c>checkpoint-NNNNNN</c> inside a run's output directory, each holding
 /// <c>model.safetensors</c>, <c>optimizer.safetensors</c>, <c>config.json</c>, <c>tokenizer.json</c> and
-/// <c>trainer_state.json</c>. A folder is written under a temporary name and renamed into place, so a crash never
+/// <c>trainer_state.json</c> (and for a LoRA run <c>adapter_config.json</c>). A folder is written under a temporary name and renamed into place, so a crash never
 /// leaves a half-written checkpoint under a real name; the two newest are kept.
 /// </summary>
 internal static partial class TrainingCheckpoint
@@ -92,7 +92,8 @@ internal static partial class TrainingCheckpoint
         AdamW optimizer,
         IReadOnlyList<(string Name, Parameter Parameter)> optimizedParameters,
         Tokenizer tokenizer,
-        TrainerState state)
+        TrainerState state,
+        Adapters.LoraConfig? lora = null)
     {
         var final = Path.Combine(outputDirectory, FolderName(state.Step));
         var temp = final + ".tmp-" + Guid.NewGuid().ToString("N");
@@ -104,6 +105,10 @@ internal static partial class TrainingCheckpoint
         File.WriteAllText(Path.Combine(temp, ConfigFile), model.ModelConfig.ToJson(tokenizer.BosId, tokenizer.EosId), new UTF8Encoding(false));
         File.WriteAllText(Path.Combine(temp, TokenizerFile), tokenizer.ToJson(), new UTF8Encoding(false));
         File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, JsonOptions), new UTF8Encoding(false));
+        // A LoRA run's model.safetensors holds each adapted layer's lora_A/lora_B beside its weight; the adapter's
+        // settings (rank, alpha per layer) let an export merge them without the run's options.
+        if (lora is not null)
+            File.WriteAllText(Path.Combine(temp, Adapters.LoraAdapter.ConfigFile), lora.ToJson(), new UTF8Encoding(false));
 
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(temp, final);

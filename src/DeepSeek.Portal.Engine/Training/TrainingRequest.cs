@@ -13,8 +13,17 @@ public sealed record TrainingRequest(TrainingOptions Options, IReadOnlyList<stri
     /// Architecture to train, of any family (<see cref="DeepSeekConfig"/>, <see cref="LlamaConfig"/>); <c>null</c> →
     /// <see cref="DeepSeekConfig.Tiny"/> sized to the trained tokenizer.
     /// A <see cref="ModelConfig.VocabSize"/> of 0 is replaced by the tokenizer's vocabulary size.
+    /// Must be <c>null</c> when <see cref="BaseModel"/> is set.
     /// </summary>
     public ModelConfig? Model { get; init; }
+
+    /// <summary>
+    /// Fine-tune: the folder of a Hugging Face model (config.json, model.safetensors or a sharded index, tokenizer.json)
+    /// to start from (<see cref="BaseModelFolder"/>). Its config is the architecture, its tokenizer is used as it is
+    /// (so <see cref="TrainingOptions.TokenizerVocabSize"/> must be left unset) and its weights are loaded before LoRA
+    /// is applied. The base's identity is part of the resume fingerprint. <c>null</c>: train from a fresh config.
+    /// </summary>
+    public string? BaseModel { get; init; }
 
     /// <summary>
     /// Train through a mixture of named sources instead of <see cref="TrainTexts"/> (which must then be empty); the

@@ -425,6 +425,16 @@ namespace DeepSeek.Portal.Data.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("BaseModelId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("BaseModelName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BaseModelPath")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER");
 

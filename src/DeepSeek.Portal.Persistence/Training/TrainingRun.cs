@@ -33,6 +33,17 @@ public sealed class TrainingRun
     /// <summary>Format of <see cref="Mixture"/> (0 when there is none).</summary>
     public int MixtureVersion { get; set; }
 
+    /// <summary>
+    /// The registered model a fine-tuning run starts from; <see langword="null"/> for a run that trains the demo model
+    /// from scratch. Not a foreign key: the model may be unregistered later, and the run keeps
+    /// <see cref="BaseModelName"/> and <see cref="BaseModelPath"/> as they were at launch.
+    /// </summary>
+    public int? BaseModelId { get; set; }
+    /// <summary>The base model's name at launch (kept when the model is unregistered or renamed).</summary>
+    public string? BaseModelName { get; set; }
+    /// <summary>The base model's folder at launch; the run's job reads the weights from here on every attempt.</summary>
+    public string? BaseModelPath { get; set; }
+
     public int CurrentStep { get; set; }
     public double? LastLoss { get; set; }
     public double? TokensPerSecond { get; set; }
@@ -95,6 +106,7 @@ internal sealed class TrainingRunConfiguration : IEntityTypeConfiguration<Traini
         e.ToTable("Runs");
         e.Property(r => r.Status).HasConversion<string>().HasMaxLength(20);
         e.HasIndex(r => r.Status);
+        e.Property(r => r.BaseModelName).HasMaxLength(200);
         e.Ignore(r => r.IsActive);
     }
 }

@@ -8,7 +8,8 @@ public sealed class ModelRegistryOptions
     public const string Section = "Portal:Models";
 
     /// <summary>
-    /// Folders under which model folders may be registered. Empty: <c>&lt;data dir&gt;/models</c> only. Relative entries
+    /// Folders under which model folders may be registered, besides <c>&lt;data dir&gt;/models</c> (where the portal
+    /// saves runs as models), which is always allowed. Relative entries
     /// are resolved against the data directory. Symlinks are resolved before the check, so a link inside a root that
     /// points outside every root is refused.
     /// </summary>

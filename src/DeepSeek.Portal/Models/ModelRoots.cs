@@ -13,17 +13,18 @@ public sealed class ModelRoots
 
     public ModelRoots(IOptions<ModelRegistryOptions> options, DataPaths paths)
     {
-        var roots = options.Value.Roots.Where(r => !string.IsNullOrWhiteSpace(r)).ToList();
-        if (roots.Count == 0)
-        {
-            var fallback = Path.Combine(paths.Root, "models");
-            Directory.CreateDirectory(fallback);
-            roots.Add(fallback);
-        }
-        configured = [.. roots.Select(r => Path.GetFullPath(r, paths.Root))];
+        var roots = options.Value.Roots.Where(r => !string.IsNullOrWhiteSpace(r)).Select(r => Path.GetFullPath(r, paths.Root)).ToList();
+        // The portal's own models folder (runs saved as models) is always allowed; first when nothing else is configured.
+        Directory.CreateDirectory(paths.Models);
+        if (!roots.Contains(paths.Models)) roots.Add(paths.Models);
+        configured = roots;
+        PortalOwned = paths.Models;
     }
 
-    /// <summary>The roots as configured (absolute), for display.</summary>
+    /// <summary>The folder the portal writes model folders into (<see cref="DataPaths.Models"/>); always one of <see cref="Configured"/>.</summary>
+    public string PortalOwned { get; }
+
+    /// <summary>The roots as configured (absolute), for display; the portal's own models folder is always among them.</summary>
     public IReadOnlyList<string> Configured => configured;
 
     /// <summary>

@@ -38,7 +38,17 @@ public sealed record RunLaunchRequest
     public int? CheckpointEvery { get; init; }
     [Description("Upper bound on the vocabulary of the byte-level BPE tokenizer trained from the dataset (259–262144); leave it out to size it from the data (Chinese-heavy data gets more than 2048).")]
     public int? TokenizerVocabSize { get; init; }
+
+    // Fine-tuning: the starting point of the run.
+    [Description("Registered model (id from /api/models) to fine-tune: its config, tokenizer and weights are the starting point, and TokenizerVocabSize must be left out. Leave it out to train the demo model from scratch.")]
+    public int? BaseModelId { get; init; }
 }
+
+/// <summary>The registered model a fine-tuning run started from, as it was at launch.</summary>
+/// <param name="Id">The registration's id (it may have been unregistered since).</param>
+/// <param name="Name">Its name at launch.</param>
+/// <param name="Path">Its folder at launch.</param>
+public sealed record RunBaseModel(int Id, string Name, string Path);
 
 /// <summary>A run as lists, pages and the API show it: identity, status, the full settings it runs with, progress.</summary>
 public sealed record RunSummary(
@@ -56,6 +66,9 @@ public sealed record RunSummary(
     /// <summary>The mixture of dataset versions the run samples from; <see langword="null"/> for a run on one version.</summary>
     public RunMixture? Mixture { get; init; }
 
+    /// <summary>The registered model the run fine-tunes; <see langword="null"/> for the demo model trained from scratch.</summary>
+    public RunBaseModel? BaseModel { get; init; }
+
     public static RunSummary From(TrainingRun r) => new(
         r.Id, r.Name, r.DatasetId, r.Dataset?.Name, r.Status, r.ToOptions(),
         r.CurrentStep, RunStatusFacts.Percent(r.CurrentStep, r.Steps), r.LastLoss, r.TokensPerSecond, r.HeldOutLoss, r.HeldOutPerplexity,
@@ -63,6 +76,7 @@ public sealed record RunSummary(
     {
         DatasetVersionId = r.DatasetVersionId,
         Mixture = r.ReadMixture(),
+        BaseModel = r.BaseModelId is int baseId ? new RunBaseModel(baseId, r.BaseModelName ?? "", r.BaseModelPath ?? "") : null,
     };
 }
 

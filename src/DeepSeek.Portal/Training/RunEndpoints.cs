@@ -46,6 +46,23 @@ public static class RunEndpoints
             .RequireAuthorization(PortalPolicies.Launch)
             .WithName("CancelRun").WithSummary("Cancels a queued or running run; a running one stops after its current micro-batch and keeps its checkpoint.");
 
+        group.MapPost("/{id:int}/export", async Task<Results<Created<Models.ModelSummary>, ProblemHttpResult>> (int id, RunExportRequest request, RunModelExport export, ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                var outcome = await export.ExportAsync(id, request, user.Identity?.Name, ct);
+                return outcome.Succeeded
+                    ? TypedResults.Created($"/api/models/{outcome.Model!.Id}", outcome.Model)
+                    : TypedResults.Problem(title: "The run was not saved as a model.", detail: outcome.Message, statusCode: outcome.Status,
+                        extensions: new Dictionary<string, object?> { ["code"] = outcome.Code });
+            })
+            .RequireAuthorization(PortalPolicies.Launch)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithName("ExportRun")
+            .WithSummary("Saves a finished run as a registered model: its latest checkpoint as a Hugging Face folder (a LoRA run's adapter merged into the base weights) in the portal's models folder.")
+            .WithDescription("The folder (config.json, model.safetensors under the family's HF names, generation_config.json, tokenizer.json, tokenizer_config.json) is written under <data dir>/models and registered under the given name; the new model is listed on /api/models and can generate. " +
+                "Problems carry a 'code': run_not_found (404), name_required / name_too_long (400), run_not_finished (409, only succeeded runs), name_taken (409), no_checkpoint (409).");
+
         group.MapDelete("/{id:int}", async Task<Results<NoContent, NotFound, ProblemHttpResult>> (int id, RunService runs, CancellationToken ct) =>
                 await runs.DeleteAsync(id, ct) switch
                 {

@@ -57,9 +57,10 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
     public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(RunLaunchRequest request, CancellationToken ct)
     {
         var errors = ValidateSettings(request);
+        var baseModel = await RunBaseModels.CheckAsync(db, request, ToOptions(request), errors, ct);
         // Valid field by field is not enough: together the settings must fit this machine.
         if (errors.Count == 0)
-            errors = RunPreflight.CheckCapacity(ToOptions(request), portalOptions.Value.RunLimits);
+            errors = RunPreflight.CheckCapacity(ToOptions(request), portalOptions.Value.RunLimits, baseModel?.Config as Engine.Models.DeepSeekConfig);
         if (request.Mixture is null)
             await CheckDatasetAsync(request, errors, ct);
         else
@@ -143,6 +144,8 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
             CreatedBy = user,
         };
         run.Apply(options);
+        if (request.BaseModelId is int baseModelId && await RunBaseModels.FindAsync(db, baseModelId, ct) is { } baseModel)
+            run.ApplyBaseModel(baseModel.Model);
         if (mixture is not null)
             run.ApplyMixture(mixture);
         db.Runs.Add(run);

@@ -17,6 +17,7 @@ public static class TrainingFeature
         services.AddSingleton<RunHubRelay>();
         services.AddSingleton<RunProgressPublisher>();
         services.AddScoped<RunService>();
+        services.AddScoped<RunModelExport>();
         // RunStatus carries its own name converter, so hub payloads read "Running" like the REST API.
         services.AddSignalR();
         services.AddHostedService<InterruptedRunsStartup>();

@@ -68,7 +68,8 @@ public sealed class TrainingRunJob(
 
         try
         {
-            var request = await RequestAsync(scope.ServiceProvider, run, stopping);
+            // A fine-tuning run reads its base model's folder (stored at launch) on every attempt.
+            var request = await RequestAsync(scope.ServiceProvider, run, stopping) with { BaseModel = run.BaseModelPath };
             logger.LogInformation("Run {RunId} starts (attempt {Attempt}) on {Device}", runId, run.Attempts, run.Device);
             var outcome = await Trainer.RunAsync(request, p => publisher.Report(runId, p), lease.Token);
 

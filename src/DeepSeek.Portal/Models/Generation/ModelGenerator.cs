@@ -136,7 +136,13 @@ public sealed class ModelGenerator(IOptions<ModelRegistryOptions> options, ILogg
         {
             using var checkpoint = SafeTensorsCheckpoint.Open(source.CheckFile(weights));
             foreach (var shard in checkpoint.ShardFiles) source.CheckFile(Path.Combine(source.Folder, shard));
+            // A LoRA run's checkpoint holds each adapter beside its frozen weight, with adapter_config.json: merged on load.
+            var adapterConfig = Path.Combine(source.Folder, Engine.Adapters.LoraAdapter.ConfigFile);
+            var adapter = File.Exists(adapterConfig) && checkpoint.TensorNames.Any(n => n.EndsWith(".lora_A.weight", StringComparison.Ordinal))
+                ? Engine.Adapters.LoraAdapter.Apply(model, Engine.Adapters.LoraConfig.FromJson(File.ReadAllText(source.CheckFile(adapterConfig))))
+                : null;
             CheckpointLoader.LoadInto(model, checkpoint, new CheckpointLoadOptions { IgnoreLayersFrom = config.NumHiddenLayers });
+            adapter?.MergeAndUnload();
             logger.LogInformation("Loaded {Key} from {Folder} for generation", source.Key, source.Folder);
             return model;
         }

@@ -30,6 +30,7 @@ public static class RunSettingRows
         [
             new("dataset", l["Dataset"], run.DatasetName ?? "–"),
             new("mixture", l["Mixture"], run.Mixture is null ? "–" : MixtureText(run.Mixture, l)),
+            new("startFrom", l["StartFrom"], run.BaseModel is null ? l["StartFromDemo"] : run.BaseModel.Name),
             new("effectiveBatch", l["EffectiveBatch"], $"{o.EffectiveBatchSize.ToString("N0", c)} = {o.MicroBatchSize} × {o.GradientAccumulationSteps}"),
             new("learningRate", l["LearningRate"], o.LearningRate.ToString("G4", c)),
             new("schedule", l["Schedule"], l["WarmupCosine", o.WarmupSteps]),
