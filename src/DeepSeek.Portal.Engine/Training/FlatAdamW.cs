@@ -14,7 +14,9 @@ namespace DeepSeek.Portal.Engine.Training;
 /// <para>On construction each group's parameters are copied into one flat fp32 buffer and re-pointed at views of it
 /// (<c>set_</c>): weights keep their values, shapes and identity (the model, LoRA and checkpoint loading still see
 /// the same <see cref="Parameter"/> objects). The moments are flat buffers of the same layout, viewed per parameter
-/// for checkpoints. Gradients stay where autograd puts them; a step gathers them with one <c>cat</c> per group.</para>
+/// for checkpoints. Gradients stay where autograd puts them; a step copies them into a kept flat buffer, and the
+/// update's denominator is computed in a kept scratch buffer: flat temporaries would be fresh allocations above
+/// glibc's mmap threshold, page-faulted in on every step.</para>
 /// <para>As in PyTorch, a parameter without a gradient in a step is not updated (no decay, no moment update, its
 /// step count unchanged). A group in which that happens, or whose parameters' step counts differ (after such a
 /// step), takes the per-parameter path for that step, which is the same arithmetic one parameter at a time.</para>
@@ -33,8 +35,14 @@ internal sealed class FlatAdamW : IDisposable
         public long Step { get; set; }
     }
 
-    private sealed class Group(double weightDecay, ParameterState[] states, Tensor weights, Tensor expAvg, Tensor expAvgSq, long[] offsets)
+    private sealed class Group(double weightDecay, ParameterState[] states, Tensor weights, Tensor expAvg, Tensor expAvgSq, long[] offsets,
+        Tensor gradients, Tensor[] gradientViews, Tensor scratch)
     {
+        /// <summary>Flat gradients, gathered into <see cref="GradientViews"/> every step (kept, so no step allocates).</summary>
+        public Tensor Gradients { get; } = gradients;
+        public Tensor[] GradientViews { get; } = gradientViews;
+        /// <summary>The update's denominator, computed in place.</summary>
+        public Tensor Scratch { get; } = scratch;
         public double WeightDecay { get; } = weightDecay;
         public ParameterState[] States { get; } = states;
         public Tensor Weights { get; } = weights;
@@ -85,7 +93,12 @@ internal sealed class FlatAdamW : IDisposable
                     expAvg.narrow(0, offsets[i], n).view(shape).DetachFromDisposeScope(),
                     expAvgSq.narrow(0, offsets[i], n).view(shape).DetachFromDisposeScope());
             }
-            built.Add(new Group(weightDecay, states, weights, expAvg, expAvgSq, offsets));
+            var gradients = zeros(offsets[^1], dtype: ScalarType.Float32, device: first.device).DetachFromDisposeScope();
+            var gradientViews = new Tensor[parameters.Count];
+            for (int i = 0; i < parameters.Count; i++)
+                gradientViews[i] = gradients.narrow(0, offsets[i], offsets[i + 1] - offsets[i]).view(parameters[i].Parameter.shape).DetachFromDisposeScope();
+            var scratch = empty(offsets[^1], dtype: ScalarType.Float32, device: first.device).DetachFromDisposeScope();
+            built.Add(new Group(weightDecay, states, weights, expAvg, expAvgSq, offsets, gradients, gradientViews, scratch));
         }
         groups = [.. built];
         States = groups.SelectMany(g => g.States).ToArray();
@@ -108,24 +121,23 @@ internal sealed class FlatAdamW : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var gradients = new Tensor?[groups.Length];
         bool[] complete = new bool[groups.Length];
         Tensor? squaredNorm = null;
         for (int g = 0; g < groups.Length; g++)
         {
             var states = groups[g].States;
-            var grads = new Tensor[states.Length];
             bool all = true;
             for (int i = 0; i < states.Length; i++)
             {
-                var grad = states[i].Parameter.grad;
-                if (grad is null) { all = false; grads[i] = zeros(states[i].Parameter.numel(), device: states[i].Parameter.device); }
-                else grads[i] = grad.reshape(-1);
+                // A memcpy into the kept flat buffer: gradients of this size would otherwise be a fresh mmap (page
+                // faults on every step) for each flat temporary.
+                using var grad = states[i].Parameter.grad;
+                if (grad is null) { all = false; groups[g].GradientViews[i].zero_(); }
+                else groups[g].GradientViews[i].copy_(grad);
             }
             long step0 = states[0].Step;
             complete[g] = all && states.All(s => s.Step == step0);
-            var flat = cat(grads, 0);
-            gradients[g] = flat;
+            var flat = groups[g].Gradients;
             var sq = flat.dot(flat);
             squaredNorm = squaredNorm is null ? sq : squaredNorm + sq;
         }
@@ -136,13 +148,13 @@ internal sealed class FlatAdamW : IDisposable
         for (int g = 0; g < groups.Length; g++)
         {
             var group = groups[g];
-            var grad = gradients[g]!;
+            var grad = group.Gradients;
             if (coefficient < 1) grad.mul_(coefficient);
             if (complete[g])
             {
                 long step = ++group.States[0].Step;
                 for (int i = 1; i < group.States.Length; i++) group.States[i].Step = step;
-                Update(group.Weights, grad, group.ExpAvg, group.ExpAvgSq, step, group.WeightDecay);
+                Update(group.Weights, grad, group.ExpAvg, group.ExpAvgSq, group.Scratch, step, group.WeightDecay);
             }
             else
             {
@@ -153,7 +165,8 @@ internal sealed class FlatAdamW : IDisposable
                     long n = group.Offsets[i + 1] - group.Offsets[i];
                     state.Step++;
                     Update(group.Weights.narrow(0, group.Offsets[i], n), grad.narrow(0, group.Offsets[i], n),
-                        group.ExpAvg.narrow(0, group.Offsets[i], n), group.ExpAvgSq.narrow(0, group.Offsets[i], n), state.Step, group.WeightDecay);
+                        group.ExpAvg.narrow(0, group.Offsets[i], n), group.ExpAvgSq.narrow(0, group.Offsets[i], n),
+                        group.Scratch.narrow(0, group.Offsets[i], n), state.Step, group.WeightDecay);
                 }
             }
         }
@@ -162,14 +175,14 @@ internal sealed class FlatAdamW : IDisposable
     }
 
     /// <summary>TorchSharp's/PyTorch's AdamW arithmetic on (views of) the flat buffers.</summary>
-    private void Update(Tensor weights, Tensor grad, Tensor expAvg, Tensor expAvgSq, long step, double weightDecay)
+    private void Update(Tensor weights, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor scratch, long step, double weightDecay)
     {
         double biasCorrection1 = 1 - Math.Pow(Beta1, step);
         double biasCorrection2 = 1 - Math.Pow(Beta2, step);
         if (weightDecay != 0) weights.mul_(1 - LearningRate * weightDecay);
         expAvg.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
         expAvgSq.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
-        using var denominator = (expAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(Eps);
+        var denominator = scratch.copy_(expAvgSq).sqrt_().div_(Math.Sqrt(biasCorrection2)).add_(Eps);
         weights.addcdiv_(expAvg, denominator, value: -(LearningRate / biasCorrection1));
     }
 
@@ -192,6 +205,9 @@ internal sealed class FlatAdamW : IDisposable
         {
             group.ExpAvg.Dispose();
             group.ExpAvgSq.Dispose();
+            group.Scratch.Dispose();
+            foreach (var view in group.GradientViews) view.Dispose();
+            group.Gradients.Dispose();
             // The weights buffer stays alive through the parameters' views; drop only this handle.
             group.Weights.Dispose();
         }

@@ -81,7 +81,8 @@ public class FlatAdamWTests
             adamW.zero_grad();
             double flatNorm = flatAdamW.ClipAndStep(Clip);
             clipped |= referenceNorm > Clip;
-            Assert.Equal(referenceNorm, flatNorm, 4);
+            // One reduction order against another (per-tensor norms, then their norm; one dot over the flat buffer).
+            Assert.True(Math.Abs(referenceNorm - flatNorm) <= 1e-5 * referenceNorm, $"step {step}: norm {flatNorm} vs {referenceNorm}");
             Assert.All(flat.parameters().Where(p => p.requires_grad), p => Assert.Null(p.grad));
         }
         Assert.True(clipped, "No step was clipped: the test would not cover clipping.");
