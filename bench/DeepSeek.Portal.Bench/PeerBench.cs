@@ -210,16 +210,12 @@ internal static class PeerBench
         using var model = CausalLM.Create(config);
         using (var generator = new Generator(Seed)) model.InitializeWeights(generator);
         model.to(device);
-        var named = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
-        var decayed = named.Where(p => p.parameter.dim() >= 2).Select(p => p.parameter).ToList();
-        var undecayed = named.Where(p => p.parameter.dim() < 2).Select(p => p.parameter).ToList();
-        var parameters = named.Select(p => p.parameter).ToList();
-        using var optimizer = optim.AdamW(
-            [
-                new AdamW.ParamGroup(decayed, LearningRate, 0.9, 0.95, 1e-8, WeightDecay, false, false),
-                new AdamW.ParamGroup(undecayed, LearningRate, 0.9, 0.95, 1e-8, 0.0, false, false),
-            ],
-            LearningRate, 0.9, 0.95, 1e-8, WeightDecay, false, false);
+        // The trainer's optimiser (FlatAdamW through TrainingOptimizer: decay on matrices, clipping, set-to-none zero_grad).
+        using var optimizer = new DeepSeek.Portal.Engine.Training.TrainingOptimizer(model, new DeepSeek.Portal.Engine.Training.TrainingOptions
+        {
+            LearningRate = LearningRate, WeightDecay = WeightDecay, MaxGradNorm = MaxGradNorm,
+        });
+        optimizer.AdamW.LearningRate = LearningRate;
 
         var random = new Random(Seed);
         var pool = Enumerable.Range(0, 8 * Accumulation).Select(_ =>
@@ -238,6 +234,7 @@ internal static class PeerBench
             {
                 for (int micro = 0; micro < Accumulation; micro++)
                 {
+                    using var microScope = NewDisposeScope(); // as the trainer: activations die with their micro-batch
                     var rows = pool[(step * Accumulation + micro) % pool.Length];
                     for (int r = 0; r < MicroBatch; r++)
                     {
@@ -257,9 +254,7 @@ internal static class PeerBench
                     backward += clock.Elapsed.TotalSeconds - k;
                 }
                 double o = clock.Elapsed.TotalSeconds;
-                nn.utils.clip_grad_norm_(parameters, MaxGradNorm);
-                optimizer.step();
-                optimizer.zero_grad();
+                optimizer.Step();
                 if (step >= warmup) phases.Add([forward, backward, clock.Elapsed.TotalSeconds - o]);
             }
             if (step >= warmup) times.Add(clock.Elapsed.TotalSeconds);

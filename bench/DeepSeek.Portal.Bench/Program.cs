@@ -11,10 +11,19 @@ using DeepSeek.Portal.Engine.Devices;
 // Its stages alone, in memory, for quick iteration: … -- stages [--records N] [--rounds N] [--stage name]
 // Engine vs PyTorch eager (Debian python3-torch), MFU of both sizes, generation with/without KV cache:
 //   … -- peer [--steps N] [--rounds N] [--threads N] [--sizes demo,large] [--generate N] [--generate-sizes demo,large] [--out path.json]
+// The optimizer step alone, TorchSharp's AdamW vs the trainer's FlatAdamW: … -- adamw [demo|large] [rounds]
+// Peak memory and step time with/without activation checkpointing, fp32/bf16/fp16, LoRA vs full (a child process each):
+//   … -- memory [--threads N] [--demo-steps N] [--large-steps N] [--sizes demo,large] [--out path.json]
 if (args.Length > 0 && args[0] == "stages")
     return StageBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "pipeline")
     return await PipelineBench.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "memory")
+    return await MemoryBench.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "adamw")
+    return OptimizerBench.Run(args[1..]);
+if (args.Length > 0 && args[0] == "memory-one")
+    return await MemoryBench.RunOneAsync(args[1..]);
 if (args.Length > 0 && args[0] == "peer")
     return await PeerBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "mixing")

@@ -89,6 +89,30 @@ public class CacheAndMaskTests
 
     [Theory]
     [MemberData(nameof(Families))]
+    public void Packed_rows_of_one_document_each_take_the_unmasked_causal_path_with_the_same_logits(string family)
+    {
+        using var scope = NewDisposeScope();
+        using var model = Model(family);
+        using var _ = no_grad();
+        int vocab = model.ModelConfig.VocabSize;
+        var ids = cat([Ids(vocab, 6, seed: 3), Ids(vocab, 6, seed: 4)], 0); // [2, 6]
+        var oneEach = tensor(new long[] { 3, 3, 3, 3, 3, 3, 8, 8, 8, 8, 8, 8 }).reshape(2, 6);
+        var split = tensor(new long[] { 3, 3, 3, 3, 3, 3, 8, 8, 8, 9, 9, 9 }).reshape(2, 6);
+
+        var fast = AttentionContext.Create(ids, new ForwardOptions { DocumentIds = oneEach });
+        Assert.Null(fast.Mask);
+        Assert.NotNull(AttentionContext.Create(ids, new ForwardOptions { DocumentIds = split }).Mask);
+        Assert.NotNull(AttentionContext.Create(ids, new ForwardOptions { DocumentIds = oneEach, AttentionMask = ones(2, 6) }).Mask);
+
+        var logits = model.Forward(ids, null, new ForwardOptions { DocumentIds = oneEach }).Logits;
+        AssertClose(model.call(ids), logits);
+        // The masked path on the same rows (a mask of all ones forces it) agrees too.
+        var masked = model.Forward(ids, null, new ForwardOptions { DocumentIds = oneEach, AttentionMask = ones(2, 6) }).Logits;
+        AssertClose(masked, logits);
+    }
+
+    [Theory]
+    [MemberData(nameof(Families))]
     public void A_left_padded_batch_matches_the_unpadded_sequences_and_keeps_matching_while_decoding(string family)
     {
         using var scope = NewDisposeScope();

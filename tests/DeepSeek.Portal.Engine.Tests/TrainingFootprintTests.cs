@@ -26,6 +26,24 @@ public class TrainingFootprintTests
         Assert.Equal(model.ParameterCount(), TrainingFootprint.CountParameters(config));
     }
 
+    [Theory]
+    [InlineData("llama")]
+    [InlineData("llama_tied")]
+    [InlineData("qwen2")]
+    public void Llama_and_qwen2_parameter_counts_match_the_models_the_engine_builds(string family)
+    {
+        var config = TestModels.Family(family);
+        using var model = CausalLM.Create(config);
+        Assert.Equal(model.ParameterCount(), TrainingFootprint.CountParameters(config));
+
+        var footprint = TrainingFootprint.Estimate(new TrainingOptions(), config);
+        Assert.Equal(model.ParameterCount(), footprint.Parameters);
+        Assert.True(footprint.ActivationBytes > 0);
+        // A longer sequence costs more activation memory per token (the attention matrix).
+        var longer = TrainingFootprint.Estimate(new TrainingOptions { SequenceLength = 128 }, config with { MaxPositionEmbeddings = 256 });
+        Assert.True(longer.ActivationBytes > 2 * footprint.ActivationBytes);
+    }
+
     [Fact]
     public void Demo_defaults_fit_in_well_under_a_gigabyte()
     {

@@ -43,7 +43,12 @@ public static class ActivationCheckpoint
             var layer = (Func<Tensor, (Tensor, Tensor?)>)vars[1];
             ctx.save_for_backward([input]);
             ctx.save_data(LayerKey, layer);
+            // The layer's intermediate tensors die here: a caller's dispose scope would otherwise hold them until it
+            // ends, and checkpointing would save nothing.
+            using var scope = NewDisposeScope();
             var (output, aux) = layer(input);
+            output.MoveToOuterDisposeScope();
+            aux?.MoveToOuterDisposeScope();
             return aux is null ? [output] : [output, aux];
         }
 
@@ -52,6 +57,8 @@ public static class ActivationCheckpoint
             var input = ctx.get_saved_variables()[0];
             var layer = (Func<Tensor, (Tensor, Tensor?)>)ctx.get_data(LayerKey);
             using var gradMode = enable_grad();
+            // The recomputed layer's activations are freed as soon as this backward is done with them.
+            using var scope = NewDisposeScope();
             var x = input.detach().requires_grad_(true);
             var (output, aux) = layer(x);
             // d(Σ output·g)/d output = g exactly, so this back-propagates the incoming gradients unchanged.
@@ -59,7 +66,8 @@ public static class ActivationCheckpoint
             if (aux is not null) objective = objective + (aux * grad_outputs[1]).sum();
             objective.backward();
             // One gradient per argument of apply(): the input's, and none for the layer delegate.
-            return [x.grad!, null!];
+            var grad = x.grad!.detach().MoveToOuterDisposeScope();
+            return [grad, null!];
         }
     }
 }

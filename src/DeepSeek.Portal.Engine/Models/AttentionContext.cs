@@ -144,10 +144,20 @@ public sealed record AttentionContext(Tensor Positions, Tensor? Mask, KvCache? C
                 : Causal(seq, device);
         }
 
+        long[]? documentIds = options.DocumentIds is { } docIds ? docIds.cpu().to(ScalarType.Int64).data<long>().ToArray() : null;
+        if (documentIds is not null && options.AttentionMask is null && cache is null && EveryRowIsOneDocument(documentIds, seq))
+        {
+            // Packed rows that each hold one document need no mask: plain causal attention (SDPA's is_causal path)
+            // over positions 0..S−1 is the same computation, without building and reading a [B, 1, S, S] mask.
+            return options.PositionIds is { } explicitPositions
+                ? new AttentionContext(explicitPositions, null, null)
+                : Causal(seq, device);
+        }
+
         var valid = options.AttentionMask is { } m ? m.ne(0) : ones(batch, seq, dtype: ScalarType.Bool, device: device);
         Tensor positions;
         if (options.PositionIds is { } given) positions = given;
-        else if (options.DocumentIds is { } documents) positions = DocumentPositions(documents);
+        else if (documentIds is not null) positions = DocumentPositions(documentIds, batch, seq, device);
         else
         {
             var counted = (valid.to(ScalarType.Int64).cumsum(1) - 1).clamp_min(0); // [B, S]
@@ -166,10 +176,8 @@ public sealed record AttentionContext(Tensor Positions, Tensor? Mask, KvCache? C
     }
 
     /// <summary>Position of each token inside its document: the index since the last change of document id.</summary>
-    private static Tensor DocumentPositions(Tensor documents)
+    private static Tensor DocumentPositions(long[] ids, long batch, long seq, Device device)
     {
-        long batch = documents.shape[0], seq = documents.shape[1];
-        var ids = documents.cpu().to(ScalarType.Int64).data<long>().ToArray();
         var positions = new long[ids.Length];
         for (long b = 0; b < batch; b++)
         {
@@ -181,7 +189,15 @@ public sealed record AttentionContext(Tensor Positions, Tensor? Mask, KvCache? C
                 positions[k] = i - start;
             }
         }
-        return tensor(positions, [batch, seq], device: documents.device);
+        return tensor(positions, [batch, seq], device: device);
+    }
+
+    /// <summary>Whether no row of the host copy of <c>[B, S]</c> document ids changes document.</summary>
+    private static bool EveryRowIsOneDocument(long[] ids, long seq)
+    {
+        for (long k = 0; k < ids.Length; k++)
+            if (k % seq != 0 && ids[k] != ids[k - 1]) return false;
+        return true;
     }
 
     /// <summary>Positions as <c>[B, S]</c> (expanding the shared <c>[S]</c> form).</summary>

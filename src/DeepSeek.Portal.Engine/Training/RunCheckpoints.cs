@@ -71,7 +71,7 @@ internal sealed class RunCheckpoints
     public void Restore(CausalLM model, TrainingOptimizer optimizer, TrainingBatches batches, TrainingPrecisionPolicy precision)
     {
         if (ResumeFrom is null || Resumed is null) return;
-        TrainingCheckpoint.LoadInto(ResumeFrom, model, optimizer.AdamW, optimizer.Ordered);
+        TrainingCheckpoint.LoadInto(ResumeFrom, model, optimizer.AdamW);
         batches.Restore(Resumed);
         precision.Restore(Resumed);
     }
@@ -92,7 +92,7 @@ internal sealed class RunCheckpoints
             LastLoss = double.IsFinite(loss) ? loss : null,
             LastLearningRate = step > 0 ? rate : null,
         };
-        Latest = TrainingCheckpoint.Save(Output, model, optimizer.AdamW, optimizer.Ordered, tokenizer, batches.Record(precision.Record(state)), options.Lora);
+        Latest = TrainingCheckpoint.Save(Output, model, optimizer.AdamW, tokenizer, batches.Record(precision.Record(state)), options.Lora);
         return Latest;
     }
 

@@ -89,8 +89,7 @@ internal static partial class TrainingCheckpoint
     public static string Save(
         string outputDirectory,
         CausalLM model,
-        AdamW optimizer,
-        IReadOnlyList<(string Name, Parameter Parameter)> optimizedParameters,
+        FlatAdamW optimizer,
         Tokenizer tokenizer,
         TrainerState state,
         Adapters.LoraConfig? lora = null)
@@ -101,7 +100,7 @@ internal static partial class TrainingCheckpoint
         var stepText = state.Step.ToString(CultureInfo.InvariantCulture);
 
         SafeTensors.SaveModule(model, Path.Combine(temp, ModelFile), new Dictionary<string, string> { ["step"] = stepText });
-        SaveOptimizer(optimizer, optimizedParameters, Path.Combine(temp, OptimizerFile), stepText);
+        SaveOptimizer(optimizer, Path.Combine(temp, OptimizerFile), stepText);
         File.WriteAllText(Path.Combine(temp, ConfigFile), model.ModelConfig.ToJson(tokenizer.BosId, tokenizer.EosId), new UTF8Encoding(false));
         File.WriteAllText(Path.Combine(temp, TokenizerFile), tokenizer.ToJson(), new UTF8Encoding(false));
         File.WriteAllText(Path.Combine(temp, StateFile), JsonSerializer.Serialize(state, JsonOptions), new UTF8Encoding(false));
@@ -116,23 +115,18 @@ internal static partial class TrainingCheckpoint
         return final;
     }
 
-    public static void LoadInto(string checkpointDirectory, CausalLM model, AdamW optimizer, IReadOnlyList<(string Name, Parameter Parameter)> optimizedParameters)
+    public static void LoadInto(string checkpointDirectory, CausalLM model, FlatAdamW optimizer)
     {
         SafeTensors.LoadModule(model, Path.Combine(checkpointDirectory, ModelFile), strict: true);
-        var states = optimizer.state_dict().State;
-        if (states.Count != optimizedParameters.Count)
-            throw new InvalidOperationException($"AdamW holds {states.Count} parameter states but {optimizedParameters.Count} parameters are optimised.");
         var loaded = SafeTensors.Load(Path.Combine(checkpointDirectory, OptimizerFile));
         try
         {
             using var noGrad = no_grad();
-            for (int i = 0; i < states.Count; i++)
+            foreach (var state in optimizer.States)
             {
-                var name = optimizedParameters[i].Name;
-                var state = (AdamW.State)states[i];
-                state.step = Require(loaded, name + ".step").item<long>();
-                state.exp_avg.copy_(Require(loaded, name + ".exp_avg"));
-                state.exp_avg_sq.copy_(Require(loaded, name + ".exp_avg_sq"));
+                state.Step = Require(loaded, state.Name + ".step").item<long>();
+                state.ExpAvg.copy_(Require(loaded, state.Name + ".exp_avg"));
+                state.ExpAvgSq.copy_(Require(loaded, state.Name + ".exp_avg_sq"));
             }
         }
         finally
@@ -141,18 +135,16 @@ internal static partial class TrainingCheckpoint
         }
     }
 
-    private static void SaveOptimizer(AdamW optimizer, IReadOnlyList<(string Name, Parameter Parameter)> optimizedParameters, string path, string stepText)
+    /// <summary>Per parameter name: <c>.step</c>, <c>.exp_avg</c>, <c>.exp_avg_sq</c> (the layout TorchSharp's AdamW state was saved in before).</summary>
+    private static void SaveOptimizer(FlatAdamW optimizer, string path, string stepText)
     {
-        var states = optimizer.state_dict().State;
         using var scope = NewDisposeScope();
         var tensors = new List<KeyValuePair<string, Tensor>>();
-        for (int i = 0; i < states.Count; i++)
+        foreach (var state in optimizer.States)
         {
-            var name = optimizedParameters[i].Name;
-            var state = (AdamW.State)states[i];
-            tensors.Add(new(name + ".step", tensor(state.step)));
-            tensors.Add(new(name + ".exp_avg", state.exp_avg));
-            tensors.Add(new(name + ".exp_avg_sq", state.exp_avg_sq));
+            tensors.Add(new(state.Name + ".step", tensor(state.Step)));
+            tensors.Add(new(state.Name + ".exp_avg", state.ExpAvg));
+            tensors.Add(new(state.Name + ".exp_avg_sq", state.ExpAvgSq));
         }
         SafeTensors.Save(path, tensors, new Dictionary<string, string> { ["optimizer"] = "AdamW", ["step"] = stepText });
     }

@@ -35,11 +35,11 @@ public sealed record TrainingFootprint(
     public long TotalBytes => Saturate((double)WeightBytes + GradientBytes + OptimizerStateBytes + ActivationBytes + LogitsBytes);
 
     /// <summary>
-    /// Estimates the footprint of <paramref name="options"/> on <paramref name="model"/>, or on the demo model
+    /// Estimates the footprint of <paramref name="options"/> on <paramref name="model"/> (DeepSeek, Llama or Qwen2), or on the demo model
     /// (<see cref="DeepSeekConfig.Tiny"/> at the options' tokenizer vocabulary, the largest it can be) when none is given.
     /// An automatic vocabulary counts at the largest size the automatic rule picks.
     /// </summary>
-    public static TrainingFootprint Estimate(TrainingOptions options, DeepSeekConfig? model = null)
+    public static TrainingFootprint Estimate(TrainingOptions options, ModelConfig? model = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         int largestVocabulary = options.TokenizerVocabSize ?? Tokenization.ByteLevelBpeTraining.MaxDefaultVocabSize;
@@ -64,6 +64,27 @@ public sealed record TrainingFootprint(
             Saturate(activations),
             Saturate(3.0 * tokens * vocabulary * 4),
             Saturate(tokens * options.GradientAccumulationSteps));
+    }
+
+    /// <summary>Parameters of a model built from <paramref name="config"/>, of any family, exactly as the engine registers them.</summary>
+    public static long CountParameters(ModelConfig config) => config switch
+    {
+        DeepSeekConfig deepSeek => CountParameters(deepSeek),
+        LlamaConfig llama => CountParameters(llama),
+        null => throw new ArgumentNullException(nameof(config)),
+        _ => throw new NotSupportedException($"No parameter count for {config.GetType().Name}."),
+    };
+
+    /// <summary>Parameters of a Llama or Qwen2 model, exactly as <c>LlamaForCausalLM</c> registers them (biases, GQA, tied embeddings).</summary>
+    public static long CountParameters(LlamaConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        long h = config.HiddenSize, v = config.VocabSize, d = config.ResolvedHeadDim;
+        long q = config.NumAttentionHeads * d, kv = config.KeyValueHeads * d;
+        long attention = h * q + 2 * h * kv + q * h                       // q, k, v, o projections
+            + (config.QkvBias ? q + 2 * kv : 0) + (config.OutputBias ? h : 0);
+        long layer = 2 * h + attention + 3L * h * config.IntermediateSize; // two norms, attention, SwiGLU MLP
+        return v * h + h + (config.TieWordEmbeddings ? 0 : h * v) + config.NumHiddenLayers * layer;
     }
 
     /// <summary>Parameters of a model built from <paramref name="config"/>, exactly as <c>DeepSeekForCausalLM</c> registers them.</summary>
@@ -152,6 +173,26 @@ public sealed record TrainingFootprint(
     }
 
     /// <summary>Values saved for backward per token in one layer, in elements of the compute precision.</summary>
+    private static double ActivationsPerToken(ModelConfig config, int layer, int sequenceLength) => config switch
+    {
+        DeepSeekConfig deepSeek => ActivationsPerToken(deepSeek, layer, sequenceLength),
+        LlamaConfig llama => ActivationsPerToken(llama, sequenceLength),
+        _ => throw new NotSupportedException($"No activation estimate for {config.GetType().Name}."),
+    };
+
+    /// <summary>A Llama/Qwen2 layer: norms, q/k/v and their rotated forms, attention matrix and output, the SwiGLU MLP.</summary>
+    private static double ActivationsPerToken(LlamaConfig c, int sequenceLength)
+    {
+        double h = c.HiddenSize, heads = c.NumAttentionHeads, d = c.ResolvedHeadDim, kvHeads = c.KeyValueHeads;
+        double norms = 4 * h;
+        double projections = heads * d + 2 * kvHeads * d                                  // q, k, v
+            + heads * d + kvHeads * d                                                     // rotated q and k
+            + heads * d + h;                                                              // attention output, o_proj output
+        double attentionMatrix = 2.0 * heads * sequenceLength;
+        double mlp = 4.0 * c.IntermediateSize + h;
+        return norms + projections + attentionMatrix + mlp;
+    }
+
     private static double ActivationsPerToken(DeepSeekConfig c, int layer, int sequenceLength)
     {
         double h = c.HiddenSize, heads = c.NumAttentionHeads;

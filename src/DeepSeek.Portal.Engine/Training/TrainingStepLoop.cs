@@ -40,6 +40,10 @@ internal sealed class TrainingStepLoop(
                 batches.RollBackStep();
                 return null;
             }
+            // One scope per micro-batch: a scope holds every tensor made in it, so a scope around the whole step would
+            // keep all micro-batches' activations alive until the update (autograd frees them after backward only
+            // when nothing else references them). Gradients live on the parameters, outside any scope.
+            using var microScope = NewDisposeScope();
             batches.Next(buffer);
             var (x, y, forward) = buffer.ToDevice(device);
             var result = model.Forward(x, y, forward);
