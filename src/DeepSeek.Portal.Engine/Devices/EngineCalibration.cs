@@ -33,10 +33,10 @@ public static class EngineCalibration
     /// <summary>Inner and output width of the measured matmul.</summary>
     public const int Width = 512;
 
-    /// <summary>Width of the precision measurement (smaller: a precision without a fast kernel can be 50× slower).</summary>
-    public const int PrecisionWidth = 256;
+    /// <summary>Width of the precision measurement (smaller: fp16 without a fast CPU kernel was measured ~70× slower than fp32 here).</summary>
+    public const int PrecisionWidth = 128;
 
-    /// <summary>A thread count above another is chosen only when its slowest repetition is this much faster.</summary>
+    /// <summary>A thread count above another is chosen only when its median and slowest repetition are both this much faster.</summary>
     public const double RequiredGain = 1.25;
 
     private const int Repetitions = 5;
@@ -60,10 +60,11 @@ public static class EngineCalibration
     }
 
     /// <summary>
-    /// The thread count to use: starting from one thread, a larger count replaces the current choice only when its
-    /// slowest repetition is at least <see cref="RequiredGain"/> times as fast. Judging by the slowest repetition keeps
-    /// a count whose OpenMP barriers already wait on preempted workers from winning on its lucky repetitions; the
-    /// margin keeps a thread for the web server unless giving it to libtorch clearly pays.
+    /// The thread count to use: starting from one thread, a larger count replaces the current choice only when both its
+    /// median and its slowest repetition are at least <see cref="RequiredGain"/> times the current choice's. The
+    /// slowest repetition keeps a count whose OpenMP barriers already wait on preempted workers from winning on its
+    /// lucky repetitions; the median keeps one lucky or unlucky repetition from deciding alone; the margin keeps a core
+    /// for the web server unless giving it to libtorch clearly pays.
     /// </summary>
     public static int ChooseThreads(IReadOnlyList<ThreadRate> rates)
     {
@@ -71,35 +72,55 @@ public static class EngineCalibration
         var best = rates.OrderBy(r => r.Threads).First();
         foreach (var rate in rates.OrderBy(r => r.Threads).Skip(1))
         {
-            if (rate.SlowestGflops >= best.SlowestGflops * RequiredGain)
+            if (rate.Gflops >= best.Gflops * RequiredGain && rate.SlowestGflops >= best.SlowestGflops * RequiredGain)
                 best = rate;
         }
         return best.Threads;
     }
 
-    /// <summary>Measures fp32, bf16 and fp16 matmul rates on <paramref name="device"/> at the current thread count.</summary>
+    /// <summary>
+    /// Measures fp32, bf16 and fp16 matmul rates on <paramref name="device"/> at the current thread count. The
+    /// precisions take turns, repetition by repetition, so that a burst of load from another process slows all of
+    /// them alike instead of skewing one ratio.
+    /// </summary>
     public static IReadOnlyList<PrecisionRate> MeasurePrecisions(Device device)
     {
-        var gflops = new Dictionary<string, double>();
+        using var scope = NewDisposeScope();
         double flops = 2.0 * Rows * PrecisionWidth * PrecisionWidth;
-        foreach (var (name, dtype) in new[] { ("fp32", ScalarType.Float32), ("bf16", ScalarType.BFloat16), ("fp16", ScalarType.Float16) })
+        Action? synchronize = device.type == TorchSharp.DeviceType.CUDA ? () => cuda.synchronize() : null;
+        var names = new[] { "fp32", "bf16", "fp16" };
+        var work = new Dictionary<string, Action>();
+        foreach (var (name, dtype) in names.Zip(new[] { ScalarType.Float32, ScalarType.BFloat16, ScalarType.Float16 }))
         {
             try
             {
-                using var scope = NewDisposeScope();
                 var a = randn(Rows, PrecisionWidth).to(dtype).to(device);
                 var b = randn(PrecisionWidth, PrecisionWidth).to(dtype).to(device);
-                var seconds = Time(() => matmul(a, b).Dispose(), device.type == TorchSharp.DeviceType.CUDA ? () => cuda.synchronize() : null);
-                gflops[name] = flops / Median(seconds) / 1e9;
+                Action run = () => matmul(a, b).Dispose();
+                run(); // warm-up (and the check that the device has a kernel for this dtype)
+                synchronize?.Invoke();
+                work[name] = run;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // A device without a kernel for this dtype: reported as rate 0 rather than failing the device selection.
-                gflops[name] = 0;
             }
         }
+        var seconds = work.Keys.ToDictionary(k => k, _ => new List<double>());
+        var total = Stopwatch.StartNew();
+        for (int round = 0; round < Repetitions && (round == 0 || total.Elapsed < Budget); round++)
+        {
+            foreach (var (name, run) in work)
+            {
+                var clock = Stopwatch.StartNew();
+                run();
+                synchronize?.Invoke();
+                seconds[name].Add(Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+            }
+        }
+        var gflops = names.ToDictionary(n => n, n => seconds.TryGetValue(n, out var s) ? flops / Median([.. s]) / 1e9 : 0);
         double fp32 = gflops["fp32"];
-        return gflops.Select(kv => new PrecisionRate(kv.Key, kv.Value, fp32 > 0 ? kv.Value / fp32 : 0)).ToList();
+        return names.Select(n => new PrecisionRate(n, gflops[n], fp32 > 0 ? gflops[n] / fp32 : 0)).ToList();
     }
 
     // One warm-up, then up to Repetitions timed runs while within the budget (at least one).

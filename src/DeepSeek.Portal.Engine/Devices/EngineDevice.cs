@@ -37,8 +37,8 @@ public sealed record EngineDeviceInfo(string Kind, string Description, int Threa
 /// </summary>
 /// <remarks>
 /// <para>Selection also fixes libtorch's intra-op CPU threads, by measurement (<see cref="EngineCalibration"/>): a
-/// training-shaped matmul is timed at 1 … logical-processor threads and a larger count is taken only when its slowest
-/// repetition is clearly faster (<see cref="EngineCalibration.ChooseThreads"/>). <see cref="ThreadsVariable"/>, when
+/// training-shaped matmul is timed at 1 … logical-processor threads and a larger count is taken only when its median
+/// and its slowest repetition are both clearly faster (<see cref="EngineCalibration.ChooseThreads"/>). <see cref="ThreadsVariable"/>, when
 /// set, overrides the choice (the rates are still measured and shown). Why the slowest repetition: on the 2-core
 /// portal machine, with both cores given to libtorch, a single other busy process (the web server, a build) made
 /// OpenMP barriers wait on preempted workers and a demo training step went from ~0.12 s to 1.5–7 s; with one thread it
@@ -82,8 +82,8 @@ public static class EngineDevice
 
     private static (EngineDeviceInfo, Device) Select()
     {
+        string version = LibTorchVersion(); // loads libtorch (seconds on a cold start), so it is not part of the calibration time
         var clock = Stopwatch.StartNew();
-        string version = LibTorchVersion();
         var rates = EngineCalibration.MeasureThreads(Math.Max(1, Environment.ProcessorCount));
         int measured = EngineCalibration.ChooseThreads(rates);
         int? configured = ConfiguredThreads();
@@ -113,16 +113,13 @@ public static class EngineDevice
     private static string Reason(IReadOnlyList<ThreadRate> rates, int chosen)
     {
         var c = CultureInfo.InvariantCulture;
-        var one = rates.First(r => r.Threads == 1);
-        var pick = rates.First(r => r.Threads == chosen);
+        string Rates(ThreadRate r) => string.Format(c, "{0}: {1:F0} median / {2:F0} slowest", r.Threads, r.Gflops, r.SlowestGflops);
+        var all = string.Join("; ", rates.Select(Rates)) + " GFLOP/s";
         if (rates.Count == 1)
-            return string.Format(c, "{0} thread: the only logical processor ({1:F0} GFLOP/s).", chosen, pick.Gflops);
-        if (chosen == 1)
-            return string.Format(c, "1 thread: no larger count was {0:0.##}× as fast in its slowest repetition ({1:F0} GFLOP/s at 1 thread, {2}).",
-                EngineCalibration.RequiredGain, one.SlowestGflops,
-                string.Join(", ", rates.Skip(1).Select(r => string.Format(c, "{0:F0} at {1}", r.SlowestGflops, r.Threads))));
-        return string.Format(c, "{0} threads: its slowest repetition ran at {1:F0} GFLOP/s, {2:0.0}× one thread's {3:F0}.",
-            chosen, pick.SlowestGflops, pick.SlowestGflops / one.SlowestGflops, one.SlowestGflops);
+            return string.Format(c, "1 thread: the only logical processor ({0}).", all);
+        return chosen == 1
+            ? string.Format(c, "1 thread: no larger count was {0:0.##}× as fast in both its median and its slowest repetition ({1}).", EngineCalibration.RequiredGain, all)
+            : string.Format(c, "{0} threads: at least {1:0.##}× as fast as fewer threads in both median and slowest repetition ({2}).", chosen, EngineCalibration.RequiredGain, all);
     }
 
     private static int? ConfiguredThreads()

@@ -142,3 +142,22 @@ public sealed class RunLaunchFormChineseTests() : ComponentTestContext("zh-Hans"
         Assert.Contains("fp16 在本机实测速度为 fp32 的 0.2×", form.Find("[data-testid=launch-precision-slower]").TextContent, StringComparison.Ordinal);
     }
 }
+
+public sealed class EngineMeasurementsTests : ComponentTestContext
+{
+    [Fact]
+    public async Task The_runs_page_card_shows_the_measured_rates_the_chosen_count_and_why()
+    {
+        var info = EngineDevice.Current;
+        var card = Context.Render<EngineMeasurements>(p => p.Add(c => c.Info, info));
+        await card.Find("[data-testid=engine-measurements] .mud-expand-panel-header").ClickAsync(new MouseEventArgs());
+
+        Assert.Equal(info.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture), card.Find("[data-testid=engine-measurements]").GetAttribute("data-threads"));
+        Assert.Equal(info.ThreadRates.Count, card.FindAll("[data-testid=engine-thread-rates] tbody tr").Count);
+        Assert.Contains(info.ThreadSource == EngineDevice.VariableSource ? EngineDevice.ThreadsVariable : "chosen by measurement",
+            card.Find("[data-testid=engine-thread-reason]").TextContent, StringComparison.Ordinal);
+        var precisions = card.Find("[data-testid=engine-precision-rates]");
+        Assert.NotNull(precisions.QuerySelector("[data-precision=bf16]"));
+        Assert.Contains("× fp32", precisions.TextContent, StringComparison.Ordinal);
+    }
+}
