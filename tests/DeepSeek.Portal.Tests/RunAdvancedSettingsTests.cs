@@ -143,3 +143,32 @@ public sealed class RunAdvancedSettingsTests : IAsyncLifetime
         Assert.True(precisions["bf16"] > 0);
     }
 }
+
+public sealed class RunAdvancedSettingsOpenApiTests : IAsyncLifetime
+{
+    private readonly PortalFactory _portal = new();
+    public Task InitializeAsync() => Task.CompletedTask;
+    public async Task DisposeAsync() => await _portal.DisposeAsync();
+
+    [Fact]
+    public async Task The_openapi_document_explains_every_advanced_field_and_lists_the_lora_targets_endpoint()
+    {
+        var client = await _portal.ClientForRoleAsync(PortalRoles.Stakeholder);
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+        var schemas = doc.RootElement.GetProperty("components").GetProperty("schemas");
+        var launch = schemas.GetProperty("RunLaunchRequest").GetProperty("properties");
+        foreach (var field in new[] { "precision", "initialLossScale", "lossScaleGrowthInterval", "activationCheckpointing", "lora" })
+            Assert.False(string.IsNullOrWhiteSpace(Description(launch.GetProperty(field))), field);
+        Assert.Contains("fp16", Description(launch.GetProperty("precision")), StringComparison.Ordinal);
+        var lora = schemas.GetProperty("RunLoraRequest").GetProperty("properties");
+        foreach (var field in new[] { "r", "alpha", "dropout", "targetModules", "useRsLora" })
+            Assert.False(string.IsNullOrWhiteSpace(Description(lora.GetProperty(field))), field);
+        Assert.True(doc.RootElement.GetProperty("paths").TryGetProperty("/api/runs/lora-targets", out _));
+    }
+
+    // A nullable object property carries its description on the reference inside "oneOf".
+    private static string? Description(JsonElement property) =>
+        property.TryGetProperty("description", out var d) ? d.GetString()
+        : property.TryGetProperty("oneOf", out var options) ? options.EnumerateArray().Select(o => o.TryGetProperty("description", out var od) ? od.GetString() : null).FirstOrDefault(x => x is not null)
+        : null;
+}
