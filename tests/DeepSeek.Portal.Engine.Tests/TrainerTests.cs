@@ -52,6 +52,15 @@ public class TrainerTests(FiftyStepRun run) : IClassFixture<FiftyStepRun>
     }
 
     [Fact]
+    public void Progress_and_outcome_report_the_processs_resident_memory_and_its_peak()
+    {
+        Assert.All(run.Progress, p => Assert.True(p.ResidentBytes > 0 && p.PeakResidentBytes >= p.ResidentBytes, $"step {p.Step}: {p.ResidentBytes} / {p.PeakResidentBytes}"));
+        // The run's peak never falls from step to step, and the outcome's covers every step's.
+        Assert.All(run.Progress.Zip(run.Progress.Skip(1)), pair => Assert.True(pair.Second.PeakResidentBytes >= pair.First.PeakResidentBytes));
+        Assert.True(run.Outcome.PeakResidentBytes >= run.Progress[^1].PeakResidentBytes);
+    }
+
+    [Fact]
     public void Progress_follows_the_warmup_then_cosine_schedule()
     {
         var options = TestModels.QuickOptions(FiftyStepRun.Steps);

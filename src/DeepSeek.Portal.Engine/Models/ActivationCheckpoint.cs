@@ -26,6 +26,11 @@ public static class ActivationCheckpoint
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(layer);
+        // The function's outputs join the graph only when its input does. With LoRA the embeddings are frozen, so the
+        // first layer's input needs no gradient and the checkpointed layers' adapters would get none ("element 0 of
+        // tensors does not require grad"): mark such an input as needing one (PEFT's enable_input_require_grads).
+        if (is_grad_enabled() && !input.requires_grad)
+            input = input.detach().requires_grad_(true);
         var outputs = RecomputedLayer.apply(input, layer);
         return (outputs[0], outputs.Count > 1 ? outputs[1] : null);
     }

@@ -90,6 +90,8 @@ public static class Trainer
 
         public TrainingOutcome Execute()
         {
+            // The run's peak starts here (the process's earlier peaks, e.g. a previous run's, are not this run's).
+            ProcessMemory.ResetPeak();
             var checkpoints = new RunCheckpoints(request);
             var tokenizer = checkpoints.LoadOrTrainTokenizer(options);
             var config = ResolveConfig(tokenizer);
@@ -115,6 +117,7 @@ public static class Trainer
             double lastLoss = double.NaN, lastRate = 0;
             (int Step, double? Loss) lastHeldOut = (-1, null);
             bool cancelled = false;
+            long? peakResident = null;
 
             model.train();
             while (step < options.Steps)
@@ -139,6 +142,8 @@ public static class Trainer
                 var sources = batches.CompleteStep();
                 double? heldOutNow = request.EvaluateHeldOutEvery is int every && step % every == 0 ? heldOut.Evaluate(model, device) : null;
                 if (heldOutNow is not null) lastHeldOut = (step, heldOutNow);
+                var memory = ProcessMemory.Read();
+                if (memory is not null) peakResident = Math.Max(peakResident ?? 0, memory.PeakResidentBytes);
                 onProgress(new TrainingProgress(step, options.Steps, lastLoss, rate, smoothedThroughput, result.GradNorm, previousElapsed + clock.Elapsed)
                 {
                     AuxLoss = result.AuxLoss,
@@ -147,6 +152,8 @@ public static class Trainer
                     ParameterCount = parameterCount,
                     Sources = sources,
                     HeldOutLoss = heldOutNow,
+                    ResidentBytes = memory?.ResidentBytes,
+                    PeakResidentBytes = peakResident,
                 });
 
                 if (step % options.CheckpointEvery == 0 && step < options.Steps)
@@ -169,6 +176,7 @@ public static class Trainer
             double? heldOutLoss = null;
             if (!cancelled && heldOut.HasTexts)
                 heldOutLoss = lastHeldOut.Step == step ? lastHeldOut.Loss : heldOut.Evaluate(model, device);
+            if (ProcessMemory.Read() is { } final) peakResident = Math.Max(peakResident ?? 0, final.PeakResidentBytes);
 
             return new TrainingOutcome(
                 StepsCompleted: step,
@@ -182,6 +190,7 @@ public static class Trainer
                 ModelFlopsPerToken: ModelFlops.TrainingFlopsPerToken(config, options.SequenceLength))
             {
                 AdapterDirectory = adapterDirectory,
+                PeakResidentBytes = peakResident,
             };
         }
 

@@ -23,4 +23,7 @@ public sealed record TrainingOutcome(
 {
     /// <summary>LoRA runs: the folder holding the adapter in PEFT format (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>); otherwise <c>null</c>.</summary>
     public string? AdapterDirectory { get; init; }
+
+    /// <summary>The process's peak resident set during this attempt, held-out evaluation included (bytes); <c>null</c> where it cannot be read.</summary>
+    public long? PeakResidentBytes { get; init; }
 }

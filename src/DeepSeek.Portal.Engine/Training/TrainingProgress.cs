@@ -28,6 +28,15 @@ public sealed record TrainingProgress(int Step, int TotalSteps, double Loss, dou
     /// <summary>Whether this step's gradients overflowed (fp16) so the update was skipped; <see cref="GradNorm"/> is then 0.</summary>
     public bool StepSkipped { get; init; }
 
+    /// <summary>The process's resident set after this step (bytes; <c>/proc/self/status</c> VmRSS); <c>null</c> where it cannot be read.</summary>
+    public long? ResidentBytes { get; init; }
+
+    /// <summary>
+    /// The highest resident set of the process since this attempt began (bytes; VmHWM, reset at the start of the
+    /// attempt), so transient activations inside a step count; <c>null</c> where it cannot be read.
+    /// </summary>
+    public long? PeakResidentBytes { get; init; }
+
     /// <summary>Share of the run done, 0–100.</summary>
     public double Percent => TotalSteps <= 0 ? 0 : 100.0 * Step / TotalSteps;
 

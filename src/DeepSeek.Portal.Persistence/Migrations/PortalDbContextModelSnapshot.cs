@@ -484,6 +484,9 @@ namespace DeepSeek.Portal.Data.Migrations
                     b.Property<long?>("ParameterCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("PeakMemoryBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Settings")
                         .IsRequired()
                         .HasColumnType("TEXT");

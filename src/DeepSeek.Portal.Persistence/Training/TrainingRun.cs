@@ -51,6 +51,12 @@ public sealed class TrainingRun
     public double? HeldOutPerplexity { get; set; }
     public long? ParameterCount { get; set; }
     public string? Device { get; set; }
+    /// <summary>
+    /// The highest resident memory of the portal process while the run trained (bytes), over all its attempts; the
+    /// engine resets the process's peak when an attempt starts. <see langword="null"/> before the first step or where
+    /// the platform does not report it.
+    /// </summary>
+    public long? PeakMemoryBytes { get; set; }
     public string? Error { get; set; }
     public bool CancelRequested { get; set; }
     /// <summary>How many times the run was started; above 1 it was resumed after a restart.</summary>

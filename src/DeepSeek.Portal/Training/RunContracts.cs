@@ -22,7 +22,7 @@ public sealed record RunLaunchRequest
     public double? LearningRate { get; init; }
     [Description("Optimizer steps.")]
     public int? Steps { get; init; }
-    [Description("fp32 or bf16 (case-insensitive).")]
+    [Description("Numeric precision of forward and backward (case-insensitive): fp32 (default); bf16 (bfloat16 activations, fp32 master weights; on some CPUs slower than fp32 — GET /api/engine reports the measured ratio); or fp16 (float16 activations with dynamic loss scaling, see initialLossScale).")]
     public string? Precision { get; init; }
     [Description("Seed for initialisation and data order.")]
     public int? Seed { get; init; }
@@ -42,6 +42,31 @@ public sealed record RunLaunchRequest
     // Fine-tuning: the starting point of the run.
     [Description("Registered model (id from /api/models) to fine-tune: its config, tokenizer and weights are the starting point, and TokenizerVocabSize must be left out. Leave it out to train the demo model from scratch.")]
     public int? BaseModelId { get; init; }
+
+    // ── Precision details, activation memory and LoRA (the form's "Advanced" section) ──
+    [Description("fp16 only: the loss scale the run starts with (1–1e30; default 65536 = 2^16, as PyTorch's GradScaler). A step whose gradients overflow is skipped and the scale halved. Refused with another precision.")]
+    public double? InitialLossScale { get; init; }
+    [Description("fp16 only: consecutive finite steps after which the loss scale doubles (1–1000000; default 2000). Refused with another precision.")]
+    public int? LossScaleGrowthInterval { get; init; }
+    [Description("Recompute each decoder layer's forward during backward instead of keeping its activations: activation memory drops to about one layer's, each step costs one extra forward; gradients are unchanged. Default false. Cannot be combined with LoRA dropout.")]
+    public bool? ActivationCheckpointing { get; init; }
+    [Description("LoRA fine-tuning: leave out (or null) for full training. When given, only low-rank adapters on the target linears train and the adapter is saved in PEFT format.")]
+    public RunLoraRequest? Lora { get; init; }
+}
+
+/// <summary>LoRA settings of a launch request. Unset fields take <see cref="Engine.Adapters.LoraConfig"/>'s defaults; the targets default to the attention projections (<c>GET /api/runs/lora-targets</c>).</summary>
+public sealed record RunLoraRequest
+{
+    [Description("Rank r of each adapter (1–4096; default 8): the adapter adds r × (in + out) parameters per targeted linear.")]
+    public int? R { get; init; }
+    [Description("lora_alpha (greater than 0; default 8): the adapter's output is scaled by alpha / r (alpha / √r with useRsLora).")]
+    public double? Alpha { get; init; }
+    [Description("Dropout on the adapter's input (0 ≤ dropout < 1; default 0). Must be 0 with activationCheckpointing (the recomputed forward would draw other masks).")]
+    public double? Dropout { get; init; }
+    [Description("Names of the model's linear layers to adapt, e.g. [\"q_proj\", \"o_proj\"]; each name adapts that layer in every decoder layer. Default: the attention projections. The choices are listed by GET /api/runs/lora-targets.")]
+    public IReadOnlyList<string>? TargetModules { get; init; }
+    [Description("rsLoRA: scale by alpha / √r instead of alpha / r, which keeps high ranks learning (default false).")]
+    public bool? UseRsLora { get; init; }
 }
 
 /// <summary>The registered model a fine-tuning run started from, as it was at launch.</summary>
@@ -69,6 +94,9 @@ public sealed record RunSummary(
     /// <summary>The registered model the run fine-tunes; <see langword="null"/> for the demo model trained from scratch.</summary>
     public RunBaseModel? BaseModel { get; init; }
 
+    /// <summary>The portal process's peak resident memory while the run trained (bytes, over all attempts); <see langword="null"/> before its first step.</summary>
+    public long? PeakMemoryBytes { get; init; }
+
     public static RunSummary From(TrainingRun r) => new(
         r.Id, r.Name, r.DatasetId, r.Dataset?.Name, r.Status, r.ToOptions(),
         r.CurrentStep, RunStatusFacts.Percent(r.CurrentStep, r.Steps), r.LastLoss, r.TokensPerSecond, r.HeldOutLoss, r.HeldOutPerplexity,
@@ -77,6 +105,7 @@ public sealed record RunSummary(
         DatasetVersionId = r.DatasetVersionId,
         Mixture = r.ReadMixture(),
         BaseModel = r.BaseModelId is int baseId ? new RunBaseModel(baseId, r.BaseModelName ?? "", r.BaseModelPath ?? "") : null,
+        PeakMemoryBytes = r.PeakMemoryBytes,
     };
 }
 

@@ -17,6 +17,10 @@ public static class RunEndpoints
         group.MapGet("/defaults", () => TypedResults.Ok(RunService.Defaults))
             .WithName("GetRunDefaults").WithSummary("The complete settings a new run gets when a launch field is left out; precisions: " + string.Join(", ", TrainingPrecisions.All.Select(p => p.Name())) + ".");
 
+        group.MapGet("/lora-targets", () => TypedResults.Ok(RunLoraTargets.All))
+            .WithName("GetRunLoraTargets")
+            .WithSummary("The linear layers a LoRA run can adapt (lora.targetModules), how many layers carry each name, and which a run adapts when none are named (the attention projections).");
+
         group.MapGet("/{id:int}", async Task<Results<Ok<RunSummary>, NotFound>> (int id, RunService runs, CancellationToken ct) =>
                 await runs.GetAsync(id, ct) is { } run ? TypedResults.Ok(run) : TypedResults.NotFound())
             .WithName("GetRun").WithSummary("One run: settings, status, progress and, once finished, held-out perplexity.");

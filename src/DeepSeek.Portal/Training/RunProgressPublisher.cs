@@ -210,12 +210,15 @@ public sealed class RunProgressPublisher(
                 var latest = group.Last(i => i.Progress is not null).Progress!;
                 (state.CurrentStep, state.TokensPerSecond) = (latest.Step, latest.TokensPerSecond);
                 var (step, loss, rate, parameters) = (latest.Step, latest.Loss, latest.TokensPerSecond, latest.ParameterCount > 0 ? latest.ParameterCount : (long?)null);
+                // The run's peak over all its attempts: a resumed attempt that stays lower keeps the earlier peak.
+                long peak = group.Max(i => i.Progress?.PeakResidentBytes) ?? 0;
                 await db.Runs.Where(r => r.Id == runId).ExecuteUpdateAsync(u => u
                     .SetProperty(r => r.CurrentStep, step)
                     .SetProperty(r => r.LastLoss, loss)
                     .SetProperty(r => r.TokensPerSecond, rate)
                     // Shown on the run page while it runs.
-                    .SetProperty(r => r.ParameterCount, parameters));
+                    .SetProperty(r => r.ParameterCount, parameters)
+                    .SetProperty(r => r.PeakMemoryBytes, r => peak > 0 && (r.PeakMemoryBytes == null || r.PeakMemoryBytes < peak) ? peak : r.PeakMemoryBytes));
                 points[runId] = list;
             }
             await db.SaveChangesAsync();

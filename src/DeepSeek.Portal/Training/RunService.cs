@@ -1,4 +1,5 @@
 using DeepSeek.Portal.Data;
+using DeepSeek.Portal.Engine.Adapters;
 using DeepSeek.Portal.Engine.Training;
 using DeepSeek.Portal.Engine.Training.Mixing;
 using DeepSeek.Portal.Options;
@@ -34,7 +35,27 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         MaxGradNorm = r.MaxGradNorm ?? Defaults.MaxGradNorm,
         CheckpointEvery = r.CheckpointEvery ?? Defaults.CheckpointEvery,
         TokenizerVocabSize = r.TokenizerVocabSize ?? Defaults.TokenizerVocabSize,
+        InitialLossScale = r.InitialLossScale ?? Defaults.InitialLossScale,
+        LossScaleGrowthInterval = r.LossScaleGrowthInterval ?? Defaults.LossScaleGrowthInterval,
+        ActivationCheckpointing = r.ActivationCheckpointing ?? Defaults.ActivationCheckpointing,
+        Lora = ToLora(r.Lora),
     };
+
+    /// <summary>The engine's LoRA settings for a request's; unset fields take <see cref="LoraConfig"/>'s defaults, the targets the model's attention projections.</summary>
+    public static LoraConfig? ToLora(RunLoraRequest? lora)
+    {
+        if (lora is null)
+            return null;
+        var defaults = new LoraConfig();
+        return defaults with
+        {
+            R = lora.R ?? defaults.R,
+            LoraAlpha = lora.Alpha ?? defaults.LoraAlpha,
+            LoraDropout = lora.Dropout ?? defaults.LoraDropout,
+            TargetModules = lora.TargetModules is { } targets ? [.. targets] : RunLoraTargets.Defaults,
+            UseRsLora = lora.UseRsLora ?? defaults.UseRsLora,
+        };
+    }
 
     /// <summary>The engine's rules for a request's settings, keyed by the request's JSON field names (camelCase).</summary>
     public static Dictionary<string, string[]> ValidateSettings(RunLaunchRequest request)
@@ -47,7 +68,54 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
             foreach (var (field, messages) in RunMixtures.Validate(request.Mixture))
                 errors[field] = messages;
         }
+        ValidateAdvanced(request, errors);
         return errors;
+    }
+
+    /// <summary>
+    /// The advanced fields' rules under their own JSON paths ("lora.dropout"), so the form and API clients can point at
+    /// the field: the engine reports every LoRA problem under "lora", and lets loss-scale fields through that fp32 and
+    /// bf16 would silently ignore.
+    /// </summary>
+    private static void ValidateAdvanced(RunLaunchRequest request, Dictionary<string, string[]> errors)
+    {
+        var precision = TrainingPrecisions.TryParse(request.Precision, out var p) ? p : Defaults.Precision;
+        if (precision != TrainingPrecision.Fp16)
+        {
+            const string onlyFp16 = "applies to fp16 only (precision is {0}); leave it out or choose fp16.";
+            if (request.InitialLossScale is not null && !errors.ContainsKey("initialLossScale"))
+                errors["initialLossScale"] = [$"The initial loss scale {string.Format(System.Globalization.CultureInfo.InvariantCulture, onlyFp16, precision.Name())}"];
+            if (request.LossScaleGrowthInterval is not null && !errors.ContainsKey("lossScaleGrowthInterval"))
+                errors["lossScaleGrowthInterval"] = [$"The loss-scale growth interval {string.Format(System.Globalization.CultureInfo.InvariantCulture, onlyFp16, precision.Name())}"];
+        }
+        if (request.Lora is not { } lora)
+            return;
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        var loraErrors = new Dictionary<string, string[]>();
+        if (lora.R is { } r && (r < 1 || r > 4096))
+            loraErrors["lora.r"] = [string.Format(c, "The LoRA rank r must be between 1 and 4096 (was {0}).", r)];
+        if (lora.Alpha is { } alpha && (!(alpha > 0) || !double.IsFinite(alpha)))
+            loraErrors["lora.alpha"] = [string.Format(c, "LoRA alpha must be a positive finite number (was {0}).", alpha)];
+        if (lora.Dropout is { } dropout && (!(dropout >= 0) || dropout >= 1))
+            loraErrors["lora.dropout"] = [string.Format(c, "LoRA dropout must be at least 0 and below 1 (was {0}).", dropout)];
+        else if (lora.Dropout is > 0 && request.ActivationCheckpointing == true)
+            loraErrors["lora.dropout"] = ["LoRA dropout cannot be combined with activation checkpointing: the recomputed forward would draw different dropout masks. Set dropout to 0 or turn checkpointing off."];
+        if (lora.TargetModules is { } targets)
+        {
+            var known = RunLoraTargets.All.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+            var unknown = targets.Where(t => t is null || !known.Contains(t)).Select(t => t ?? "null").Distinct().ToList();
+            if (targets.Count == 0)
+                loraErrors["lora.targetModules"] = [$"Name at least one linear layer to adapt (one of {string.Join(", ", known)}), or leave targetModules out for the attention projections."];
+            else if (unknown.Count > 0)
+                loraErrors["lora.targetModules"] = [$"The model has no linear layer named {string.Join(", ", unknown.Select(u => $"'{u}'"))}; choose from {string.Join(", ", known)}."];
+        }
+        if (loraErrors.Count > 0)
+        {
+            // The engine's own message under "lora" says the same in less detail.
+            errors.Remove("lora");
+            foreach (var (field, messages) in loraErrors)
+                errors[field] = messages;
+        }
     }
 
     /// <summary>An engine option's name as the request's JSON field (camelCase).</summary>

@@ -76,6 +76,8 @@ public sealed class TrainingRunJob(
             await publisher.PublishStatusAsync(runId); // every reported step is stored before the final status
             await db.Entry(run).ReloadAsync(CancellationToken.None);
             run.ParameterCount = outcome.ParameterCount;
+            if (outcome.PeakResidentBytes is long peak && peak > (run.PeakMemoryBytes ?? 0))
+                run.PeakMemoryBytes = peak;
             if (!outcome.Cancelled)
             {
                 run.HeldOutLoss = outcome.HeldOutLoss;

@@ -62,6 +62,30 @@ public sealed class RunSettingsComparisonTests : ComponentTestContext
         Assert.Equal("false", table.Find("tr[data-setting=seed]").GetAttribute("data-differs"));
         Assert.Equal(2, table.FindAll("tr[data-setting=learningRate] td").Count);
     }
+
+    [Fact]
+    public void Precision_details_checkpointing_lora_and_peak_memory_are_shown_and_compared()
+    {
+        var a = RunProgressPanelTests.Run(RunStatus.Succeeded, 200, 200) with { PeakMemoryBytes = 300L << 20 };
+        var b = a with
+        {
+            Id = 2, Name = "lora", PeakMemoryBytes = null,
+            Settings = a.Settings with
+            {
+                Precision = Engine.Training.TrainingPrecision.Fp16, InitialLossScale = 1024, LossScaleGrowthInterval = 50, ActivationCheckpointing = true,
+                Lora = new Engine.Adapters.LoraConfig { R = 4, LoraAlpha = 16, TargetModules = ["q_proj", "o_proj"], UseRsLora = true },
+            },
+        };
+        var table = Context.Render<RunSettingsComparison>(p => p.Add(c => c.Runs, new[] { a, b }));
+
+        string[] Cells(string key) => table.FindAll($"tr[data-setting={key}] td").Select(td => td.TextContent).ToArray();
+        Assert.Equal(["–", "starts at 1024, doubles after 50 finite steps"], Cells("lossScaling"));
+        Assert.Equal(["Off", "On"], Cells("activationCheckpointing"));
+        Assert.Equal(["Off", "r 4, alpha 16, dropout 0; layers: q_proj, o_proj; rsLoRA"], Cells("lora"));
+        Assert.Equal(["300 MB", "–"], Cells("peakMemory"));
+        Assert.All(new[] { "lossScaling", "activationCheckpointing", "lora", "peakMemory" },
+            key => Assert.Equal("true", table.Find($"tr[data-setting={key}]").GetAttribute("data-differs")));
+    }
 }
 
 public sealed class LocalTimeTests : ComponentTestContext

@@ -37,6 +37,10 @@ public static class RunSettingRows
             new("steps", l["Steps"], run.Steps.ToString("N0", c)),
             new("sequenceLength", l["SequenceLength"], o.SequenceLength.ToString("N0", c)),
             new("precision", l["Precision"], o.Precision.Name()),
+            new("lossScaling", l["LossScaling"], o.Precision == TrainingPrecision.Fp16
+                ? l["LossScalingValue", o.InitialLossScale.ToString("G6", c), o.LossScaleGrowthInterval.ToString("N0", c)] : "–"),
+            new("activationCheckpointing", l["ActivationCheckpointing"], o.ActivationCheckpointing ? l["SettingOn"] : l["SettingOff"]),
+            new("lora", l["Lora"], o.Lora is { } lora ? LoraText(lora, l) : l["SettingOff"]),
             new("weightDecay", l["WeightDecay"], o.WeightDecay.ToString("G4", c)),
             new("maxGradNorm", l["MaxGradNorm"], o.MaxGradNorm.ToString("G4", c)),
             new("checkpointEvery", l["CheckpointEvery"], o.CheckpointEvery.ToString("N0", c)),
@@ -44,7 +48,25 @@ public static class RunSettingRows
             new("seed", l["Seed"], o.Seed.ToString(CultureInfo.InvariantCulture)),
             new("device", l["Device"], run.Device is null ? "–" : DeviceText.Describe(run.Device, l)),
             new("parameters", l["Parameters"], run.ParameterCount?.ToString("N0", c) ?? "–"),
+            new("peakMemory", l["PeakMemory"], run.PeakMemoryBytes is long bytes ? MemoryText(bytes) : "–"),
         ];
+    }
+
+    /// <summary>A LoRA configuration in one line: rank, alpha, dropout, rsLoRA and the adapted layers.</summary>
+    public static string LoraText(DeepSeek.Portal.Engine.Adapters.LoraConfig lora, IStringLocalizer l)
+    {
+        var c = CultureInfo.CurrentCulture;
+        var targets = lora.TargetModulesRegex ?? string.Join(", ", lora.TargetModules);
+        var text = l["LoraValue", lora.R.ToString(c), lora.LoraAlpha.ToString("G4", c), lora.LoraDropout.ToString("G3", c), targets].Value;
+        return lora.UseRsLora ? $"{text}; rsLoRA" : text;
+    }
+
+    /// <summary>Bytes as MB (binary, one decimal below 10 MB) or GB.</summary>
+    public static string MemoryText(long bytes)
+    {
+        var c = CultureInfo.CurrentCulture;
+        double mb = bytes / (double)(1L << 20);
+        return mb >= 1024 ? $"{(mb / 1024).ToString("0.0", c)} GB" : $"{mb.ToString(mb < 10 ? "0.0" : "N0", c)} MB";
     }
 
     /// <summary>A mixture in one line: the policy, each source with its starting weight, and the dynamic policy's learning rate.</summary>

@@ -1,0 +1,48 @@
+using DeepSeek.Portal.Engine.Adapters;
+using DeepSeek.Portal.Engine.Devices;
+using DeepSeek.Portal.Engine.Models;
+
+namespace DeepSeek.Portal.Training;
+
+/// <summary>A linear layer a run can adapt with LoRA, and whether it is among the defaults.</summary>
+/// <param name="Name">The name <c>lora.targetModules</c> takes (<c>q_proj</c>).</param>
+/// <param name="Layers">How many layers of the model carry it (one per decoder layer, or per expert).</param>
+/// <param name="InAttention">Whether it is an attention projection.</param>
+/// <param name="IsDefault">Whether a LoRA run without <c>targetModules</c> adapts it.</param>
+public sealed record RunLoraTargetChoice(string Name, int Layers, bool InAttention, bool IsDefault);
+
+/// <summary>
+/// The linear layers of the model runs train (the DeepSeek demo architecture), read once from the model itself so the
+/// form's choices and the API's validation cannot drift from what <see cref="LoraAdapter"/> will find.
+/// </summary>
+public static class RunLoraTargets
+{
+    private static readonly Lazy<IReadOnlyList<RunLoraTargetChoice>> Choices = new(Read);
+
+    private static IReadOnlyList<RunLoraTargetChoice> Read()
+    {
+        _ = EngineDevice.Current; // fixes the thread count before the first torch work
+        // Built on a short-lived thread: torch work on a long-lived request thread would leave it an OpenMP team
+        // (see the engine README on CPU threads).
+        IReadOnlyList<LoraTarget> targets = [];
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { targets = LoraTargets.Of(DeepSeekConfig.Tiny(vocabSize: 259)); }
+            catch (Exception e) { failure = e; }
+        }) { IsBackground = true, Name = "lora-targets" };
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+            throw new InvalidOperationException("The model's linear layers could not be listed.", failure);
+        // Layer names do not depend on the vocabulary: the smallest one a tokenizer can have builds the model fastest.
+        var defaults = LoraTargets.Defaults(targets);
+        return targets.Select(t => new RunLoraTargetChoice(t.Name, t.Count, t.InAttention, defaults.Contains(t.Name))).ToList();
+    }
+
+    /// <summary>Every name a run may target, in module order.</summary>
+    public static IReadOnlyList<RunLoraTargetChoice> All => Choices.Value;
+
+    /// <summary>The names a LoRA run adapts when the request names none.</summary>
+    public static IReadOnlyList<string> Defaults => All.Where(c => c.IsDefault).Select(c => c.Name).ToList();
+}
