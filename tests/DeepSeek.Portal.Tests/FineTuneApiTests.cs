@@ -108,6 +108,15 @@ public sealed class FineTuneApiTests : IAsyncLifetime
         Assert.Contains("999", (await ErrorsAsync(valid with { BaseModelId = 999 })).GetProperty("baseModelId")[0].GetString());
         Assert.Contains("own tokenizer", (await ErrorsAsync(valid with { TokenizerVocabSize = 512 })).GetProperty("tokenizerVocabSize")[0].GetString());
         Assert.Contains("256", (await ErrorsAsync(valid with { SequenceLength = 300 })).GetProperty("sequenceLength")[0].GetString());
+
+        // LoRA targets are the registered model's own layers (Qwen2: q/k/v/o, gate/up/down), not the demo model's.
+        var targets = (await _engineer.GetFromJsonAsync<List<RunLoraTargetChoice>>($"/api/runs/lora-targets?baseModelId={baseModel.Id}", Json))!;
+        Assert.Equal(["q_proj", "k_proj", "v_proj", "o_proj"], targets.Where(t => t.IsDefault).Select(t => t.Name));
+        Assert.Contains(targets, t => t.Name == "down_proj" && t.Layers == 2 && !t.InAttention);
+        Assert.Equal(HttpStatusCode.NotFound, (await _engineer.GetAsync("/api/runs/lora-targets?baseModelId=999")).StatusCode);
+        var demoOnly = await ErrorsAsync(valid with { Lora = new RunLoraRequest { TargetModules = ["kv_a_proj_with_mqa"] } });
+        Assert.Contains("'kv_a_proj_with_mqa'", demoOnly.GetProperty("lora.targetModules")[0].GetString());
+        Assert.Contains("k_proj", demoOnly.GetProperty("lora.targetModules")[0].GetString());
         // A folder that lost its tokenizer after registration.
         File.Delete(Path.Combine(baseModel.Path, "tokenizer.json"));
         Assert.Contains("tokenizer.json", (await ErrorsAsync(valid)).GetProperty("baseModelId")[0].GetString());
@@ -141,27 +150,19 @@ public sealed class FineTuneApiTests : IAsyncLifetime
     {
         var baseModel = await RegisterQwenAsync();
         var dataset = await TestData.UploadDatasetAsync(_engineer, "lora");
-        // The launch request's LoRA fields come with another change: the engine trains the run into its folder, as the job does.
-        var options = new Engine.Training.TrainingOptions
+        // A LoRA fine-tune of the registered model through REST, the targets named by the model's own layers.
+        var launch = await _engineer.PostAsJsonAsync("/api/runs", new RunLaunchRequest
         {
-            Steps = 2, MicroBatchSize = 2, GradientAccumulationSteps = 1, WarmupSteps = 1, SequenceLength = 32, LearningRate = 5e-2,
-            Lora = new Engine.Adapters.LoraConfig { R = 2, LoraAlpha = 4, TargetModules = ["q_proj", "v_proj"] },
-        };
-        int runId;
-        await using (var scope = _portal.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-            var row = TestData.StoredRun("lora", RunStatus.Succeeded);
-            row.DatasetId = dataset.Id;
-            row.Apply(options);
-            row.ApplyBaseModel(await db.Models.FindAsync(baseModel.Id) ?? throw new InvalidOperationException());
-            db.Runs.Add(row);
-            await db.SaveChangesAsync();
-            runId = row.Id;
-        }
-        var texts = Enumerable.Range(0, 60).Select(i => $"Hello portal, line {i}. 模型读取第 {i} 行。").ToList();
-        var folder = _portal.Services.GetRequiredService<DataPaths>().RunDirectory(runId);
-        await Engine.Training.Trainer.RunAsync(new Engine.Training.TrainingRequest(options, texts, [], folder) { BaseModel = baseModel.Path }, _ => { }, CancellationToken.None);
+            DatasetId = dataset.Id, BaseModelId = baseModel.Id, Steps = 2, MicroBatchSize = 2, GradientAccumulationSteps = 1, WarmupSteps = 1,
+            SequenceLength = 32, LearningRate = 5e-2,
+            Lora = new RunLoraRequest { R = 2, Alpha = 4, TargetModules = ["q_proj", "v_proj"] },
+        });
+        Assert.True(launch.StatusCode == HttpStatusCode.Created, await launch.Content.ReadAsStringAsync());
+        var runId = (await launch.Content.ReadFromJsonAsync<RunSummary>(Json))!.Id;
+        var done = await TestData.WaitForRunAsync(_engineer, runId, r => !r.IsActive);
+        Assert.True(done.Status == RunStatus.Succeeded, done.Error);
+        Assert.Equal((2, 4.0), (done.Settings.Lora!.R, done.Settings.Lora.LoraAlpha));
+        Assert.Equal(["q_proj", "v_proj"], done.Settings.Lora.TargetModules);
 
         async Task<List<long>> GreedyAsync(string url)
         {

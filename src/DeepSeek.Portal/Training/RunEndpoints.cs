@@ -17,9 +17,10 @@ public static class RunEndpoints
         group.MapGet("/defaults", () => TypedResults.Ok(RunService.Defaults))
             .WithName("GetRunDefaults").WithSummary("The complete settings a new run gets when a launch field is left out; precisions: " + string.Join(", ", TrainingPrecisions.All.Select(p => p.Name())) + ".");
 
-        group.MapGet("/lora-targets", () => TypedResults.Ok(RunLoraTargets.All))
+        group.MapGet("/lora-targets", async Task<Results<Ok<IReadOnlyList<RunLoraTargetChoice>>, NotFound<string>>> (int? baseModelId, RunService runs, CancellationToken ct) =>
+                await runs.LoraTargetsAsync(baseModelId, ct) is { } targets ? TypedResults.Ok(targets) : TypedResults.NotFound($"Model {baseModelId} is not registered or its config.json cannot be read."))
             .WithName("GetRunLoraTargets")
-            .WithSummary("The linear layers a LoRA run can adapt (lora.targetModules), how many layers carry each name, and which a run adapts when none are named (the attention projections).");
+            .WithSummary("The linear layers a LoRA run can adapt (lora.targetModules), how many layers carry each name, and which a run adapts when none are named (the attention projections) — of the demo model, or with baseModelId of that registered model.");
 
         group.MapGet("/{id:int}", async Task<Results<Ok<RunSummary>, NotFound>> (int id, RunService runs, CancellationToken ct) =>
                 await runs.GetAsync(id, ct) is { } run ? TypedResults.Ok(run) : TypedResults.NotFound())

@@ -20,7 +20,9 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
     public static TrainingOptions Defaults { get; } = new();
 
     /// <summary>Engine options for a request, unset fields taking the engine defaults. An unknown precision is left at the default; <see cref="ValidateSettings"/> reports it.</summary>
-    public static TrainingOptions ToOptions(RunLaunchRequest r) => Defaults with
+    /// <param name="r">The request.</param>
+    /// <param name="loraTargets">The linear layers of the model the run trains (<see cref="RunLoraTargets.For"/>); the demo model's when left out.</param>
+    public static TrainingOptions ToOptions(RunLaunchRequest r, IReadOnlyList<RunLoraTargetChoice>? loraTargets = null) => Defaults with
     {
         MicroBatchSize = r.MicroBatchSize,
         GradientAccumulationSteps = r.GradientAccumulationSteps,
@@ -38,11 +40,11 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         InitialLossScale = r.InitialLossScale ?? Defaults.InitialLossScale,
         LossScaleGrowthInterval = r.LossScaleGrowthInterval ?? Defaults.LossScaleGrowthInterval,
         ActivationCheckpointing = r.ActivationCheckpointing ?? Defaults.ActivationCheckpointing,
-        Lora = ToLora(r.Lora),
+        Lora = ToLora(r.Lora, loraTargets),
     };
 
     /// <summary>The engine's LoRA settings for a request's; unset fields take <see cref="LoraConfig"/>'s defaults, the targets the model's attention projections.</summary>
-    public static LoraConfig? ToLora(RunLoraRequest? lora)
+    public static LoraConfig? ToLora(RunLoraRequest? lora, IReadOnlyList<RunLoraTargetChoice>? loraTargets = null)
     {
         if (lora is null)
             return null;
@@ -52,15 +54,15 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
             R = lora.R ?? defaults.R,
             LoraAlpha = lora.Alpha ?? defaults.LoraAlpha,
             LoraDropout = lora.Dropout ?? defaults.LoraDropout,
-            TargetModules = lora.TargetModules is { } targets ? [.. targets] : RunLoraTargets.Defaults,
+            TargetModules = lora.TargetModules is { } targets ? [.. targets] : RunLoraTargets.DefaultsOf(loraTargets ?? RunLoraTargets.All),
             UseRsLora = lora.UseRsLora ?? defaults.UseRsLora,
         };
     }
 
     /// <summary>The engine's rules for a request's settings, keyed by the request's JSON field names (camelCase).</summary>
-    public static Dictionary<string, string[]> ValidateSettings(RunLaunchRequest request)
+    public static Dictionary<string, string[]> ValidateSettings(RunLaunchRequest request, IReadOnlyList<RunLoraTargetChoice>? loraTargets = null)
     {
-        var errors = ToOptions(request).Validate().ToDictionary(kv => JsonFieldName(kv.Key), kv => kv.Value);
+        var errors = ToOptions(request, loraTargets).Validate().ToDictionary(kv => JsonFieldName(kv.Key), kv => kv.Value);
         if (request.Precision is not null && !TrainingPrecisions.TryParse(request.Precision, out _))
             errors["precision"] = [$"Precision must be one of {string.Join(", ", TrainingPrecisions.All.Select(p => p.Name()))} (was '{request.Precision}')."];
         if (request.Mixture is not null)
@@ -68,7 +70,7 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
             foreach (var (field, messages) in RunMixtures.Validate(request.Mixture))
                 errors[field] = messages;
         }
-        ValidateAdvanced(request, errors);
+        ValidateAdvanced(request, errors, loraTargets ?? RunLoraTargets.All);
         return errors;
     }
 
@@ -77,7 +79,7 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
     /// the field: the engine reports every LoRA problem under "lora", and lets loss-scale fields through that fp32 and
     /// bf16 would silently ignore.
     /// </summary>
-    private static void ValidateAdvanced(RunLaunchRequest request, Dictionary<string, string[]> errors)
+    private static void ValidateAdvanced(RunLaunchRequest request, Dictionary<string, string[]> errors, IReadOnlyList<RunLoraTargetChoice> loraTargets)
     {
         var precision = TrainingPrecisions.TryParse(request.Precision, out var p) ? p : Defaults.Precision;
         if (precision != TrainingPrecision.Fp16)
@@ -102,7 +104,7 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
             loraErrors["lora.dropout"] = ["LoRA dropout cannot be combined with activation checkpointing: the recomputed forward would draw different dropout masks. Set dropout to 0 or turn checkpointing off."];
         if (lora.TargetModules is { } targets)
         {
-            var known = RunLoraTargets.All.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+            var known = loraTargets.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
             var unknown = targets.Where(t => t is null || !known.Contains(t)).Select(t => t ?? "null").Distinct().ToList();
             if (targets.Count == 0)
                 loraErrors["lora.targetModules"] = [$"Name at least one linear layer to adapt (one of {string.Join(", ", known)}), or leave targetModules out for the attention projections."];
@@ -121,21 +123,48 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
     /// <summary>An engine option's name as the request's JSON field (camelCase).</summary>
     public static string JsonFieldName(string optionName) => char.ToLowerInvariant(optionName[0]) + optionName[1..];
 
-    /// <summary>Field → messages for a launch request; empty when it may be queued.</summary>
-    public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(RunLaunchRequest request, CancellationToken ct)
+    /// <summary>The LoRA choices of the demo model, or of a registered model; <c>null</c> when that model is unknown or unreadable.</summary>
+    public async Task<IReadOnlyList<RunLoraTargetChoice>?> LoraTargetsAsync(int? baseModelId, CancellationToken ct)
     {
-        var errors = ValidateSettings(request);
-        var baseModel = await RunBaseModels.CheckAsync(db, request, ToOptions(request), errors, ct);
+        if (baseModelId is not int id)
+            return RunLoraTargets.All;
+        if (await RunBaseModels.FindAsync(db, id, ct) is not { } found)
+            return null;
+        try
+        {
+            return RunLoraTargets.For(Models.ModelCardReader.ReadConfig(found.Model.Path));
+        }
+        catch (Models.ModelFolderException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Field → messages for a launch request; empty when it may be queued.</summary>
+    public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(RunLaunchRequest request, CancellationToken ct) =>
+        (await CheckAsync(request, ct)).Errors;
+
+    /// <summary>The request's errors, and the engine options it launches with (LoRA targets of the model it trains).</summary>
+    private async Task<(Dictionary<string, string[]> Errors, TrainingOptions Options)> CheckAsync(RunLaunchRequest request, CancellationToken ct)
+    {
+        var modelErrors = new Dictionary<string, string[]>();
+        var baseModel = await RunBaseModels.CheckAsync(db, request, ToOptions(request), modelErrors, ct);
+        // A registered model has its own linear layers: LoRA targets and their defaults are that model's.
+        var loraTargets = RunLoraTargets.For(baseModel?.Config);
+        var errors = ValidateSettings(request, loraTargets);
+        foreach (var (field, messages) in modelErrors)
+            errors[field] = messages;
+        var options = ToOptions(request, loraTargets);
         // Valid field by field is not enough: together the settings must fit this machine.
         if (errors.Count == 0)
-            errors = RunPreflight.CheckCapacity(ToOptions(request), portalOptions.Value.RunLimits, baseModel?.Config as Engine.Models.DeepSeekConfig);
+            errors = RunPreflight.CheckCapacity(options, portalOptions.Value.RunLimits, baseModel?.Config as Engine.Models.DeepSeekConfig);
         if (request.Mixture is null)
             await CheckDatasetAsync(request, errors, ct);
         else
             await CheckMixtureSourcesAsync(request.Mixture, errors, ct);
         if (request.Name is { Length: > 200 })
             errors["name"] = ["The name is longer than 200 characters."];
-        return errors;
+        return (errors, options);
     }
 
     private async Task CheckDatasetAsync(RunLaunchRequest request, Dictionary<string, string[]> errors, CancellationToken ct)
@@ -189,10 +218,9 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
 
     public async Task<RunLaunchOutcome> LaunchAsync(RunLaunchRequest request, string? user, CancellationToken ct)
     {
-        var errors = await ValidateAsync(request, ct);
+        var (errors, options) = await CheckAsync(request, ct);
         if (errors.Count > 0)
             return new RunLaunchOutcome(null, errors);
-        var options = ToOptions(request);
         var mixture = request.Mixture is null ? null : await StoredMixtureAsync(request.Mixture, ct);
         var dataset = await db.Datasets.FirstAsync(d => d.Id == (mixture == null ? request.DatasetId : mixture.Sources[0].DatasetId), ct);
         var version = mixture is null ? await VersionToTrainAsync(request, ct) : null;
