@@ -12,7 +12,7 @@ public static class PageAudit
     /// <summary>Words that stay as they are in Chinese: product and technical names, units, file formats, JSON field names.</summary>
     public static readonly IReadOnlyList<string> ProperNouns =
     [
-        "DeepSeek", "Portal", "CPU", "CUDA", "GPU", "JSONL", "NDJSON", "TXT", "JSON", "API", "OpenAPI", "bf16", "fp32", "ETA",
+        "DeepSeek", "Portal", "CPU", "CUDA", "GPU", "JSONL", "NDJSON", "TXT", "JSON", "API", "OpenAPI", "bf16", "fp16", "fp32", "LoRA", "rsLoRA", "ETA",
         "UTF", "UTC", "libtorch", "MLA", "DeepSeekMoE", "Plotly", "js", "PNG", "L2", "exp", "AdamW", "SHA", "KB", "MB", "GB", "KiB", "MiB", "GiB",
         "text", "instruction", "input", "output", "prompt", "completion", "conversations",
         "CSV", "TSV", "Parquet", "GB18030", "GBK", "alpaca", "NFKC", "TF", "IDF", "MinHash", "LSH", "IP",

@@ -88,6 +88,7 @@ internal sealed class RunCheckpoints
             ElapsedSeconds = elapsed.TotalSeconds,
             Fingerprint = fingerprint,
             Seed = options.Seed,
+            Threads = TorchSharp.torch.get_num_threads(),
             Precision = options.Precision.Name(),
             LastLoss = double.IsFinite(loss) ? loss : null,
             LastLearningRate = step > 0 ? rate : null,

@@ -96,6 +96,9 @@ public static class Trainer
             var tokenizer = checkpoints.LoadOrTrainTokenizer(options);
             var config = ResolveConfig(tokenizer);
             var device = EngineDevice.Device;
+            // A resumed run computes with the thread count it started with, whatever this start measured, so its
+            // losses continue those of the uninterrupted run exactly; set on this (the training) thread.
+            using var threads = ThreadCount.Use(checkpoints.Resumed?.Threads ?? EngineDevice.Current.Threads);
             var precision = new TrainingPrecisionPolicy(options);
 
             using var model = CreateModel(config, device);

@@ -29,6 +29,12 @@ internal sealed record TrainerState
     /// <summary>A mixture run's sampler and per-source positions; absent without a mixture.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public MixtureCheckpoint? Mixture { get; init; }
+    /// <summary>
+    /// CPU intra-op threads the run trained with: reductions split by thread count, so a resume with another count
+    /// would differ in the last digits. Absent in checkpoints written before it was recorded.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Threads { get; init; }
     /// <summary>An fp16 run's loss scale and growth tracker; absent otherwise.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public LossScalerState? LossScaler { get; init; }
