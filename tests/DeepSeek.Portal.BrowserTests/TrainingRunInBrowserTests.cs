@@ -16,6 +16,12 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
         var steps = page.Locator("input[data-testid=launch-steps]");
         await steps.FillAsync("400");
         await steps.BlurAsync();
+        // The advanced settings: activation checkpointing and LoRA with its default targets (the attention projections).
+        await page.ClickAsync("[data-testid=launch-advanced] .mud-expand-panel-header");
+        await page.ClickAsync("[data-testid=launch-checkpointing] input");
+        await page.ClickAsync("[data-testid=launch-lora-toggle] input");
+        await page.WaitForSelectorAsync("[data-testid=launch-lora-r]");
+        await PageAudit.ScreenshotAsync(page, "en-1280-runs-advanced");
         await page.ClickAsync("[data-testid=launch-run]");
         // Either the run page opens or the form says why not (then fail with its words).
         await page.WaitForFunctionAsync("() => /\\/runs\\/\\d+$/.test(location.pathname) || document.querySelector('[data-testid=launch-errors]')");
@@ -28,6 +34,9 @@ public sealed class TrainingRunInBrowserTests(BrowserPortal portal) : IClassFixt
         var first = await page.EvaluateAsync<int>(PlottedPoints);
         await page.WaitForFunctionAsync($"() => ({PlottedPoints})() > {first}", null, new() { Timeout = 60_000 });
         Assert.Equal("Running", (await page.Locator("[data-testid=run-status]").TextContentAsync())?.Trim());
+        // The run trains with what the form said.
+        Assert.Equal("On", (await page.Locator("[data-testid=run-settings] tr[data-setting=activationCheckpointing] td").TextContentAsync())?.Trim());
+        Assert.Contains("q_proj", await page.Locator("[data-testid=run-settings] tr[data-setting=lora] td").TextContentAsync());
 
         await page.ClickAsync("[data-testid=cancel-run]");
         await page.ClickAsync("[data-testid=confirm-yes]"); // Cancel asks first
