@@ -64,6 +64,17 @@ public class OptionsAndConfigTests
         Assert.Equal(1e-3, LearningRateSchedule.At(10, options), 12);
         Assert.Equal(1e-4, LearningRateSchedule.At(100, options), 12);
         Assert.Equal(0.55e-3, LearningRateSchedule.At(55, options), 12);
+
+        // Linear decay: a straight line from the peak at step 10 to a tenth at step 100; cosine lies above it before
+        // the middle and below it after.
+        var linear = options with { LearningRateDecay = LearningRateDecay.Linear };
+        Assert.Equal(1e-3, LearningRateSchedule.At(10, linear), 12);
+        Assert.Equal(1e-3 - 0.9e-3 * 20 / 90, LearningRateSchedule.At(30, linear), 12);
+        Assert.Equal(0.55e-3, LearningRateSchedule.At(55, linear), 12);
+        Assert.Equal(1e-4, LearningRateSchedule.At(100, linear), 12);
+        Assert.True(LearningRateSchedule.At(30, options) > LearningRateSchedule.At(30, linear));
+        Assert.True(LearningRateSchedule.At(80, options) < LearningRateSchedule.At(80, linear));
+        Assert.Contains(nameof(TrainingOptions.LearningRateDecay), (options with { LearningRateDecay = (LearningRateDecay)7 }).Validate().Keys);
     }
 
     [Fact]

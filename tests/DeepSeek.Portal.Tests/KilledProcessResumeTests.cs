@@ -27,7 +27,7 @@ public sealed class KilledProcessResumeTests : IDisposable
         var settings = new RunLaunchRequest
         {
             Steps = steps, MicroBatchSize = 2, GradientAccumulationSteps = 2, WarmupSteps = 3, SequenceLength = 32,
-            CheckpointEvery = 10, TokenizerVocabSize = 400, Seed = 7,
+            CheckpointEvery = 10, TokenizerVocabSize = 400, Seed = 7, LearningRateDecay = "linear",
         };
 
         List<RunPoint> reference;
@@ -60,6 +60,10 @@ public sealed class KilledProcessResumeTests : IDisposable
         Assert.Equal(Enumerable.Range(1, steps), points.Select(p => p.Step));
         Assert.Equal(reference.Select(p => p.Loss), points.Select(p => p.Loss));
         Assert.Equal(reference.Select(p => p.LearningRate), points.Select(p => p.LearningRate));
+        // Warm-up, then the linear decay the request asked for.
+        var options = RunService.ToOptions(settings);
+        Assert.Equal(Engine.Training.LearningRateDecay.Linear, resumed.Settings.LearningRateDecay);
+        Assert.All(points, p => Assert.Equal(Engine.Training.LearningRateSchedule.At(p.Step, options), p.LearningRate, 12));
     }
 
     private static async Task<int> LaunchAsync(HttpClient client, RunLaunchRequest request)

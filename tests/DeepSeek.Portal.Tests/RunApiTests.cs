@@ -23,12 +23,13 @@ public sealed class RunApiTests : IAsyncLifetime
     [InlineData("microBatchSize", 0, null, null)]
     [InlineData("learningRate", 8, -0.01, null)]
     [InlineData("precision", 8, null, "fp8")]
-    public async Task Impossible_settings_are_rejected_before_anything_is_queued(string field, int microBatch, double? lr, string? precision)
+    [InlineData("learningRateDecay", 8, null, null, "step")]
+    public async Task Impossible_settings_are_rejected_before_anything_is_queued(string field, int microBatch, double? lr, string? precision, string? decay = null)
     {
         var dataset = await TestData.UploadDatasetAsync(_engineer, $"validation-{field}", records: 5);
         var response = await _engineer.PostAsJsonAsync("/api/runs", new RunLaunchRequest
         {
-            DatasetId = dataset.Id, MicroBatchSize = microBatch, LearningRate = lr, Precision = precision,
+            DatasetId = dataset.Id, MicroBatchSize = microBatch, LearningRate = lr, Precision = precision, LearningRateDecay = decay,
         });
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

@@ -76,6 +76,21 @@ public sealed class RunSettingsStorageTests
     }
 
     [Fact]
+    public void Version_2_settings_without_the_decay_read_as_cosine_and_linear_decay_round_trips()
+    {
+        var run = new TrainingRun { Name = "r", Settings = "" };
+        run.Apply(Unusual with { LearningRateDecay = LearningRateDecay.Linear });
+        Assert.Contains("\"learningRateDecay\":\"linear\"", run.Settings, StringComparison.Ordinal);
+        Assert.Equal(LearningRateDecay.Linear, run.ToOptions().LearningRateDecay);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(run.Settings)!.AsObject();
+        json.Remove("learningRateDecay");
+        run.Settings = json.ToJsonString();
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => run.ToOptions()); // format 3 requires it
+        run.SettingsVersion = 2;
+        Assert.Equal(Unusual with { LearningRateDecay = LearningRateDecay.Cosine }, run.ToOptions());
+    }
+
+    [Fact]
     public async Task Runs_stored_before_the_settings_column_keep_their_settings_after_migrating()
     {
         var directory = PortalFactory.NewDataDirectory();

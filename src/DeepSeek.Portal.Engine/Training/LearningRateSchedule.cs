@@ -1,6 +1,6 @@
 namespace DeepSeek.Portal.Engine.Training;
 
-/// <summary>Linear warm-up to the peak rate, then cosine decay to 10 % of it at the last step.</summary>
+/// <summary>Linear warm-up to the peak rate, then cosine or linear decay (<see cref="TrainingOptions.LearningRateDecay"/>) to 10 % of it at the last step.</summary>
 public static class LearningRateSchedule
 {
     /// <summary>Fraction of the peak rate reached at the end of the run.</summary>
@@ -16,6 +16,7 @@ public static class LearningRateSchedule
         if (decaySteps <= 0) return peak;
         double progress = Math.Clamp((double)(step - warmup) / decaySteps, 0, 1);
         double minimum = peak * FinalFraction;
-        return minimum + (peak - minimum) * 0.5 * (1 + Math.Cos(Math.PI * progress));
+        double remaining = options.LearningRateDecay == LearningRateDecay.Linear ? 1 - progress : 0.5 * (1 + Math.Cos(Math.PI * progress));
+        return minimum + (peak - minimum) * remaining;
     }
 }

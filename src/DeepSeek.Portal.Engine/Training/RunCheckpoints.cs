@@ -104,6 +104,7 @@ internal sealed class RunCheckpoints
         nameof(TrainingOptions.LossScaleGrowthInterval),
         nameof(TrainingOptions.ActivationCheckpointing),
         nameof(TrainingOptions.Lora),
+        nameof(TrainingOptions.LearningRateDecay),
     ];
 
     /// <summary>

@@ -9,8 +9,11 @@ public sealed record TrainingOptions
     /// <summary>Micro-batches accumulated per optimizer step (effective batch = 8 × 4 = 32 by default).</summary>
     public int GradientAccumulationSteps { get; init; } = 4;
 
-    /// <summary>Peak AdamW learning rate (after warm-up; cosine decay to 10 % of it).</summary>
+    /// <summary>Peak AdamW learning rate (after warm-up; cosine or linear decay to 10 % of it, see <see cref="LearningRateDecay"/>).</summary>
     public double LearningRate { get; init; } = 3e-3;
+
+    /// <summary>How the rate falls after warm-up: cosine (default) or linear, to 10 % of the peak at the last step.</summary>
+    public LearningRateDecay LearningRateDecay { get; init; } = LearningRateDecay.Cosine;
 
     /// <summary>Optimizer steps to run.</summary>
     public int Steps { get; init; } = 200;
@@ -90,6 +93,8 @@ public sealed record TrainingOptions
             Fail(nameof(LearningRate), $"LearningRate must be greater than 0 and at most 1 (was {LearningRate}).");
         if (Steps < 1 || Steps > 100_000)
             Fail(nameof(Steps), $"Steps must be between 1 and 100000 (was {Steps}).");
+        if (!Enum.IsDefined(LearningRateDecay))
+            Fail(nameof(LearningRateDecay), $"LearningRateDecay must be cosine or linear (was {(int)LearningRateDecay}).");
         if (!Enum.IsDefined(Precision))
             Fail(nameof(Precision), $"Precision must be one of {string.Join(", ", TrainingPrecisions.All.Select(p => p.Name()))} (was {(int)Precision}).");
         if (WarmupSteps < 0 || WarmupSteps > Steps)

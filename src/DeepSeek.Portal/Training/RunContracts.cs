@@ -18,8 +18,10 @@ public sealed record RunLaunchRequest
     public int MicroBatchSize { get; init; } = 8;
     [Description("Micro-batches whose gradients are summed before each optimizer step.")]
     public int GradientAccumulationSteps { get; init; } = 4;
-    [Description("Peak learning rate (AdamW), reached after warm-up, then cosine decay.")]
+    [Description("Peak learning rate (AdamW), reached after warm-up, then cosine or linear decay (learningRateDecay).")]
     public double? LearningRate { get; init; }
+    [Description("How the rate falls after warm-up to 10 % of the peak at the last step: cosine (default) or linear (case-insensitive).")]
+    public string? LearningRateDecay { get; init; }
     [Description("Optimizer steps.")]
     public int? Steps { get; init; }
     [Description("Numeric precision of forward and backward (case-insensitive): fp32 (default); bf16 (bfloat16 activations, fp32 master weights; on some CPUs slower than fp32 — GET /api/engine reports the measured ratio); or fp16 (float16 activations with dynamic loss scaling, see initialLossScale).")]

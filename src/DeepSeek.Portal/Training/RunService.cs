@@ -27,6 +27,7 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         MicroBatchSize = r.MicroBatchSize,
         GradientAccumulationSteps = r.GradientAccumulationSteps,
         LearningRate = r.LearningRate ?? Defaults.LearningRate,
+        LearningRateDecay = TryParseDecay(r.LearningRateDecay, out var decay) ? decay : Defaults.LearningRateDecay,
         Steps = r.Steps ?? Defaults.Steps,
         Precision = TrainingPrecisions.TryParse(r.Precision, out var precision) ? precision : Defaults.Precision,
         Seed = r.Seed ?? Defaults.Seed,
@@ -42,6 +43,22 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         ActivationCheckpointing = r.ActivationCheckpointing ?? Defaults.ActivationCheckpointing,
         Lora = ToLora(r.Lora, loraTargets),
     };
+
+    /// <summary>"cosine" or "linear" (any case); <c>null</c> is the default.</summary>
+    public static bool TryParseDecay(string? name, out LearningRateDecay decay)
+    {
+        decay = Defaults.LearningRateDecay;
+        if (name is null) return true;
+        foreach (var value in Enum.GetValues<LearningRateDecay>())
+        {
+            if (string.Equals(name.Trim(), value.ToString(), StringComparison.OrdinalIgnoreCase))
+            {
+                decay = value;
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>The engine's LoRA settings for a request's; unset fields take <see cref="LoraConfig"/>'s defaults, the targets the model's attention projections.</summary>
     public static LoraConfig? ToLora(RunLoraRequest? lora, IReadOnlyList<RunLoraTargetChoice>? loraTargets = null)
@@ -65,6 +82,8 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         var errors = ToOptions(request, loraTargets).Validate().ToDictionary(kv => JsonFieldName(kv.Key), kv => kv.Value);
         if (request.Precision is not null && !TrainingPrecisions.TryParse(request.Precision, out _))
             errors["precision"] = [$"Precision must be one of {string.Join(", ", TrainingPrecisions.All.Select(p => p.Name()))} (was '{request.Precision}')."];
+        if (!TryParseDecay(request.LearningRateDecay, out _))
+            errors["learningRateDecay"] = [$"The learning-rate decay must be cosine or linear (was '{request.LearningRateDecay}')."];
         if (request.Mixture is not null)
         {
             foreach (var (field, messages) in RunMixtures.Validate(request.Mixture))

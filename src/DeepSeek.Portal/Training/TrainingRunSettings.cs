@@ -14,8 +14,9 @@ public static class TrainingRunSettings
     /// <summary>
     /// Format written today. Version 1: <see cref="TrainingOptions"/> with camelCase names. Version 2 adds fp16 loss
     /// scaling (<c>initialLossScale</c>, <c>lossScaleGrowthInterval</c>), <c>activationCheckpointing</c> and <c>lora</c>.
+    /// Version 3 adds <c>learningRateDecay</c>.
     /// </summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     /// <summary>Fields a version-1 record lacks; such a run trained as these defaults describe (no scaling, no checkpointing).</summary>
     private static readonly HashSet<string> AddedInVersion2 = new(StringComparer.OrdinalIgnoreCase)
@@ -26,7 +27,19 @@ public static class TrainingRunSettings
         nameof(TrainingOptions.Lora),
     };
 
+    /// <summary>Fields a version-2 record lacks; such a run decayed its rate as a cosine (the default).</summary>
+    private static readonly HashSet<string> AddedInVersion3 = new(StringComparer.OrdinalIgnoreCase)
+    {
+        nameof(TrainingOptions.LearningRateDecay),
+    };
+
+    /// <summary>The format version that introduced a field (1 for the original fields).</summary>
+    private static int Since(string field) =>
+        AddedInVersion3.Contains(field) ? 3 : AddedInVersion2.Contains(field) ? 2 : 1;
+
     private static readonly JsonSerializerOptions Json = Strict(version: CurrentVersion);
+
+    private static readonly JsonSerializerOptions JsonVersion2 = Strict(version: 2);
 
     private static readonly JsonSerializerOptions JsonVersion1 = Strict(version: 1);
 
@@ -41,7 +54,7 @@ public static class TrainingRunSettings
                 info =>
                 {
                     foreach (var property in info.Properties.Where(p => p.Set is not null))
-                        property.IsRequired = version >= 2 || !AddedInVersion2.Contains(property.Name);
+                        property.IsRequired = Since(property.Name) <= version;
                 },
             },
         },
@@ -63,6 +76,7 @@ public static class TrainingRunSettings
         var json = run.SettingsVersion switch
         {
             CurrentVersion => Json,
+            2 => JsonVersion2,
             1 => JsonVersion1,
             _ => throw new InvalidOperationException($"Run {run.Id} stores settings in format {run.SettingsVersion}; this portal reads formats 1 to {CurrentVersion}."),
         };

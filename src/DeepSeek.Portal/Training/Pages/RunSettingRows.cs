@@ -33,7 +33,7 @@ public static class RunSettingRows
             new("startFrom", l["StartFrom"], run.BaseModel is null ? l["StartFromDemo"] : run.BaseModel.Name),
             new("effectiveBatch", l["EffectiveBatch"], $"{o.EffectiveBatchSize.ToString("N0", c)} = {o.MicroBatchSize} × {o.GradientAccumulationSteps}"),
             new("learningRate", l["LearningRate"], o.LearningRate.ToString("G4", c)),
-            new("schedule", l["Schedule"], l["WarmupCosine", o.WarmupSteps]),
+            new("schedule", l["Schedule"], l[o.LearningRateDecay == LearningRateDecay.Linear ? "WarmupLinear" : "WarmupCosine", o.WarmupSteps]),
             new("steps", l["Steps"], run.Steps.ToString("N0", c)),
             new("sequenceLength", l["SequenceLength"], o.SequenceLength.ToString("N0", c)),
             new("precision", l["Precision"], o.Precision.Name()),
