@@ -16,7 +16,7 @@ public static class RunPreflight
     /// Memory and tokens per step against <paramref name="limits"/>; empty when the run fits. <paramref name="model"/>:
     /// a DeepSeek base model being fine-tuned (other families are estimated as the demo model).
     /// </summary>
-    public static Dictionary<string, string[]> CheckCapacity(TrainingOptions options, RunLimitOptions limits, Engine.Models.DeepSeekConfig? model = null) =>
+    public static Dictionary<string, string[]> CheckCapacity(TrainingOptions options, RunLimitOptions limits, Engine.Models.ModelConfig? model = null) =>
         TrainingFootprint.Estimate(options, model)
             .Check(options, limits.EffectiveMaxMemoryBytes, limits.MaxTokensPerStep)
             .ToDictionary(kv => RunService.JsonFieldName(kv.Key), kv => kv.Value);

@@ -176,7 +176,7 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         var options = ToOptions(request, loraTargets);
         // Valid field by field is not enough: together the settings must fit this machine.
         if (errors.Count == 0)
-            errors = RunPreflight.CheckCapacity(options, portalOptions.Value.RunLimits, baseModel?.Config as Engine.Models.DeepSeekConfig);
+            errors = RunPreflight.CheckCapacity(options, portalOptions.Value.RunLimits, baseModel?.Config);
         if (request.Mixture is null)
             await CheckDatasetAsync(request, errors, ct);
         else
