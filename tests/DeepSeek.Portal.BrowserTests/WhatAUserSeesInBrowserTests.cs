@@ -366,7 +366,7 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
             var current = (await scope.ServiceProvider.GetRequiredService<RunService>().GetAsync(run.Id, timeout.Token))!;
             if (!current.IsActive)
             {
-                Assert.Equal(RunStatus.Succeeded, current.Status);
+                Assert.True(current.Status == RunStatus.Succeeded, $"Run {current.Name} ended {current.Status}: {current.Error}");
                 return current;
             }
             await Task.Delay(200, timeout.Token);

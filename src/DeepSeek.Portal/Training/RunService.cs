@@ -169,7 +169,8 @@ public sealed class RunService(PortalDbContext db, ISchedulerFactory schedulerFa
         var modelErrors = new Dictionary<string, string[]>();
         var baseModel = await RunBaseModels.CheckAsync(db, request, ToOptions(request), modelErrors, ct);
         // A registered model has its own linear layers: LoRA targets and their defaults are that model's.
-        var loraTargets = RunLoraTargets.For(baseModel?.Config);
+        // Listed only for a LoRA request: listing builds a (tiny) model, torch work a plain launch does not need.
+        var loraTargets = request.Lora is null ? null : RunLoraTargets.For(baseModel?.Config);
         var errors = ValidateSettings(request, loraTargets);
         foreach (var (field, messages) in modelErrors)
             errors[field] = messages;
