@@ -65,15 +65,21 @@ public static class EngineDevice
     /// <summary>The selected torch device.</summary>
     public static Device Device => Selected.Value.Device;
 
-    private static (EngineDeviceInfo, Device) SelectOnOwnThread()
+    private static (EngineDeviceInfo, Device) SelectOnOwnThread() => OnShortLivedThread("engine-calibration", Select);
+
+    /// <summary>
+    /// Runs torch work to completion on a thread of its own and returns its result (its exception rethrown here):
+    /// torch work on a long-lived thread (a request or timer thread) would leave that thread an OpenMP team.
+    /// </summary>
+    public static T OnShortLivedThread<T>(string name, Func<T> work)
     {
-        (EngineDeviceInfo, Device) result = default;
+        T result = default!;
         ExceptionDispatchInfo? failure = null;
         var thread = new Thread(() =>
         {
-            try { result = Select(); }
+            try { result = work(); }
             catch (Exception e) { failure = ExceptionDispatchInfo.Capture(e); }
-        }) { Name = "engine-calibration", IsBackground = true };
+        }) { Name = name, IsBackground = true };
         thread.Start();
         thread.Join();
         failure?.Throw();

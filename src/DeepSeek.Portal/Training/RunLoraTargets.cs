@@ -46,17 +46,9 @@ public static class RunLoraTargets
         _ = EngineDevice.Current; // fixes the thread count before the first torch work
         // Built on a short-lived thread: torch work on a long-lived request thread would leave it an OpenMP team
         // (see the engine README on CPU threads). The engine builds a skeleton of the model, not the model.
-        IReadOnlyList<LoraTarget> targets = [];
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try { targets = LoraTargets.Of(config); }
-            catch (Exception e) { failure = e; }
-        }) { IsBackground = true, Name = "lora-targets" };
-        thread.Start();
-        thread.Join();
-        if (failure is not null)
-            throw new InvalidOperationException("The model's linear layers could not be listed.", failure);
+        IReadOnlyList<LoraTarget> targets;
+        try { targets = EngineDevice.OnShortLivedThread("lora-targets", () => LoraTargets.Of(config)); }
+        catch (Exception e) { throw new InvalidOperationException("The model's linear layers could not be listed.", e); }
         var defaults = LoraTargets.Defaults(targets);
         return targets.Select(t => new RunLoraTargetChoice(t.Name, t.Count, t.InAttention, defaults.Contains(t.Name))).ToList();
     }
