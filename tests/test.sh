@@ -27,6 +27,7 @@ dotnet build DeepSeek.Portal.sln -c Release -nologo -clp:ErrorsOnly
 # One project at a time: the engine and browser tests both want the 2 cores.
 projects=(
   tests/DeepSeek.Portal.Feeding.Tests
+  tests/DeepSeek.Portal.Evaluation.Tests
   tests/DeepSeek.Portal.Engine.Tests
   tests/DeepSeek.Portal.Tests
   tests/DeepSeek.Portal.BrowserTests

@@ -18,6 +18,14 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<RunMetric> RunMetrics => Set<RunMetric>();
     public DbSet<RunSourceMetric> RunSourceMetrics => Set<RunSourceMetric>();
     public DbSet<RegisteredModel> Models => Set<RegisteredModel>();
+    public DbSet<EvaluationEndpoint> EvaluationEndpoints => Set<EvaluationEndpoint>();
+    public DbSet<EvaluationRun> Evaluations => Set<EvaluationRun>();
+    public DbSet<EvaluationItemResult> EvaluationItems => Set<EvaluationItemResult>();
+    public DbSet<EvaluationMetricRow> EvaluationMetrics => Set<EvaluationMetricRow>();
+    public DbSet<EvaluationSchedule> EvaluationSchedules => Set<EvaluationSchedule>();
+    public DbSet<FeedbackRecord> Feedback => Set<FeedbackRecord>();
+    public DbSet<MetricTarget> MetricTargets => Set<MetricTarget>();
+    public DbSet<EvaluationOutputCacheEntry> EvaluationOutputCache => Set<EvaluationOutputCacheEntry>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
