@@ -140,4 +140,14 @@ public sealed class BleuTests
         var e = Assert.Throws<ArgumentException>(() => Bleu.Corpus(["a", "b"], [["a"]]));
         Assert.Contains("Reference stream 1 has 1 segments", e.Message);
     }
+
+    [Fact]
+    public void Empty_and_missing_references_are_skipped_and_a_segment_needs_one()
+    {
+        var withGaps = Bleu.Corpus(Hyps, [Refs[0], [null, "No one was surprised.", ""]]);
+        var segments = Bleu.CorpusOfSegments(Hyps, [[Refs[0][0]], [Refs[0][1], "No one was surprised."], [Refs[0][2]]]);
+        Assert.Equal(segments.Score, withGaps.Score, 12);
+        var e = Assert.Throws<ArgumentException>(() => Bleu.Sentence("a", ["", null]));
+        Assert.Contains("non-empty reference", e.Message);
+    }
 }

@@ -137,7 +137,7 @@ public static class Bleu
 
     /// <summary>
     /// Corpus BLEU over hypotheses and reference streams (sacrebleu's <c>corpus_bleu(hyps, [refs1, refs2, …])</c>):
-    /// stream k holds every segment's k-th reference. A null reference is skipped (fewer references for that segment).
+    /// stream k holds every segment's k-th reference. A null or empty reference is skipped (fewer references for that segment).
     /// </summary>
     /// <exception cref="ArgumentException">No streams, or a stream whose length differs from the hypotheses'.</exception>
     public static BleuScore Corpus(IReadOnlyList<string> hypotheses, IReadOnlyList<IReadOnlyList<string?>> referenceStreams, BleuOptions? options = null)
@@ -240,8 +240,8 @@ public static class Bleu
     public static BleuTokenizer TokenizerFor(IEnumerable<string?> references) =>
         ChineseText.MostlyChinese(references) ? BleuTokenizer.Zh : BleuTokenizer.V13a;
 
-    /// <summary>One segment's statistics against its references (clipped matches, closest reference length).</summary>
-    /// <exception cref="ArgumentException">No (non-null) reference.</exception>
+    /// <summary>One segment's statistics against its references (clipped matches, closest reference length); null and empty references are skipped, as sacrebleu skips them.</summary>
+    /// <exception cref="ArgumentException">No non-empty reference.</exception>
     public static BleuStatistics Statistics(string hypothesis, IReadOnlyList<string?> references, BleuOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(references);
@@ -251,7 +251,7 @@ public static class Bleu
         var refLens = new List<int>(references.Count);
         foreach (var reference in references)
         {
-            if (reference is null) continue;
+            if (string.IsNullOrEmpty(reference)) continue; // sacrebleu drops None and "" references (fewer for this segment)
             var tokens = ChineseText.PythonSplit(Tokenize(reference, options.Tokenizer, options.Lowercase));
             refLens.Add(tokens.Count);
             var counts = Ngrams(tokens, maxOrder);
@@ -260,7 +260,7 @@ public static class Bleu
                 foreach (var (ngram, count) in counts)
                     if (!refNgrams.TryGetValue(ngram, out var had) || had < count) refNgrams[ngram] = count;
         }
-        if (refNgrams is null) throw new ArgumentException("BLEU needs at least one reference for every segment.", nameof(references));
+        if (refNgrams is null) throw new ArgumentException("BLEU needs at least one non-empty reference for every segment.", nameof(references));
 
         var hypTokens = ChineseText.PythonSplit(Tokenize(hypothesis ?? "", options.Tokenizer, options.Lowercase));
         int hypLen = hypTokens.Count;

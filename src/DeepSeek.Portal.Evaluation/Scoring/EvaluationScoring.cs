@@ -45,7 +45,7 @@ public static class EvaluationScoring
 
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         var text = output.Text ?? "";
-        var references = item.References.Where(r => r is not null).ToList();
+        var references = item.References.Where(r => !string.IsNullOrEmpty(r)).ToList();
         switch (item.Kind)
         {
             case ItemKind.Generation:
@@ -177,7 +177,7 @@ public static class EvaluationScoring
         var generation = scored.Where(s => s.Item.Kind == ItemKind.Generation && s.Score.Values.ContainsKey(MetricNames.Bleu)).ToList();
         if (generation.Count > 0)
         {
-            var references = generation.Select(s => (IReadOnlyList<string?>)s.Item.References.Where(r => r is not null).ToList()).ToList();
+            var references = generation.Select(s => (IReadOnlyList<string?>)s.Item.References.Where(r => !string.IsNullOrEmpty(r)).ToList()).ToList();
             var tokenizer = Bleu.TokenizerFor(references.SelectMany(r => r));
             var bleu = Bleu.CorpusOfSegments(generation.Select(s => s.Output.Text ?? "").ToList(), references, BleuOptions.Corpus with { Tokenizer = tokenizer });
             yield return new MetricValue(MetricNames.Bleu, scope, bleu.Score, generation.Count);
