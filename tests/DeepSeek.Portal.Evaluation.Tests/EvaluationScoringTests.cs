@@ -212,4 +212,14 @@ public sealed class EvaluationScoringTests
         Assert.True(zh.Score > 10);
         Assert.Equal(zh.Score, bleu.Value, 9);
     }
+
+    [Fact]
+    public void A_negative_nll_is_not_scored_and_a_rounding_hair_below_zero_is_zero()
+    {
+        var item = Gen("g1", EvaluationSlice.General, null, "x");
+        Assert.False(EvaluationScoring.Score(item, new ItemOutput("g1") { Text = "x", ReferenceNll = -3, ReferenceTokens = 2 }).Values.ContainsKey(EvaluationScoring.Nll));
+        Assert.Equal(0, EvaluationScoring.Score(item, new ItemOutput("g1") { Text = "x", ReferenceNll = -1e-9, ReferenceTokens = 2 }).Values[EvaluationScoring.Nll]);
+        var figures = EvaluationScoring.Summarise([item], [new ItemOutput("g1") { Text = "x", ReferenceNll = -3, ReferenceTokens = 2 }]);
+        Assert.DoesNotContain(figures, f => f.Metric == MetricNames.Perplexity);
+    }
 }

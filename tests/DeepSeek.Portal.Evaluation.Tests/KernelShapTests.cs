@@ -118,4 +118,15 @@ public sealed class KernelShapTests
         Assert.Contains("", seen);
         Assert.Contains("使用 编程", seen); // Python masked: the separator before 编 stays
     }
+
+    [Fact]
+    public void A_long_text_is_sampled_and_still_puts_the_weight_on_the_keywords()
+    {
+        var words = Enumerable.Range(0, 120).Select(i => i % 37 == 5 ? "refund" : "w" + i).ToArray();
+        var r = KernelShap.ExplainText(string.Join(' ', words), t => t.Split(' ').Count(w => w == "refund"));
+        Assert.False(r.Exact);
+        Assert.Equal(2 * 120 + 2048 + 2, r.Evaluations);
+        Assert.Equal(r.Score - r.Baseline, r.Units.Sum(u => u.Value), 9);
+        foreach (var u in r.Units) Assert.Equal(u.Unit == "refund" ? 1.0 : 0.0, u.Value, 6);
+    }
 }

@@ -279,20 +279,23 @@ public static class KernelShap
         int k = m - 1;
         var a = new double[k, k];
         var b = new double[k];
-        var row = new double[k];
+        var nonzero = new int[k];
         for (int r = 0; r < masks.Count; r++)
         {
             var z = masks[r];
-            double last = z[m - 1] ? 1 : 0;
-            for (int j = 0; j < k; j++) row[j] = (z[j] ? 1 : 0) - last;
-            double target = y[r] - last * diff;
+            // Row entries are z_j − z_last ∈ {−1, 0, 1}: with z_last = 0 the present features are +1, with z_last = 1
+            // the absent ones are −1; only those enter the normal equations.
+            bool last = z[m - 1];
+            double sign = last ? -1 : 1;
+            int count = 0;
+            for (int j = 0; j < k; j++) if (z[j] != last) nonzero[count++] = j;
+            double target = y[r] - (last ? diff : 0);
             double w = weights[r];
-            for (int i = 0; i < k; i++)
+            for (int p = 0; p < count; p++)
             {
-                if (row[i] == 0) continue;
-                double wi = w * row[i];
-                b[i] += wi * target;
-                for (int j = 0; j < k; j++) a[i, j] += wi * row[j];
+                int i = nonzero[p];
+                b[i] += w * sign * target;
+                for (int q = 0; q < count; q++) a[i, nonzero[q]] += w; // sign · sign = 1
             }
         }
         var beta = SolveLinear(a, b, k);

@@ -73,9 +73,10 @@ public static class EvaluationScoring
                 values[Completed] = IsCompleted(text, item.CompletionCriteria) ? 100 : 0;
                 break;
         }
-        if (output.ReferenceNll is double nll && output.ReferenceTokens is int tokens && tokens > 0 && double.IsFinite(nll))
+        // log p ≤ 0, so an NLL below zero is a target's rounding (a hair under 0) or a broken reply (left unscored).
+        if (output.ReferenceNll is double nll && output.ReferenceTokens is int tokens && tokens > 0 && double.IsFinite(nll) && nll > -1e-6)
         {
-            values[Nll] = nll;
+            values[Nll] = Math.Max(0, nll);
             values[Tokens] = tokens;
         }
         return new ItemScore(item.Id, item.Kind, item.Slice, item.Domain, values, false);
