@@ -150,4 +150,14 @@ public sealed class BleuTests
         var e = Assert.Throws<ArgumentException>(() => Bleu.Sentence("a", ["", null]));
         Assert.Contains("non-empty reference", e.Message);
     }
+
+    [Fact]
+    public void Matches_are_clipped_by_the_highest_count_in_any_one_reference()
+    {
+        // "the": 4 in the hypothesis, at most 2 in one reference → 2; "the the": 3 vs 1 → 1.
+        var s = Bleu.Sentence("the the the the", ["the cat", "the the dog"]);
+        Assert.Equal([2L, 1, 0, 0], s.Correct);
+        Assert.Equal([4L, 3, 2, 1], s.Total);
+        Assert.Equal(3, s.RefLen); // |4 − 3| = 1 beats |4 − 2| = 2
+    }
 }

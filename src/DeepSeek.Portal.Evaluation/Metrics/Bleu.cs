@@ -252,18 +252,30 @@ public static class Bleu
         foreach (var reference in references)
         {
             if (string.IsNullOrEmpty(reference)) continue; // sacrebleu drops None and "" references (fewer for this segment)
-            var tokens = ChineseText.PythonSplit(Tokenize(reference, options.Tokenizer, options.Lowercase));
-            refLens.Add(tokens.Count);
-            var counts = Ngrams(tokens, maxOrder);
-            if (refNgrams is null) refNgrams = counts;
+            var line = Segment(reference, options, out var starts);
+            refLens.Add(starts.Count);
+            if (refNgrams is null)
+            {
+                refNgrams = new Dictionary<string, int>(starts.Count * maxOrder, StringComparer.Ordinal);
+                var lookup = refNgrams.GetAlternateLookup<ReadOnlySpan<char>>();
+                ForEachNgram(line, starts, maxOrder, (ngram, _) =>
+                    lookup[ngram] = lookup.TryGetValue(ngram, out var c) ? c + 1 : 1);
+            }
             else
+            {
+                // Several references: each n-gram's count is its highest in any one reference.
+                var counts = new Dictionary<string, int>(starts.Count * maxOrder, StringComparer.Ordinal);
+                var lookup = counts.GetAlternateLookup<ReadOnlySpan<char>>();
+                ForEachNgram(line, starts, maxOrder, (ngram, _) =>
+                    lookup[ngram] = lookup.TryGetValue(ngram, out var c) ? c + 1 : 1);
                 foreach (var (ngram, count) in counts)
                     if (!refNgrams.TryGetValue(ngram, out var had) || had < count) refNgrams[ngram] = count;
+            }
         }
         if (refNgrams is null) throw new ArgumentException("BLEU needs at least one non-empty reference for every segment.", nameof(references));
 
-        var hypTokens = ChineseText.PythonSplit(Tokenize(hypothesis ?? "", options.Tokenizer, options.Lowercase));
-        int hypLen = hypTokens.Count;
+        var hypLine = Segment(hypothesis ?? "", options, out var hypStarts);
+        int hypLen = hypStarts.Count;
         int closestDiff = -1, closestLen = -1;
         foreach (var len in refLens)
         {
@@ -273,30 +285,49 @@ public static class Bleu
         }
         var correct = new long[maxOrder];
         var total = new long[maxOrder];
-        foreach (var (ngram, count) in Ngrams(hypTokens, maxOrder))
+        for (int n = 1; n <= maxOrder; n++) total[n - 1] = Math.Max(0, hypLen - n + 1);
+        // Clipping: Σ over distinct n-grams of min(hypothesis count, reference count) equals counting each hypothesis
+        // occurrence while the reference still has one left (the merged counts belong to this segment alone).
+        var remaining = refNgrams.GetAlternateLookup<ReadOnlySpan<char>>();
+        ForEachNgram(hypLine, hypStarts, maxOrder, (ngram, n) =>
         {
-            int n = 1;
-            foreach (var ch in ngram) if (ch == ' ') n++;
-            total[n - 1] += count;
-            if (refNgrams.TryGetValue(ngram, out var refCount)) correct[n - 1] += Math.Min(count, refCount);
-        }
+            if (remaining.TryGetValue(ngram, out var left) && left > 0)
+            {
+                correct[n - 1]++;
+                remaining[ngram] = left - 1;
+            }
+        });
         var stats = new BleuStatistics(maxOrder);
         stats.AddSegment(hypLen, closestLen, correct, total);
         return stats;
     }
 
-    /// <summary>n-grams of orders 1..maxOrder with their counts; tokens hold no white space, so a space joins them unambiguously.</summary>
-    private static Dictionary<string, int> Ngrams(List<string> tokenList, int maxOrder)
+    private delegate void NgramAction(ReadOnlySpan<char> ngram, int order);
+
+    /// <summary>
+    /// The tokenized line with single spaces between tokens, and where each token starts; an n-gram is then the span
+    /// from its first token's start to its last token's end (tokens hold no white space, so the span is unambiguous).
+    /// </summary>
+    private static string Segment(string text, BleuOptions options, out List<int> starts)
     {
-        var tokens = tokenList.ToArray();
-        var counts = new Dictionary<string, int>(tokens.Length * Math.Min(maxOrder, 4), StringComparer.Ordinal);
+        var line = Tokenize(text, options.Tokenizer, options.Lowercase);
+        if (options.Tokenizer == BleuTokenizer.None) line = JoinSplit(line);
+        starts = new List<int>(line.Length / 4 + 1);
+        for (int i = 0; i < line.Length; i++)
+            if (line[i] != ' ' && (i == 0 || line[i - 1] == ' ')) starts.Add(i);
+        return line;
+    }
+
+    private static void ForEachNgram(string line, List<int> starts, int maxOrder, NgramAction action)
+    {
+        int count = starts.Count;
         for (int n = 1; n <= maxOrder; n++)
-            for (int i = 0; i + n <= tokens.Length; i++)
+            for (int i = 0; i + n <= count; i++)
             {
-                var key = n == 1 ? tokens[i] : string.Join(' ', tokens, i, n);
-                counts[key] = counts.TryGetValue(key, out var c) ? c + 1 : 1;
+                int last = i + n - 1;
+                int end = last + 1 < count ? starts[last + 1] - 1 : line.Length;
+                action(line.AsSpan(starts[i], end - starts[i]), n);
             }
-        return counts;
     }
 
     /// <summary>
