@@ -52,7 +52,7 @@ public static class MetricNames
 /// <param name="Metric">One of <see cref="MetricNames"/>.</param>
 /// <param name="Scope">Which items.</param>
 /// <param name="Value">The figure.</param>
-/// <param name="Count">Items (or tokens, for perplexity: see <see cref="Tokens"/>) it was computed from.</param>
+/// <param name="Count">Items it was computed from (failed items never count; for perplexity the items with a measured NLL, their tokens in <see cref="Tokens"/>).</param>
 public sealed record MetricValue(string Metric, string Scope, double Value, int Count)
 {
     /// <summary>Lower end of the 95 % interval, where the metric has one.</summary>
