@@ -14,6 +14,9 @@ using DeepSeek.Portal.Engine.Devices;
 // The optimizer step alone, TorchSharp's AdamW vs the trainer's FlatAdamW: … -- adamw [demo|large] [rounds]
 // Peak memory and step time with/without activation checkpointing, fp32/bf16/fp16, LoRA vs full (a child process each):
 //   … -- memory [--threads N] [--demo-steps N] [--large-steps N] [--sizes demo,large] [--out path.json]
+// Corpus BLEU throughput (sacrebleu-identical BLEU, 13a and zh): … -- bleu [--pairs N] [--rounds N]
+if (args.Length > 0 && args[0] == "bleu")
+    return BleuBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "stages")
     return StageBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "pipeline")

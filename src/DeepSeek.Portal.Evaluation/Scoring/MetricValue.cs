@@ -1,4 +1,3 @@
-using DeepSeek.Portal.Evaluation.Runners;
 using DeepSeek.Portal.Evaluation.Suites;
 using DeepSeek.Portal.Feeding.Composer;
 
@@ -53,7 +52,7 @@ public static class MetricNames
 /// <param name="Metric">One of <see cref="MetricNames"/>.</param>
 /// <param name="Scope">Which items.</param>
 /// <param name="Value">The figure.</param>
-/// <param name="Count">Items (or tokens, for perplexity: see <see cref="Tokens"/>) it was computed from.</param>
+/// <param name="Count">Items it was computed from (failed items never count; for perplexity the items with a measured NLL, their tokens in <see cref="Tokens"/>).</param>
 public sealed record MetricValue(string Metric, string Scope, double Value, int Count)
 {
     /// <summary>Lower end of the 95 % interval, where the metric has one.</summary>
@@ -77,16 +76,3 @@ public sealed record MetricValue(string Metric, string Scope, double Value, int 
 /// <param name="Values">Its scores; empty when it failed.</param>
 /// <param name="Failed">Whether the item failed (nothing scored).</param>
 public sealed record ItemScore(string ItemId, ItemKind Kind, EvaluationSlice Slice, string? Domain, IReadOnlyDictionary<string, double> Values, bool Failed);
-
-/// <summary>Scores items and summarises an evaluation into <see cref="MetricValue"/>s.</summary>
-public static class EvaluationScoring
-{
-    /// <summary>One item's scores from its output.</summary>
-    public static ItemScore Score(SuiteItem item, ItemOutput output) => throw new NotImplementedException("metrics helper fills this in");
-
-    /// <summary>
-    /// The evaluation's figures: every metric that applies, over all items, per slice and per domain, plus the
-    /// robustness drop. Failed items are left out of every figure (the evaluation is then marked partial by the caller).
-    /// </summary>
-    public static IReadOnlyList<MetricValue> Summarise(IReadOnlyList<SuiteItem> items, IReadOnlyList<ItemOutput> outputs) => throw new NotImplementedException("metrics helper fills this in");
-}
