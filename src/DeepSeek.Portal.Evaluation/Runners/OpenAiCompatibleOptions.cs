@@ -17,7 +17,7 @@ public enum EndpointProtocol
 /// </summary>
 public sealed class OpenAiCompatibleOptions
 {
-    /// <summary>The API's base address including the version segment, for example <c>https://api.openai.com/v1</c>.</summary>
+    /// <summary>The API's base address including the version segment, for example <c>https://api.openai.com/v1</c>. A query string is sent with every request but never shown in messages or labels.</summary>
     public required Uri BaseUrl { get; init; }
 
     /// <summary>The model name sent with every request.</summary>
@@ -53,9 +53,9 @@ public sealed class OpenAiCompatibleOptions
     /// <summary>For hosts with their own client (not disposed by the target); its own timeout should be infinite.</summary>
     public HttpClient? HttpClient { get; init; }
 
-    /// <summary>Everything but the key (which is only said to be there or not).</summary>
+    /// <summary>Everything but the key (only said to be there or not), the URL's user info and its query.</summary>
     public override string ToString() =>
-        $"{BaseUrl} · {Model} · {Protocol} · key {(string.IsNullOrEmpty(ApiKey) ? "none" : "set")} · timeout {Timeout.TotalSeconds:0.###} s · {MaxRetries} retries";
+        $"{BaseUrl.Scheme}://{BaseUrl.Authority}{BaseUrl.AbsolutePath} · {Model} · {Protocol} · key {(string.IsNullOrEmpty(ApiKey) ? "none" : "set")} · timeout {Timeout.TotalSeconds:0.###} s · {MaxRetries} retries";
 }
 
 /// <summary>What a probe of an endpoint found.</summary>

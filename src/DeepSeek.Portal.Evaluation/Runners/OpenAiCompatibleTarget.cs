@@ -29,6 +29,7 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
     private readonly bool _ownsHttp;
     private readonly string _baseUrl;
     private readonly string _displayBase;
+    private readonly string _query;
     private volatile TargetCapabilities _capabilities;
     private volatile string? _logLikelihoodUnsupported;
     private volatile int _echoMaxTokens; // 0 until a server refuses it, then 1
@@ -44,6 +45,7 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
         if (options.MaxRetries < 0) throw new ArgumentOutOfRangeException(nameof(options), "Max retries cannot be negative.");
         _options = options;
         _baseUrl = options.BaseUrl.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        _query = options.BaseUrl.Query; // kept on requests (for example ?api-version=…), never shown
         _displayBase = $"{options.BaseUrl.Scheme}://{options.BaseUrl.Authority}{options.BaseUrl.AbsolutePath.TrimEnd('/')}";
         _capabilities = new TargetCapabilities(options.AssumeLogLikelihood);
         if (options.HttpClient is { } client)
@@ -307,7 +309,7 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
 
     private async Task<JsonElement> SendAsync(HttpMethod method, string route, JsonObject? body, Purpose purpose, CancellationToken ct)
     {
-        string url = $"{_baseUrl}/{route}";
+        string url = $"{_baseUrl}/{route}{_query}";
         string shown = Url(route);
         string? json = body?.ToJsonString();
         for (int attempt = 0; ; attempt++)
