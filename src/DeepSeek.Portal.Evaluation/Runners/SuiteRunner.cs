@@ -45,7 +45,7 @@ public sealed record SuiteRunOptions
 /// </summary>
 /// <remarks>
 /// Per item: generation and extraction generate from the prompt and, where perplexity is measured and the target has
-/// log-probabilities, score the first reference after the prompt; classification by log-likelihood scores every choice
+/// log-probabilities, score the first reference after the prompt (joined as choices are); classification by log-likelihood scores every choice
 /// as a continuation of the prompt (<see cref="ChoiceContinuation"/>), by generation it generates; a conversation
 /// generates the next assistant turn. Outputs that did not fail are cached under <see cref="CacheKey"/>.
 /// </remarks>
@@ -99,7 +99,7 @@ public static class SuiteRunner
     }
 
     /// <summary>
-    /// The continuation a choice is scored as after a prompt: the choice as it is when the prompt ends in white space,
+    /// The continuation a choice (or the first reference, for perplexity) is scored as after a prompt: the choice as it is when the prompt ends in white space,
     /// the choice starts with white space, or either side of the join is a CJK character (Chinese and Japanese text has
     /// no spaces between words); otherwise one space, then the choice ("Answer:" + "Paris" → " Paris"), since word-piece
     /// tokenizers carry the space on the word that follows it.
@@ -134,7 +134,7 @@ public static class SuiteRunner
                     return new Plan(call, [], null, null);
                 if (!target.Capabilities.LogLikelihood)
                     return new Plan(call, [], null, $"Perplexity is not measured: {target.Label} offers no log-probabilities.");
-                return new Plan(call, [], (item.Prompt!, item.References[0]), null);
+                return new Plan(call, [], (item.Prompt!, ChoiceContinuation(item.Prompt!, item.References[0])), null);
             }
             case ItemKind.Classification:
             {
