@@ -14,6 +14,8 @@ using DeepSeek.Portal.Engine.Devices;
 // The optimizer step alone, TorchSharp's AdamW vs the trainer's FlatAdamW: … -- adamw [demo|large] [rounds]
 // Peak memory and step time with/without activation checkpointing, fp32/bf16/fp16, LoRA vs full (a child process each):
 //   … -- memory [--threads N] [--demo-steps N] [--large-steps N] [--sizes demo,large] [--out path.json]
+// The evaluation runner against a loopback OpenAI endpoint with a fixed latency, at several concurrencies:
+//   … -- endpoint [--items N] [--latency-ms N] [--concurrency 1,8,32] [--out path.json]
 if (args.Length > 0 && args[0] == "stages")
     return StageBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "pipeline")
@@ -24,6 +26,8 @@ if (args.Length > 0 && args[0] == "adamw")
     return OptimizerBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "memory-one")
     return await MemoryBench.RunOneAsync(args[1..]);
+if (args.Length > 0 && args[0] == "endpoint")
+    return await EndpointBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "peer")
     return await PeerBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "mixing")
