@@ -16,7 +16,7 @@ namespace DeepSeek.Portal.Evaluation.Runners;
 /// </summary>
 /// <remarks>
 /// Every failure is a <see cref="TargetException"/> whose message names the endpoint (its address without credentials
-/// or query) and what came back. Timeouts, 429 and 5xx answers and connection failures are retried with exponential
+/// or query) and what came back. Timeouts, 408, 429 and 5xx answers (but 501/505) and connection failures are retried with exponential
 /// back-off and jitter, honouring <c>Retry-After</c>. The API key goes into the request header and nowhere else: messages
 /// have it (and anything that looks like an OpenAI key) blanked out, since some servers quote the key they refused.
 /// </remarks>
@@ -352,7 +352,7 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
             using (response)
             {
                 int status = (int)response.StatusCode;
-                if (status == 429 || status >= 500 && status is not (501 or 505))
+                if (status is 408 or 429 || status >= 500 && status is not (501 or 505))
                 {
                     if (!last)
                     {
@@ -360,9 +360,12 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
                         continue;
                     }
                     string said = ErrorText(text).Message;
-                    throw status == 429
-                        ? new TargetException(FailureKind.RateLimited, Redact($"{shown} kept answering 429 Too Many Requests ({Attempts(attempts)}): {said}"))
-                        : new TargetException(FailureKind.Server, Redact($"{shown} answered HTTP {status} {response.ReasonPhrase} ({Attempts(attempts)}): {said}"));
+                    throw status switch
+                    {
+                        429 => new TargetException(FailureKind.RateLimited, Redact($"{shown} kept answering 429 Too Many Requests ({Attempts(attempts)}): {said}")),
+                        408 => new TargetException(FailureKind.Timeout, Redact($"{shown} kept answering 408 Request Timeout ({Attempts(attempts)}): {said}")),
+                        _ => new TargetException(FailureKind.Server, Redact($"{shown} answered HTTP {status} {response.ReasonPhrase} ({Attempts(attempts)}): {said}")),
+                    };
                 }
                 if (!response.IsSuccessStatusCode) throw MapError(status, response.ReasonPhrase, text, route, purpose);
 

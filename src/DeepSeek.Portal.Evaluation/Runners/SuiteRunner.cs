@@ -47,7 +47,9 @@ public sealed record SuiteRunOptions
 /// Per item: generation and extraction generate from the prompt and, where perplexity is measured and the target has
 /// log-probabilities, score the first reference after the prompt (joined as choices are); classification by log-likelihood scores every choice
 /// as a continuation of the prompt (<see cref="ChoiceContinuation"/>), by generation it generates; a conversation
-/// generates the next assistant turn. Outputs that did not fail are cached under <see cref="CacheKey"/>.
+/// generates the next assistant turn. Outputs that did not fail are cached under <see cref="CacheKey"/>; the cache only
+/// saves calls, so a cache that fails is passed by. An exception other than <see cref="TargetException"/> from a target
+/// fails its item (as <see cref="FailureKind.Server"/>) rather than the run.
 /// </remarks>
 public static class SuiteRunner
 {
@@ -206,7 +208,16 @@ public static class SuiteRunner
         if (options.Cache is { } cache)
         {
             key = CacheKey(target, item, options, plan);
-            if (await cache.GetAsync(key, ct).ConfigureAwait(false) is { } stored)
+            string? stored = null;
+            try
+            {
+                stored = await cache.GetAsync(key, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // The cache only saves calls: a store that fails is a miss, never a failed item.
+            }
+            if (stored is not null)
             {
                 ItemOutput? cached = null;
                 try
@@ -265,9 +276,23 @@ public static class SuiteRunner
         {
             return output with { Failure = new ItemFailure(FailureKind.Network, $"{target.Label}: {e.Message}"), Seconds = clock.Elapsed.TotalSeconds };
         }
+        catch (Exception e)
+        {
+            // A target that broke its contract (every failure a TargetException): the item fails, the run goes on.
+            return output with { Failure = new ItemFailure(FailureKind.Server, $"{target.Label} failed unexpectedly: {e.GetType().Name}: {e.Message}"), Seconds = clock.Elapsed.TotalSeconds };
+        }
         output = output with { Seconds = clock.Elapsed.TotalSeconds };
         if (key is not null)
-            await options.Cache!.SetAsync(key, JsonSerializer.Serialize(output with { Seconds = 0 }, CacheJson), ct).ConfigureAwait(false);
+        {
+            try
+            {
+                await options.Cache!.SetAsync(key, JsonSerializer.Serialize(output with { Seconds = 0 }, CacheJson), ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // Not stored: the next run pays again, this one has its output.
+            }
+        }
         return output;
     }
 }

@@ -258,3 +258,45 @@ public sealed class SuiteRunnerTests
     public void Choices_get_a_space_only_between_non_cjk_words(string prompt, string choice, string expected) =>
         Assert.Equal(expected, SuiteRunner.ChoiceContinuation(prompt, choice));
 }
+
+/// <summary>Contract breakers: a target that throws something other than <see cref="TargetException"/>, a cache that fails.</summary>
+public sealed class SuiteRunnerRobustnessTests
+{
+    private sealed class BrokenTarget : IEvaluationTarget
+    {
+        public string Label => "broken";
+        public string CacheIdentity => "broken";
+        public TargetCapabilities Capabilities => new(false);
+        public Task<GenerationOutput> GenerateAsync(GenerationCall call, CancellationToken ct) =>
+            call.Prompt == "explode" ? throw new InvalidOperationException("tensor shape mismatch") : Task.FromResult(new GenerationOutput("fine", null, null));
+        public Task<LogLikelihoodOutput> LogLikelihoodAsync(string context, string continuation, CancellationToken ct) => throw new NotImplementedException();
+    }
+
+    private sealed class FailingCache : IOutputCache
+    {
+        public int Calls;
+        public Task<string?> GetAsync(string key, CancellationToken ct) { Interlocked.Increment(ref Calls); throw new IOException("database is locked"); }
+        public Task SetAsync(string key, string value, CancellationToken ct) { Interlocked.Increment(ref Calls); throw new IOException("database is locked"); }
+    }
+
+    [Fact]
+    public async Task An_unexpected_exception_fails_its_item_and_a_failing_cache_is_passed_by()
+    {
+        var cache = new FailingCache();
+        SuiteItem[] items =
+        [
+            new("a", ItemKind.Generation, EvaluationSlice.General) { Prompt = "explode" },
+            new("b", ItemKind.Generation, EvaluationSlice.General) { Prompt = "calm", References = ["x"] },
+        ];
+        var outputs = new Dictionary<string, ItemOutput>();
+        await foreach (var o in SuiteRunner.RunAsync(new BrokenTarget(), items, new SuiteRunOptions { Cache = cache }, CancellationToken.None))
+            outputs[o.ItemId] = o;
+
+        Assert.Equal(FailureKind.Server, outputs["a"].Failure!.Kind);
+        Assert.Contains("InvalidOperationException: tensor shape mismatch", outputs["a"].Failure!.Message);
+        Assert.Null(outputs["b"].Failure);
+        Assert.Equal("fine", outputs["b"].Text);
+        Assert.Contains("offers no log-probabilities", outputs["b"].PerplexityUnavailable);
+        Assert.Equal(3, cache.Calls); // two look-ups, one store (the failure is not stored)
+    }
+}
