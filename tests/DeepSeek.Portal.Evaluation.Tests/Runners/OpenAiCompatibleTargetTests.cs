@@ -168,7 +168,8 @@ public sealed class OpenAiCompatibleTargetTests
         var e = await FailsAsync(FailureKind.Timeout, () => Ask(target));
 
         Assert.Contains($"{server.BaseUrl}/chat/completions gave no answer within 0.2 s (2 attempts)", e.Message, StringComparison.Ordinal);
-        Assert.Equal(2, server.Requests);
+        // Not asserted: how many of the two attempts reached the server (a loaded host may cancel the second before Kestrel reads it).
+        Assert.InRange(server.Requests, 1, 2);
     }
 
     [Fact]

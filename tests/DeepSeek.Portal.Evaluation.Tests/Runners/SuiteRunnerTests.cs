@@ -229,7 +229,8 @@ public sealed class SuiteRunnerTests
             await foreach (var output in SuiteRunner.RunAsync(target, items, new SuiteRunOptions { Concurrency = 4 }, cts.Token))
                 seen.Add(output);
         });
-        while (server.InFlight < 4) await Task.Delay(10);
+        for (int i = 0; i < 1000 && server.InFlight < 4; i++) await Task.Delay(10);
+        Assert.Equal(4, server.InFlight);
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
