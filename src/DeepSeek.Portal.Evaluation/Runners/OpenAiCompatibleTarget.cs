@@ -137,6 +137,8 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
     /// points, which vLLM and OpenAI use), so the context's length is measured in code points, not UTF-16 units (they
     /// differ for emoji and rare CJK characters beyond the BMP). Where the tokenizer merges the boundary into one token
     /// that starts inside the context and no token starts inside the continuation, that straddling token is counted.
+    /// The echoed tokens are taken to spell the prompt; a leading special token (Llama's <c>&lt;s&gt;</c>) that the
+    /// offsets count is allowed for by shifting past it.
     /// An entry whose log-probability is null (the first token has no context) is skipped and not counted.
     /// </remarks>
     public async Task<LogLikelihoodOutput> LogLikelihoodAsync(string context, string continuation, CancellationToken ct)
@@ -187,7 +189,7 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
     {
         const string route = "completions";
         var choice = FirstChoice(root, route);
-        if (choice.TryGetProperty("text", out var echoed) && echoed.ValueKind == JsonValueKind.String && !echoed.GetString()!.StartsWith(prompt, StringComparison.Ordinal))
+        if (choice.TryGetProperty("text", out var echoed) && echoed.ValueKind == JsonValueKind.String && !echoed.GetString()!.Contains(prompt, StringComparison.Ordinal))
             throw NotSupported($"{Url(route)} did not echo the prompt back (llama.cpp and chat-only servers ignore `echo`), so it gives no log-probabilities of given text.");
         if (!choice.TryGetProperty("logprobs", out var logprobs) || logprobs.ValueKind != JsonValueKind.Object)
             throw NotSupported($"{Url(route)} returned no log-probabilities for the prompt (`choices[0].logprobs` is {(logprobs.ValueKind == JsonValueKind.Undefined ? "missing" : "null")}).");
@@ -216,6 +218,15 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
                 running += CodePoints(t.GetString() ?? "");
             }
         }
+        // A leading special token (Llama's "<s>") counts in the offsets but is not part of the prompt: shift past it.
+        string spelled = string.Concat(tokens.EnumerateArray().Select(t => t.ValueKind == JsonValueKind.String ? t.GetString() : ""));
+        int start = spelled.IndexOf(prompt, StringComparison.Ordinal);
+        if (start > 0)
+        {
+            int shift = CodePoints(spelled[..start]);
+            contextLength += shift;
+            promptLength += shift;
+        }
         // Tokens that never reach past the context: the server returned log-probabilities of generated text only.
         if (n == 0 || offsets[^1] + CodePoints(tokens[n - 1].GetString() ?? "") <= contextLength)
             throw NotSupported($"{Url(route)} returned log-probabilities that do not cover the prompt (it did not echo it).");
@@ -243,7 +254,7 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
             if (haveTop)
             {
                 var top = topLogprobs[i];
-                if (top.ValueKind != JsonValueKind.Object) { greedy = null; haveTop = false; continue; }
+                if (top.ValueKind != JsonValueKind.Object) { if (greedy == true) greedy = null; haveTop = false; continue; }
                 double best = double.NegativeInfinity;
                 foreach (var p in top.EnumerateObject())
                     if (p.Value.ValueKind == JsonValueKind.Number) best = Math.Max(best, p.Value.GetDouble());

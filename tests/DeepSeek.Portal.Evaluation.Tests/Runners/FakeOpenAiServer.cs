@@ -38,6 +38,8 @@ public enum FakeMode
     RefuseZeroMaxTokens,
     /// <summary>Errors in vLLM's shape (top-level object, integer code).</summary>
     VllmErrors,
+    /// <summary>Echoed tokens start with Llama's <c>&lt;s&gt;</c>, which the offsets count.</summary>
+    LeadingBos,
 }
 
 /// <summary>
@@ -231,6 +233,7 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
             return;
         }
         var tokens = Tokenize(prompt);
+        if (Mode == FakeMode.LeadingBos) tokens.Insert(0, "<s>");
         if (maxTokens > 0) tokens.Add(generated);
         var tokenLogprobs = new JsonArray();
         var top = new JsonArray();

@@ -112,6 +112,19 @@ public sealed class OpenAiCompatibleTargetTests
     }
 
     [Fact]
+    public async Task A_leading_special_token_in_the_echo_is_allowed_for()
+    {
+        await using var server = await FakeOpenAiServer.StartAsync();
+        server.Mode = FakeMode.LeadingBos;
+        using var target = Target(server);
+
+        var two = await target.LogLikelihoodAsync("The sky is", " deep blue", CancellationToken.None);
+
+        Assert.Equal(-1.0, two.LogProbability, 9); // without the shift, "<s>" moves the offsets three characters on and " is" would be counted too
+        Assert.Equal(2, two.Tokens);
+    }
+
+    [Fact]
     public async Task A_server_that_refuses_max_tokens_zero_is_asked_for_one_and_the_generated_token_is_left_out()
     {
         await using var server = await FakeOpenAiServer.StartAsync();
