@@ -63,6 +63,9 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
     /// <summary>When set, requests without this bearer key get 401 (whose message quotes the key received, as OpenAI does).</summary>
     public string? RequiredKey { get; set; }
 
+    /// <summary>The <c>Retry-After</c> of <see cref="FakeMode.RateLimitedOnce"/> (seconds or an HTTP date).</summary>
+    public string RetryAfter { get; set; } = "1";
+
     /// <summary>Added to every request.</summary>
     public TimeSpan Latency { get; set; }
 
@@ -139,7 +142,7 @@ public sealed partial class FakeOpenAiServer : IAsyncDisposable
             {
                 case FakeMode.RateLimitedOnce when Interlocked.Increment(ref _failuresServed) == 1:
                 case FakeMode.AlwaysRateLimited:
-                    context.Response.Headers.RetryAfter = Mode == FakeMode.RateLimitedOnce ? "1" : "0";
+                    context.Response.Headers.RetryAfter = Mode == FakeMode.RateLimitedOnce ? RetryAfter : "0";
                     await Error(context, 429, "Rate limit reached for requests. Please try again in 1s.", "rate_limit_exceeded");
                     return;
                 case FakeMode.ServerErrorOnce when Interlocked.Increment(ref _failuresServed) == 1:

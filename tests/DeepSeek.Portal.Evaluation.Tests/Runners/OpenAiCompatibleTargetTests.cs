@@ -185,11 +185,15 @@ public sealed class OpenAiCompatibleTargetTests
         Assert.InRange(server.Requests, 1, 2);
     }
 
-    [Fact]
-    public async Task A_429_is_retried_after_the_servers_retry_after()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_429_is_retried_after_the_servers_retry_after(bool asDate)
     {
         await using var server = await FakeOpenAiServer.StartAsync();
         server.Mode = FakeMode.RateLimitedOnce;
+        // An HTTP date has whole seconds: three seconds on from now is at least two seconds away (slack for a slow start).
+        if (asDate) server.RetryAfter = DateTimeOffset.UtcNow.AddSeconds(3).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         using var target = Target(server);
 
         Assert.Equal("Paris", (await Ask(target)).Text);
