@@ -17,6 +17,8 @@ using DeepSeek.Portal.Engine.Devices;
 // Corpus BLEU throughput (sacrebleu-identical BLEU, 13a and zh): … -- bleu [--pairs N] [--rounds N]
 if (args.Length > 0 && args[0] == "bleu")
     return BleuBench.Run(args[1..]);
+// The evaluation runner against a loopback OpenAI endpoint with a fixed latency, at several concurrencies:
+//   … -- endpoint [--items N] [--latency-ms N] [--concurrency 1,8,32] [--out path.json]
 if (args.Length > 0 && args[0] == "stages")
     return StageBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "pipeline")
@@ -27,6 +29,8 @@ if (args.Length > 0 && args[0] == "adamw")
     return OptimizerBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "memory-one")
     return await MemoryBench.RunOneAsync(args[1..]);
+if (args.Length > 0 && args[0] == "endpoint")
+    return await EndpointBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "peer")
     return await PeerBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "mixing")

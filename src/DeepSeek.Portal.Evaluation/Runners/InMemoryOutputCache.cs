@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+
+namespace DeepSeek.Portal.Evaluation.Runners;
+
+/// <summary>An output cache held in memory (tests, the CLI, one process's repeated runs); the portal keeps its own in the database.</summary>
+public sealed class InMemoryOutputCache : IOutputCache
+{
+    private readonly ConcurrentDictionary<string, string> _entries = new(StringComparer.Ordinal);
+    private int _hits;
+
+    /// <summary>Entries held.</summary>
+    public int Count => _entries.Count;
+
+    /// <summary>Look-ups that found an entry.</summary>
+    public int Hits => Volatile.Read(ref _hits);
+
+    /// <inheritdoc />
+    public Task<string?> GetAsync(string key, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (!_entries.TryGetValue(key, out var value)) return Task.FromResult<string?>(null);
+        Interlocked.Increment(ref _hits);
+        return Task.FromResult<string?>(value);
+    }
+
+    /// <inheritdoc />
+    public Task SetAsync(string key, string value, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        _entries[key] = value;
+        return Task.CompletedTask;
+    }
+}
