@@ -14,6 +14,8 @@ using DeepSeek.Portal.Evaluations.Suites;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Quartz;
 
 namespace DeepSeek.Portal.Tests.Evaluations;
@@ -306,5 +308,45 @@ public sealed class EvaluationApiTests(EvaluationPortal fixture) : IClassFixture
         Assert.Equal(25, (double)summary["nps"]!["value"]!, 6);
         Assert.Equal(200.0 / 3, (double)summary["taskCompletion"]!["value"]!, 6);
         Assert.Contains(summary["latest"]!.AsArray(), r => (string?)r!["comment"] == "很好, 很快");
+    }
+
+    [Fact]
+    public async Task The_endpoint_test_probes_the_model_list_with_the_stored_key()
+    {
+        // A loopback stand-in for an OpenAI-compatible server: /v1/models with one accepted key.
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        await using var server = builder.Build();
+        server.MapGet("/v1/models", (Microsoft.AspNetCore.Http.HttpRequest r) =>
+            r.Headers.Authorization.ToString() == "Bearer sk-right"
+                ? Microsoft.AspNetCore.Http.Results.Json(new { @object = "list", data = new[] { new { id = "deepseek-v3" }, new { id = "qwen" } } })
+                : Microsoft.AspNetCore.Http.Results.StatusCode(401));
+        server.MapGet("/html/models", () => Microsoft.AspNetCore.Http.Results.Content("<html></html>", "text/html"));
+        await server.StartAsync();
+        var address = server.Urls.First().TrimEnd('/');
+
+        async Task<EndpointProbe> ProbeAsync(string name, string baseUrl, string model, string? key)
+        {
+            var endpoint = await (await Engineer.PostAsJsonAsync("/api/evaluation-endpoints", new { name, baseUrl, model, apiKey = key })).Content.ReadFromJsonAsync<EndpointView>(Json);
+            var response = await Engineer.PostAsync($"/api/evaluation-endpoints/{endpoint!.Id}/test", null);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<EndpointProbe>(Json))!;
+        }
+
+        var ok = await ProbeAsync("probe-ok", address + "/v1", "deepseek-v3", "sk-right");
+        Assert.True(ok.Ok, ok.Message);
+        Assert.Equal(["deepseek-v3", "qwen"], ok.Models);
+        var wrongKey = await ProbeAsync("probe-key", address + "/v1", "deepseek-v3", "sk-wrong");
+        Assert.Equal((false, 401, "The endpoint refused the API key."), (wrongKey.Ok, wrongKey.Status, wrongKey.Message));
+        var unknownModel = await ProbeAsync("probe-model", address + "/v1", "gpt-9", "sk-right");
+        Assert.False(unknownModel.Ok);
+        Assert.Contains("gpt-9", unknownModel.Message);
+        var html = await ProbeAsync("probe-html", address + "/html", "m", null);
+        Assert.False(html.Ok);
+        Assert.Contains("text/html", html.Message);
+        await server.StopAsync();
+        var down = await ProbeAsync("probe-down", address + "/v1", "deepseek-v3", "sk-right");
+        Assert.False(down.Ok);
+        Assert.Contains("could not be reached", down.Message);
     }
 }
