@@ -93,6 +93,11 @@ public sealed class EvaluationJob(
             await FinishAsync(db, evaluation, EvaluationStatus.Failed, e.Message);
             return;
         }
+        catch (OperationCanceledException)
+        {
+            await StoppedAsync(db, evaluation);
+            return;
+        }
 
         var settings = EvaluationSettings.Read(evaluation.Settings);
         var options = new SuiteRunOptions
@@ -127,16 +132,8 @@ public sealed class EvaluationJob(
         catch (OperationCanceledException)
         {
             await FlushAsync(db, evaluation, batch, null);
-            await db.Entry(evaluation).ReloadAsync(CancellationToken.None);
-            if (supervisor.WasCancelledByUser(id) || evaluation.CancelRequested)
-            {
-                await FinishAsync(db, evaluation, EvaluationStatus.Cancelled, null);
-                return;
-            }
-            evaluation.Status = EvaluationStatus.Queued;
-            await db.SaveChangesAsync(CancellationToken.None);
-            feed.Publish(EvaluationUpdate.From(evaluation));
-            throw;
+            await StoppedAsync(db, evaluation);
+            return;
         }
         catch (Exception e)
         {
@@ -161,6 +158,25 @@ public sealed class EvaluationJob(
         }
 
         await SummariseAsync(db, evaluation, items, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// After cancellation: Cancelled when a user asked (the items already stored are kept), otherwise (shutdown) back
+    /// to Queued, and the next start resumes it without the items already stored.
+    /// </summary>
+    private async Task StoppedAsync(PortalDbContext db, EvaluationRun evaluation)
+    {
+        var byUser = supervisor.WasCancelledByUser(evaluation.Id);
+        await db.Entry(evaluation).ReloadAsync(CancellationToken.None);
+        if (byUser || evaluation.CancelRequested)
+        {
+            await FinishAsync(db, evaluation, EvaluationStatus.Cancelled, null);
+            return;
+        }
+        evaluation.Status = EvaluationStatus.Queued;
+        await db.SaveChangesAsync(CancellationToken.None);
+        feed.Publish(EvaluationUpdate.From(evaluation));
+        logger.LogInformation("Evaluation {EvaluationId} paused by shutdown after {Done} items; it resumes at the next start", evaluation.Id, evaluation.ItemsDone);
     }
 
     /// <summary>Stores a batch of item results and the counts in one transaction, then pushes the progress.</summary>
