@@ -171,3 +171,65 @@ public sealed class EvaluationEngineTests : IAsyncLifetime
         throw new TimeoutException($"Evaluation {id} did not get there: {JsonSerializer.Serialize(detail)}");
     }
 }
+
+/// <summary>What survives a restart: an evaluation left Running is queued again and its job runs.</summary>
+public sealed class EvaluationRestartTests
+{
+    [Fact]
+    public async Task An_evaluation_left_running_by_a_restart_runs_again_and_feedback_figures_come_from_the_target_label()
+    {
+        var dir = PortalFactory.NewDataDirectory();
+        try
+        {
+            int evaluationId;
+            await using (var first = new PortalFactory(dir))
+            {
+                var engineer = await first.ClientForRoleAsync(PortalRoles.Engineer);
+                var folder = Path.Combine(dir, "models", "no-tokenizer");
+                TinyModelFolders.Write(folder, TinyModelFolders.TinyV2Moe(), tokenizer: false);
+                var model = await (await engineer.PostAsJsonAsync("/api/models", new RegisterModelRequest("no-tokenizer"))).Content.ReadFromJsonAsync<ModelSummary>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+                var suite = await (await engineer.PostAsync("/api/evaluation-suites", TestData.Upload("restart.jsonl", EvaluationApiTests.GoodSuite, "restart")))
+                    .Content.ReadFromJsonAsync<SuiteUploaded>(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+                await using var scope = first.Services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+                // As a crash leaves it: Running, no job in the scheduler.
+                var row = new EvaluationRun
+                {
+                    Name = "interrupted", SuiteVersionId = suite!.VersionId, TargetKind = EvaluationTargetKind.Model, TargetModelId = model!.Id, TargetLabel = "bank-bot",
+                    Settings = new EvaluationSettings().ToJson(), Status = EvaluationStatus.Running, ItemsTotal = 4, CreatedAt = DateTimeOffset.UtcNow, StartedAt = DateTimeOffset.UtcNow,
+                };
+                db.Evaluations.Add(row);
+                db.Feedback.AddRange(
+                    new FeedbackRecord { ModelLabel = "bank-bot", Score = 10, TaskCompleted = true, RecordedAt = DateTimeOffset.UtcNow, Source = "t:2" },
+                    new FeedbackRecord { ModelLabel = "bank-bot", Score = 2, TaskCompleted = false, RecordedAt = DateTimeOffset.UtcNow, Source = "t:3" },
+                    new FeedbackRecord { ModelLabel = "other", Score = 0, RecordedAt = DateTimeOffset.UtcNow, Source = "t:4" });
+                await db.SaveChangesAsync();
+                evaluationId = row.Id;
+
+                var figures = await EvaluationJob.FeedbackFiguresAsync(db, "bank-bot", CancellationToken.None);
+                Assert.Equal(0, figures.Single(f => f.Metric == "nps").Value, 9); // one promoter, one detractor
+                Assert.Equal(50, figures.Single(f => f.Metric == "tcr").Value, 9);
+                Assert.All(figures, f => Assert.Equal((EvaluationJob.FeedbackScope, 2, 3), (f.Scope, f.Count, f.Tier)));
+                Assert.Empty(await EvaluationJob.FeedbackFiguresAsync(db, "nobody", CancellationToken.None));
+            }
+
+            await using var second = new PortalFactory(dir);
+            var reader = await second.ClientForRoleAsync(PortalRoles.Stakeholder);
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            EvaluationDetail? detail;
+            do
+            {
+                await Task.Delay(200);
+                detail = await reader.GetFromJsonAsync<EvaluationDetail>($"/api/evaluations/{evaluationId}", new JsonSerializerOptions(JsonSerializerDefaults.Web));
+            }
+            while (detail!.Evaluation.IsActive && DateTime.UtcNow < deadline);
+            // The job ran again: this model has no tokenizer, so it fails and says so (before the restart it said nothing).
+            Assert.Equal(EvaluationStatus.Failed, detail.Evaluation.Status);
+            Assert.Contains("tokenizer.json", detail.Evaluation.Error);
+        }
+        finally
+        {
+            PortalFactory.DeleteDataDirectory(dir);
+        }
+    }
+}
