@@ -3,6 +3,8 @@ using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Evaluations.Pages;
 using DeepSeek.Portal.Tests.Components;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -72,5 +74,34 @@ public sealed class EvaluationPagesTests() : ComponentTestContext("zh-Hans"), ID
         Assert.Contains("失败", detail.Find("[data-testid=evaluation-status]").TextContent, StringComparison.Ordinal);
         Assert.Contains("你好", detail.Find("[data-testid=item-row]").TextContent, StringComparison.Ordinal);
         Assert.Empty(detail.FindAll("[data-testid=cancel-evaluation]"));
+    }
+
+    [Fact]
+    public async Task The_endpoint_form_shows_field_errors_and_never_shows_a_stored_key()
+    {
+        Use(PortalPolicies.Read, PortalPolicies.Launch);
+        var panel = Context.Render<EndpointsPanel>();
+        await panel.Find("input[data-testid=endpoint-name]").ChangeAsync(new ChangeEventArgs { Value = "本地 vLLM" });
+        await panel.Find("input[data-testid=endpoint-url]").ChangeAsync(new ChangeEventArgs { Value = "ftp://10.0.0.5/v1" });
+        await panel.Find("input[data-testid=endpoint-model]").ChangeAsync(new ChangeEventArgs { Value = "deepseek-v3" });
+        await panel.Find("input[data-testid=endpoint-key]").ChangeAsync(new ChangeEventArgs { Value = "sk-page-secret-42" });
+        await panel.Find("[data-testid=save-endpoint]").ClickAsync(new MouseEventArgs());
+        panel.WaitForAssertion(() => Assert.Contains("absolute http or https URL", panel.Markup, StringComparison.Ordinal));
+        Assert.DoesNotContain("sk-page-secret-42", panel.Markup, StringComparison.Ordinal);
+
+        await panel.Find("input[data-testid=endpoint-url]").ChangeAsync(new ChangeEventArgs { Value = "http://10.0.0.5:8000/v1" });
+        await panel.Find("input[data-testid=endpoint-key]").ChangeAsync(new ChangeEventArgs { Value = "sk-page-secret-42" });
+        await panel.Find("[data-testid=save-endpoint]").ClickAsync(new MouseEventArgs());
+        panel.WaitForAssertion(() => Assert.Contains("已保存", panel.Find("[data-testid=endpoints-table]").TextContent, StringComparison.Ordinal));
+        Assert.DoesNotContain("sk-page-secret-42", panel.Markup, StringComparison.Ordinal);
+
+        // Changing it shows every field but the key, which stays stored when left empty.
+        await panel.Find("[data-testid=edit-endpoint]").ClickAsync(new MouseEventArgs());
+        Assert.Equal("", panel.Find("input[data-testid=endpoint-key]").GetAttribute("value") ?? "");
+        Assert.Contains("留空则保留", panel.Markup, StringComparison.Ordinal);
+        await panel.Find("[data-testid=save-endpoint]").ClickAsync(new MouseEventArgs());
+        panel.WaitForAssertion(() => Assert.Contains("已保存", panel.Find("[data-testid=endpoints-table]").TextContent, StringComparison.Ordinal));
+        var stored = await WithDbAsync(db => db.EvaluationEndpoints.AsNoTracking().SingleAsync());
+        Assert.NotNull(stored.ProtectedKey);
     }
 }
