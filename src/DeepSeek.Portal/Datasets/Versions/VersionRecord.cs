@@ -36,6 +36,13 @@ public sealed record VersionRecord
     /// <summary>Where the record came from (for composed suites and mixtures: source version, record, slice, perturbation).</summary>
     [JsonPropertyName("origin"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public SortedDictionary<string, string>? Origin { get; init; }
 
+    /// <summary>
+    /// For a record of an uploaded evaluation suite: the item as the suite file gave it (kind, references, choices,
+    /// answer, criteria, …). Evaluations read it; <see cref="Text"/>, <see cref="Prompt"/>, <see cref="Response"/> and
+    /// <see cref="Turns"/> carry the same item for the dataset pages. Last, so files written before it hash the same.
+    /// </summary>
+    [JsonPropertyName("evaluation"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public DeepSeek.Portal.Evaluation.Suites.SuiteItemSpec? Evaluation { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         // Chinese stays readable in the file (and in exports); the file is data, never HTML.

@@ -35,7 +35,7 @@ public sealed class ModelGenerator(IOptions<ModelRegistryOptions> options, ILogg
         try
         {
             var (config, tokenizer, promptIds, sampling) = Prepare(source, request);
-            using var model = await Task.Run(() => Load(source, config), ct);
+            using var model = await Task.Run(() => Load(source, config, logger), ct);
             yield return new GenerationEvent { Type = "start", PromptTokenIds = promptIds };
 
             string Decode(IReadOnlyList<long> ids) => tokenizer.Decode(ids.Select(i => (int)i));
@@ -126,7 +126,8 @@ public sealed class ModelGenerator(IOptions<ModelRegistryOptions> options, ILogg
         return (config, tokenizer, [.. prompt.Select(i => (long)i)], sampling);
     }
 
-    private CausalLM Load(GenerationSource source, ModelConfig config)
+    /// <summary>Creates the model and loads the folder's weights (a LoRA checkpoint merged); evaluations load the same way.</summary>
+    internal static CausalLM Load(GenerationSource source, ModelConfig config, ILogger logger)
     {
         var weights = File.Exists(Path.Combine(source.Folder, SafeTensorsCheckpoint.IndexFile))
             ? Path.Combine(source.Folder, SafeTensorsCheckpoint.IndexFile)
