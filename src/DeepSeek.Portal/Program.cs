@@ -1,6 +1,7 @@
 using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Datasets;
 using DeepSeek.Portal.Datasets.Cli;
+using DeepSeek.Portal.Evaluations.Reports;
 using DeepSeek.Portal.Models;
 using DeepSeek.Portal.Platform;
 using DeepSeek.Portal.Training;
@@ -20,6 +21,7 @@ builder.AddPortalAccounts();
 builder.AddPortalDatasets();
 builder.AddPortalTraining();
 builder.AddPortalModels();
+builder.AddPortalEvaluationReports();
 // After the features: the scheduler composes their jobs' settings; the UI hosts their pages.
 builder.AddPortalScheduler();
 builder.AddPortalUi();
@@ -30,6 +32,7 @@ app.MapPortalAccounts();
 app.MapPortalDatasets();
 app.MapPortalTraining();
 app.MapPortalModels();
+app.MapPortalEvaluationReports();
 app.MapPortalUi();
 app.Run();
 return 0;
