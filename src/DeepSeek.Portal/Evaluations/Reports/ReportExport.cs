@@ -35,11 +35,11 @@ public static class ReportExport
             workbook.Workbook = new Workbook(new Sheets());
             var e = report.Evaluation;
             AddSheet(workbook, "Summary", [["field", "value"],
-                [text["ReportEvaluation"], e.Name], [text["EvaluationTarget"], e.TargetLabel], [text["EvaluationSuite"], e.SuiteVersionId],
-                [text["EvaluationStatus"], e.Status.ToString()], [text["EvaluationFinished"], e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)],
-                [text["ItemsScored"], e.ItemsDone - e.ItemsFailed], [text["ItemsFailed"], e.ItemsFailed],
-                [text["ReportHeadlineLabel"], text.Headline(report)], [text["TargetsMet"], report.TargetsMet], [text["TargetsJudged"], report.TargetsTotal],
-                .. e.IsPartial ? new[] { new object?[] { text["PartialResults"], text["PartialResultsText"] } } : []]);
+                [text["ReportEvaluation"], e.Name], [text["RptEvaluationTarget"], e.TargetLabel], [text["RptEvaluationSuite"], e.SuiteVersionId],
+                [text["RptEvaluationStatus"], e.Status.ToString()], [text["RptEvaluationFinished"], e.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)],
+                [text["RptItemsScored"], e.ItemsDone - e.ItemsFailed], [text["RptItemsFailed"], e.ItemsFailed],
+                [text["ReportHeadlineLabel"], text.Headline(report)], [text["RptTargetsMet"], report.TargetsMet], [text["TargetsJudged"], report.TargetsTotal],
+                .. e.IsPartial ? new[] { new object?[] { text["RptPartialResults"], text["RptPartialResultsText"] } } : []]);
             AddSheet(workbook, "Metrics", [MetricColumns, .. MetricRows(report, text)]);
             var scoreNames = items.SelectMany(i => i.Scores.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
             AddSheet(workbook, "Items", [["item", "kind", "slice", "domain", "input", "output", "references", "error", .. scoreNames],
