@@ -20,7 +20,7 @@ public static class EvaluationsFeature
         services.AddSingleton<EvaluationSupervisor>();
         services.AddSingleton<EvaluationLiveFeed>();
         services.AddSingleton<DatabaseOutputCache>();
-        services.AddSingleton<IEndpointTargets, UnavailableEndpointTargets>();
+        services.AddSingleton<IEndpointTargets, OpenAiEndpointTargets>();
         services.AddScoped<EvaluationSuites>();
         services.AddScoped<EvaluationService>();
         services.AddScoped<EvaluationTargets>();

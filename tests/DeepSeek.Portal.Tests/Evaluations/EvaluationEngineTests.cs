@@ -121,7 +121,7 @@ public sealed class EvaluationEngineTests : IAsyncLifetime
     /// Needs the runner (<see cref="SuiteRunner"/>) and the scoring (<c>EvaluationScoring</c>) of the eval-runner and
     /// eval-metrics branches: on this branch both are stubs.
     /// </summary>
-    [Fact(Skip = "Needs SuiteRunner.RunAsync (eval-runner) and EvaluationScoring (eval-metrics); remove this Skip after merging them.")]
+    [Fact]
     public async Task An_engine_evaluation_runs_every_item_stores_them_and_its_figures()
     {
         var (id, _) = await RegisterAsync("tiny-e2e");

@@ -3,13 +3,23 @@ using DeepSeek.Portal.Evaluation.Runners;
 namespace DeepSeek.Portal.Evaluations.Targets;
 
 /// <summary>
-/// The endpoint targets of this build. The OpenAI-compatible client lives in the runner library
-/// (<c>DeepSeek.Portal.Evaluation.Runners</c>); until it is part of the build, an endpoint evaluation fails with this
-/// message rather than a score that was never computed. Registered through <see cref="IEndpointTargets"/>, so wiring
-/// the client in is a one-line change in <see cref="EvaluationsFeature"/>.
+/// Endpoint targets: the runner library's OpenAI-compatible client with the endpoint's stored timeout and the decrypted
+/// key (held by the target only for the request header; never in its messages, label or cache identity). Each
+/// evaluation gets its own client, disposed by the job when the evaluation ends.
 /// </summary>
-public sealed class UnavailableEndpointTargets : IEndpointTargets
+public sealed class OpenAiEndpointTargets : IEndpointTargets
 {
-    public IEvaluationTarget Create(EvaluationEndpoint endpoint, string? apiKey, string label) =>
-        throw new TargetException(FailureKind.NotSupported, "This build of the portal cannot call OpenAI-compatible endpoints yet.");
+    public IEvaluationTarget Create(EvaluationEndpoint endpoint, string? apiKey, string label)
+    {
+        if (!Uri.TryCreate(endpoint.BaseUrl, UriKind.Absolute, out var baseUrl))
+            throw new TargetException(FailureKind.InvalidItem, $"The endpoint '{endpoint.Name}' has no usable base URL.");
+        return new OpenAiCompatibleTarget(new OpenAiCompatibleOptions
+        {
+            BaseUrl = baseUrl,
+            Model = endpoint.Model,
+            ApiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey,
+            Label = label,
+            Timeout = TimeSpan.FromSeconds(Math.Clamp(endpoint.TimeoutSeconds, 1, 3600)),
+        });
+    }
 }
