@@ -231,6 +231,8 @@ public static class SuiteFile
         }
         var choices = StringList(o, "choices", Err);
         var criteria = StringList(o, "criteria", Err);
+        var perturbation = String(o, "perturbation", Err);
+        var source = String(o, "source", Err);
         var scoringName = String(o, "scoring", Err);
         var scoring = ChoiceScoring.LogLikelihood;
         if (scoringName is not null)
@@ -301,7 +303,8 @@ public static class SuiteFile
             Answer = answer,
             Scoring = scoring,
             CompletionCriteria = criteria,
-            SourceItemId = id.Trim(),
+            SourceItemId = string.IsNullOrWhiteSpace(source) ? id.Trim() : source.Trim(),
+            Perturbation = string.IsNullOrWhiteSpace(perturbation) ? null : perturbation.Trim(),
         };
     }
 

@@ -1,3 +1,5 @@
+using DeepSeek.Portal.Options;
+using Microsoft.Extensions.Options;
 using DeepSeek.Portal.Evaluations.Endpoints;
 using DeepSeek.Portal.Evaluations.Feedback;
 using DeepSeek.Portal.Evaluations.Schedules;
@@ -31,6 +33,7 @@ public static class EvaluationsFeature
         services.AddHttpClient(EndpointRegistry.HttpClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.AddSignalR();
         services.AddHostedService<InterruptedEvaluationsStartup>();
+        services.AddHostedService<DemoSuiteStartup>();
         // One evaluation at a time per node: an engine evaluation holds a model in memory, and endpoint evaluations
         // bound their own concurrency.
         builder.AddExecutionLimit(EvaluationJob.ExecutionGroup, 1);
@@ -61,6 +64,20 @@ public static class EvaluationsFeature
             if (queued.Count > 0)
                 logger.LogInformation("Re-queued {Count} interrupted evaluation(s): {Evaluations}", queued.Count, queued);
             await scope.ServiceProvider.GetRequiredService<ScheduleService>().SyncTriggersAsync(ct);
+        }
+
+        public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    }
+
+    /// <summary>Stores the demo workspace's evaluation suite on first start (Portal:SeedDemoWorkspace), after the demo datasets.</summary>
+    private sealed class DemoSuiteStartup(IServiceScopeFactory scopes, IOptions<PortalOptions> options) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken ct)
+        {
+            if (!options.Value.SeedDemoWorkspace)
+                return;
+            await using var scope = scopes.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<EvaluationSuites>().EnsureDemoAsync(ct);
         }
 
         public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

@@ -1,3 +1,4 @@
+using DeepSeek.Portal.Feeding.Demo;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using DeepSeek.Portal.Datasets.Jobs;
@@ -25,6 +26,23 @@ public sealed record SuiteUploadOutcome(SuiteUploaded? Suite, IReadOnlyList<Suit
 /// </summary>
 public sealed class EvaluationSuites(PortalDbContext db, DatasetVersionService versions, VersionStatisticsFactory statisticsFactory, DataPaths paths, TimeProvider clock)
 {
+    /// <summary>
+    /// The demo workspace's suite (<see cref="DemoSuite"/>: every item kind, both languages, about the demo bank, from
+    /// texts the demo run does not train on), stored once as a demo dataset; nothing happens when it exists.
+    /// </summary>
+    public async Task EnsureDemoAsync(CancellationToken ct)
+    {
+        if (await db.Datasets.AnyAsync(d => d.Name == DemoSuite.Name, ct))
+            return;
+        using var content = new MemoryStream(DemoSuite.FileBytes());
+        var outcome = await UploadAsync(content, DemoSuite.Name + ".jsonl", DemoSuite.Name, null, ct);
+        if (outcome.Suite is not { } suite)
+            throw new InvalidOperationException("The demo suite was refused: " + string.Join("; ", outcome.Errors));
+        await db.Datasets.Where(d => d.Id == suite.DatasetId).ExecuteUpdateAsync(u => u
+            .SetProperty(d => d.IsDemo, true)
+            .SetProperty(d => d.Description, "Demo evaluation suite: banking questions in Chinese and English — generation, adversarial, general, classification, extraction and conversation items."), ct);
+    }
+
     /// <summary>Reads, checks and stores a suite file. All or nothing.</summary>
     public async Task<SuiteUploadOutcome> UploadAsync(Stream content, string fileName, string? name, string? user, CancellationToken ct)
     {
