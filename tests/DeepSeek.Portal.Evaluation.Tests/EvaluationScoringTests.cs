@@ -176,6 +176,24 @@ public sealed class EvaluationScoringTests
     }
 
     [Fact]
+    public void The_robustness_drop_uses_the_first_metric_both_slices_have()
+    {
+        // Classification only in the domain slice, generation in both: accuracy cannot be compared, BLEU can.
+        SuiteItem[] items =
+        [
+            Choice("c1", EvaluationSlice.Domain, 0, ChoiceScoring.LogLikelihood, "a", "b"),
+            Gen("g1", EvaluationSlice.Domain, null, "the cat sat on the mat"),
+            Gen("g2", EvaluationSlice.Adversarial, null, "the cat sat on the mat"),
+        ];
+        ItemOutput[] outputs = [Picked("c1", 0, 2), new("g1") { Text = "the cat sat on the mat" }, new("g2") { Text = "the cat sat on a mat" }];
+        var figures = EvaluationScoring.Summarise(items, outputs);
+        var domainBleu = figures.Single(f => f.Metric == MetricNames.Bleu && f.Scope == "slice:domain").Value;
+        var adversarialBleu = figures.Single(f => f.Metric == MetricNames.Bleu && f.Scope == "slice:adversarial").Value;
+        Assert.Equal(100, domainBleu, 9);
+        Assert.Equal(100 * (1 - adversarialBleu / domainBleu), figures.Single(f => f.Metric == MetricNames.RobustnessDrop).Value, 9);
+    }
+
+    [Fact]
     public void Extraction_and_conversation_summaries()
     {
         SuiteItem[] items =

@@ -161,7 +161,7 @@ public static class EvaluationScoring
         foreach (var domain in scored.Select(s => s.Item.Domain).Where(d => !string.IsNullOrWhiteSpace(d)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
             figures.AddRange(ScopeFigures(DomainScope(domain!), scored.Where(s => s.Item.Domain == domain).ToList()));
 
-        if (RobustnessDrop(figures, scored) is { } drop) figures.Add(drop);
+        if (RobustnessDrop(figures) is { } drop) figures.Add(drop);
         return figures;
     }
 
@@ -213,20 +213,21 @@ public static class EvaluationScoring
     }
 
     /// <summary>
-    /// PromptBench's performance drop rate for the primary metric (accuracy if there are classification items, else
-    /// F1, else BLEU): 100 · (1 − adversarial / domain), the slice figures compared. Absent when a slice has no figure
-    /// or the domain figure is 0. Count: the items of both slices.
+    /// PromptBench's performance drop rate for the primary metric — the first of accuracy, F1 and BLEU that both the
+    /// domain and the adversarial slice have a figure for (a suite whose adversarial items are all generation items is
+    /// compared on BLEU even when it also has classification items): 100 · (1 − adversarial / domain). Absent when no
+    /// metric is in both slices or the domain figure is 0. Count: the items of both slices.
     /// </summary>
-    private static MetricValue? RobustnessDrop(List<MetricValue> figures, List<Scored> scored)
+    private static MetricValue? RobustnessDrop(List<MetricValue> figures)
     {
-        string? primary = scored.Any(s => s.Item.Kind == ItemKind.Classification && s.Score.Values.ContainsKey(Correct)) ? MetricNames.Accuracy
-            : scored.Any(s => s.Item.Kind == ItemKind.Extraction && s.Score.Values.ContainsKey(MetricNames.F1)) ? MetricNames.F1
-            : scored.Any(s => s.Item.Kind == ItemKind.Generation && s.Score.Values.ContainsKey(MetricNames.Bleu)) ? MetricNames.Bleu
-            : null;
-        if (primary is null) return null;
-        var domain = figures.FirstOrDefault(f => f.Metric == primary && f.Scope == SliceScope(EvaluationSlice.Domain));
-        var adversarial = figures.FirstOrDefault(f => f.Metric == primary && f.Scope == SliceScope(EvaluationSlice.Adversarial));
-        if (domain is null || adversarial is null || domain.Value <= 0) return null;
-        return new MetricValue(MetricNames.RobustnessDrop, AllScope, 100 * (1 - adversarial.Value / domain.Value), domain.Count + adversarial.Count);
+        foreach (var primary in new[] { MetricNames.Accuracy, MetricNames.F1, MetricNames.Bleu })
+        {
+            var domain = figures.FirstOrDefault(f => f.Metric == primary && f.Scope == SliceScope(EvaluationSlice.Domain));
+            var adversarial = figures.FirstOrDefault(f => f.Metric == primary && f.Scope == SliceScope(EvaluationSlice.Adversarial));
+            if (domain is null || adversarial is null) continue;
+            if (domain.Value <= 0) return null;
+            return new MetricValue(MetricNames.RobustnessDrop, AllScope, 100 * (1 - adversarial.Value / domain.Value), domain.Count + adversarial.Count);
+        }
+        return null;
     }
 }
