@@ -19,6 +19,10 @@ if (args.Length > 0 && args[0] == "bleu")
     return BleuBench.Run(args[1..]);
 // The evaluation runner against a loopback OpenAI endpoint with a fixed latency, at several concurrencies:
 //   … -- endpoint [--items N] [--latency-ms N] [--concurrency 1,8,32] [--out path.json]
+// Perplexity evaluation tokens/s of the engine (the demo model, batch 1, several lengths) vs the demo training run:
+//   … -- eval-ppl [--lengths 32,128,512,2048] [--seconds S] [--train-steps N] [--out path.json]
+if (args.Length > 0 && args[0] == "eval-ppl")
+    return await PerplexityBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "stages")
     return StageBench.Run(args[1..]);
 if (args.Length > 0 && args[0] == "pipeline")

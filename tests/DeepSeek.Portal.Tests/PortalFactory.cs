@@ -38,7 +38,12 @@ public sealed class PortalFactory(string? dataDirectory = null, bool seedDemo = 
         builder.UseSetting("Portal:Security:SignInPerAccount", "10000");
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
+        if (LoggerProvider is { } provider)
+            builder.ConfigureServices(services => services.AddSingleton(provider));
     }
+
+    /// <summary>An extra logger provider (a test that reads what the portal logs), added before the host is built.</summary>
+    public Microsoft.Extensions.Logging.ILoggerProvider? LoggerProvider { get; init; }
 
     /// <summary>Extra settings applied after the defaults above (before the host is built).</summary>
     public Dictionary<string, string> Settings { get; } = [];

@@ -99,6 +99,8 @@ public sealed class EvaluationItemResult
     public string? Scores { get; set; }
     /// <summary>Why the item failed (kind: message); nothing scored.</summary>
     public string? Error { get; set; }
+    /// <summary>What was not measured for an item that did not fail (e.g. perplexity on an endpoint without log-probabilities).</summary>
+    public string? Note { get; set; }
     public bool FromCache { get; set; }
     public double Seconds { get; set; }
 }

@@ -281,6 +281,9 @@ namespace DeepSeek.Portal.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Note")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Output")
                         .HasColumnType("TEXT");
 

@@ -89,7 +89,7 @@ public sealed record EvaluationDetail(EvaluationSummary Evaluation, IReadOnlyLis
 
 /// <summary>One item's input, output, references and scores (drill-down).</summary>
 public sealed record EvaluationItemView(string ItemId, string Slice, string Kind, string? Domain, string Input, string? Output,
-    IReadOnlyList<string> References, IReadOnlyDictionary<string, double> Scores, string? Error, bool FromCache, double Seconds);
+    IReadOnlyList<string> References, IReadOnlyDictionary<string, double> Scores, string? Error, bool FromCache, double Seconds, string? Note = null);
 
 /// <summary>A page of items.</summary>
 public sealed record EvaluationItemPage(int Total, int Page, int PageSize, IReadOnlyList<EvaluationItemView> Items);

@@ -100,9 +100,14 @@ public sealed class EvaluationJob(
         }
 
         var settings = EvaluationSettings.Read(evaluation.Settings);
+        var concurrency = settings.Concurrency;
+        // An endpoint's own limit caps every launch against it (the server may be shared or rate-limited).
+        if (evaluation.TargetKind == EvaluationTargetKind.Endpoint
+            && await db.EvaluationEndpoints.AsNoTracking().Where(e => e.Id == evaluation.TargetEndpointId).Select(e => (int?)e.MaxConcurrency).FirstOrDefaultAsync(stopping) is int cap)
+            concurrency = Math.Clamp(Math.Min(concurrency, cap), 1, EvaluationSettings.ConcurrencyLimit);
         var options = new SuiteRunOptions
         {
-            Concurrency = settings.Concurrency,
+            Concurrency = concurrency,
             MaxNewTokens = settings.MaxNewTokens,
             MeasurePerplexity = settings.MeasurePerplexity,
             Cache = services.GetRequiredService<DatabaseOutputCache>(),
@@ -223,6 +228,8 @@ public sealed class EvaluationJob(
             References = JsonSerializer.Serialize(references),
             Scores = scores is null ? null : JsonSerializer.Serialize(scores),
             Error = output.Failure is { } f ? $"{f.Kind}: {f.Message}" : null,
+            // Kept so the drill-down says why an item has no perplexity instead of leaving it silently out.
+            Note = output.Failure is null ? output.PerplexityUnavailable : null,
             FromCache = output.FromCache,
             Seconds = output.Seconds,
         };

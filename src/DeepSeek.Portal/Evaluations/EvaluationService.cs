@@ -226,7 +226,7 @@ public sealed class EvaluationService(PortalDbContext db, EvaluationSuites suite
         r.ItemId, r.Slice, r.Kind, r.Domain, r.Input, r.Output,
         r.References is null ? [] : JsonSerializer.Deserialize<List<string>>(r.References) ?? [],
         r.Scores is null ? new Dictionary<string, double>() : JsonSerializer.Deserialize<Dictionary<string, double>>(r.Scores) ?? [],
-        r.Error, r.FromCache, r.Seconds);
+        r.Error, r.FromCache, r.Seconds, r.Note);
 
     /// <summary>Requests cancellation: a queued evaluation is cancelled at once, a running one after the items in flight (their results are kept).</summary>
     public async Task<EvaluationSummary?> CancelAsync(int id, CancellationToken ct)

@@ -22,6 +22,7 @@ public static class EvaluationsFeature
         services.AddSingleton<EvaluationSupervisor>();
         services.AddSingleton<EvaluationLiveFeed>();
         services.AddSingleton<DatabaseOutputCache>();
+        services.AddOptions<EndpointCallOptions>().BindConfiguration(EndpointCallOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IEndpointTargets, OpenAiEndpointTargets>();
         services.AddScoped<EvaluationSuites>();
         services.AddScoped<EvaluationService>();
