@@ -150,11 +150,39 @@ public sealed class EvaluationCliTests : IDisposable
         Assert.Equal(json["figures"]!.ToJsonString(), written["figures"]!.ToJsonString());
         Assert.DoesNotContain(Key, run.Out + run.Err + await File.ReadAllTextAsync(results));
 
-        // The table form.
-        var table = await RunAsync(["run", "--suite", suite, "--endpoint", server.Url, "--model", "stand-in", "--key-env", "EVAL_KEY", "--no-ppl"], name => name == "EVAL_KEY" ? Key : null);
-        Assert.Equal(0, table.Code);
+        // The table form, with perplexity asked for: the stand-in has no /completions, so it is unavailable, not a failure.
+        var table = await RunAsync(["run", "--suite", suite, "--endpoint", server.Url, "--model", "stand-in", "--key-env", "EVAL_KEY", "--out", results], name => name == "EVAL_KEY" ? Key : null);
+        Assert.True(table.Code == 0, table.Err);
         Assert.StartsWith("suite.jsonl against ", table.Out);
         Assert.Contains(Lines(table.Out), l => l.StartsWith("2     f1", StringComparison.Ordinal) && l.Contains("  all  ") && l.Contains("75.00"));
+        Assert.DoesNotContain(Lines(table.Out), l => l.Contains(" ppl "));
+        var g1 = JsonNode.Parse(await File.ReadAllTextAsync(results))!["items"]![0]!;
+        Assert.StartsWith("Perplexity and log-likelihood are not sup", (string?)g1["perplexityUnavailable"]);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_run_exits_130_and_keeps_the_items_already_done()
+    {
+        await using var server = await StartServerAsync(Key);
+        server.SlowPrompt = "Open an account"; // answered only when the run is cancelled
+        var suite = await WriteAsync("suite.jsonl", Suite);
+        var results = Path.Combine(_work, "cancelled.json");
+        using var cancel = new CancellationTokenSource();
+        var running = RunAsync(["run", "--suite", suite, "--endpoint", server.Url, "--model", "stand-in", "--key-env", "EVAL_KEY", "--no-ppl", "--concurrency", "1", "--out", results],
+            name => name == "EVAL_KEY" ? Key : null, cancel.Token);
+        await server.SlowCallStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await cancel.CancelAsync();
+        var run = await running;
+        Assert.Equal(130, run.Code);
+        Assert.Equal("", run.Out);
+        // The four answered items were done; the last of them may still have been on its way to the reader.
+        var done = System.Text.RegularExpressions.Regex.Match(run.Err, @"cancelled after (\d) of 5 items");
+        Assert.True(done.Success, run.Err);
+        var count = int.Parse(done.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(count, 3, 4);
+        var written = JsonNode.Parse(await File.ReadAllTextAsync(results))!;
+        Assert.Equal(("cancelled", count), ((string?)written["status"], written["items"]!.AsArray().Count));
+        Assert.DoesNotContain(written["items"]!.AsArray(), i => (string?)i!["id"] == "t1");
     }
 
     [Fact]
@@ -279,6 +307,9 @@ public sealed class EvaluationCliTests : IDisposable
         public int Calls => _calls;
         public void Called() => Interlocked.Increment(ref _calls);
         public WebApplication App => app;
+        /// <summary>A prompt whose answer waits until the request is aborted.</summary>
+        public string? SlowPrompt { get; set; }
+        public TaskCompletionSource SlowCallStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public async ValueTask DisposeAsync()
         {
             await app.StopAsync();
@@ -299,6 +330,11 @@ public sealed class EvaluationCliTests : IDisposable
                 return Results.Json(new { error = new { message = "Incorrect API key provided", type = "invalid_request_error" } }, statusCode: 401);
             var body = (await JsonNode.ParseAsync(request.Body))!;
             var prompt = (string?)body["messages"]!.AsArray().Last(m => (string?)m!["role"] == "user")!["content"] ?? "";
+            if (prompt == standIn.SlowPrompt)
+            {
+                standIn.SlowCallStarted.TrySetResult();
+                await Task.Delay(Timeout.Infinite, request.HttpContext.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
             return Results.Json(new
             {
                 id = "chatcmpl-1",
@@ -317,11 +353,11 @@ public sealed class EvaluationCliTests : IDisposable
 
     private Task<Result> RunAsync(params string[] args) => RunAsync(args, _ => null);
 
-    private static async Task<Result> RunAsync(string[] args, Func<string, string?> environment)
+    private static async Task<Result> RunAsync(string[] args, Func<string, string?> environment, CancellationToken ct = default)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await EvaluationCommandLine.RunAsync(["eval", .. args], output, error, new EvaluationCommandLineOptions { Environment = environment });
+        var code = await EvaluationCommandLine.RunAsync(["eval", .. args], output, error, new EvaluationCommandLineOptions { Environment = environment }, ct);
         return new Result(code, output.ToString(), error.ToString());
     }
 
