@@ -64,7 +64,7 @@ internal static class EvaluationCommandUsage
         "run" => """
             Usage: eval run --suite <file.jsonl>
                    (--endpoint <base url incl. /v1> --model <name> [--key-env <VAR>] [--protocol chat|completions]
-                    [--timeout <seconds>] | --model-folder <dir>)
+                    [--timeout <seconds>] [--retries <n>] | --model-folder <dir>)
                    [--concurrency <n>] [--max-new-tokens <n>] [--no-ppl] [--out <results.json>] [--json]
 
             Runs a suite file (the portal's suite format, docs/EVALUATION.md) against an OpenAI-compatible endpoint or
@@ -73,8 +73,8 @@ internal static class EvaluationCommandUsage
             item's output, references, scores or failure as JSON (also when items failed or the run was cancelled).
             The key is read from the environment variable --key-env names (never from the command line, where the
             process list would show it) and is never printed. --concurrency defaults to 4 (the engine evaluates
-            one item at a time whatever it is); --max-new-tokens to 128; --timeout (per request) to 60; --no-ppl
-            skips perplexity of the references. Exit 1 when any item failed (the figures leave those items out and
+            one item at a time whatever it is); --max-new-tokens to 128; --timeout (per request) to 60; --retries
+            (of a timeout, 429, 5xx or network error, with back-off) to 4; --no-ppl skips perplexity of the references. Exit 1 when any item failed (the figures leave those items out and
             the run is partial: stderr says how many and why), 130 on Ctrl+C.
             """,
         _ => null,

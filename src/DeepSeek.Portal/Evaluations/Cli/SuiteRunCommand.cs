@@ -38,8 +38,9 @@ internal sealed partial class EvaluationCommands
             throw new UsageException("name one target: --endpoint <url> --model <name>, or --model-folder <dir>");
         var protocolText = args.Value("protocol");
         var timeout = args.Int("timeout", 60, 1, 3600);
-        if (folder is not null && (model is not null || keyEnv is not null || protocolText is not null || args.Has("timeout")))
-            throw new UsageException("--model, --key-env, --protocol and --timeout go with --endpoint, not with --model-folder");
+        var retries = args.Int("retries", 4, 0, 10);
+        if (folder is not null && (model is not null || keyEnv is not null || protocolText is not null || args.Has("timeout") || args.Has("retries")))
+            throw new UsageException("--model, --key-env, --protocol, --timeout and --retries go with --endpoint, not with --model-folder");
         var protocol = protocolText switch
         {
             null or "chat" => EndpointProtocol.Chat,
@@ -76,7 +77,7 @@ internal sealed partial class EvaluationCommands
             throw new EvaluationCommandException($"--out {outFile}: the directory does not exist");
 
         IEvaluationTarget target = baseUrl is not null
-            ? new OpenAiCompatibleTarget(new OpenAiCompatibleOptions { BaseUrl = baseUrl, Model = model!, ApiKey = key, Protocol = protocol, Timeout = TimeSpan.FromSeconds(timeout) })
+            ? new OpenAiCompatibleTarget(new OpenAiCompatibleOptions { BaseUrl = baseUrl, Model = model!, ApiKey = key, Protocol = protocol, Timeout = TimeSpan.FromSeconds(timeout), MaxRetries = retries })
             : await OpenEngineAsync(folder!);
 
         var outputs = new List<ItemOutput>();
