@@ -2,14 +2,18 @@ using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Datasets;
 using DeepSeek.Portal.Datasets.Cli;
 using DeepSeek.Portal.Evaluations;
+using DeepSeek.Portal.Evaluations.Cli;
 using DeepSeek.Portal.Evaluations.Reports;
 using DeepSeek.Portal.Models;
 using DeepSeek.Portal.Platform;
 using DeepSeek.Portal.Training;
 
-// `data …` is the command line over the same services and database (Datasets/Cli); anything else starts the portal.
+// `data …` is the command line over the same services and database (Datasets/Cli); `eval …` scores files and runs
+// suites over the evaluation libraries (Evaluations/Cli); anything else starts the portal.
 if (DataCommandLine.Handles(args))
     return await DataCommandLine.RunAsync(args);
+if (EvaluationCommandLine.Handles(args))
+    return await EvaluationCommandLine.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 

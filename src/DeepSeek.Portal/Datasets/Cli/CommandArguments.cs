@@ -4,7 +4,7 @@ namespace DeepSeek.Portal.Datasets.Cli;
 public sealed class UsageException(string message) : Exception(message);
 
 /// <summary>
-/// The arguments of one <c>data</c> command, parsed by hand (the grammar is small): positional values, <c>--name value</c>
+/// The arguments of one <c>data</c> (or <c>eval</c>) command, parsed by hand (the grammar is small): positional values, <c>--name value</c>
 /// or <c>--name=value</c> options (repeatable), and bare flags. An option whose next token starts with <c>--</c>, or
 /// that ends the line, is a flag; a value that itself starts with <c>--</c> is written <c>--name=--value</c>.
 /// Settings for the host (<c>--Portal:DataDirectory=/srv/data</c>, any key with a colon, and <c>--data-dir</c>) are
@@ -35,7 +35,10 @@ public sealed class CommandArguments
     public IEnumerable<string> OptionNames => _options.Keys;
 
     /// <summary>Splits <paramref name="args"/> (without the leading <c>data</c>).</summary>
-    public static CommandArguments Parse(IReadOnlyList<string> args)
+    public static CommandArguments Parse(IReadOnlyList<string> args) => Parse(args, []);
+
+    /// <summary>Splits <paramref name="args"/>; <paramref name="flags"/> are a command line's own options that never take a value (<c>eval</c>'s <c>--no-ppl</c>).</summary>
+    public static CommandArguments Parse(IReadOnlyList<string> args, IReadOnlyCollection<string> flags)
     {
         var positionals = new List<string>();
         var settings = new List<string>();
@@ -55,7 +58,7 @@ public sealed class CommandArguments
                 var equals = body.IndexOf('=');
                 var name = equals < 0 ? body : body[..equals];
                 string? value = equals < 0 ? null : body[(equals + 1)..];
-                if (value is null && !KnownFlags.Contains(name) && i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                if (value is null && !KnownFlags.Contains(name) && !flags.Contains(name) && i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
                     value = args[++i];
                 if (name == "data-dir")
                 {
