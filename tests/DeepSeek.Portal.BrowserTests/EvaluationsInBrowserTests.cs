@@ -49,7 +49,7 @@ public sealed class EvaluationsInBrowserTests(BrowserPortal portal) : IClassFixt
         var page = await SignInAsync(BrowserPortal.Email, culture, 1280, 800);
         var suiteName = $"bank-suite-{culture}";
         // Names given in this class's tests (they run in any order and share the portal): data, not the page's words.
-        string[] names = [run.Name, BrowserPortal.Email, "demo-bank-support", "demo-general", "bank-suite-en", "bank-suite-zh-Hans", "eval-en", "eval-zh-Hans",
+        string[] names = [run.Name, BrowserPortal.Email, "demo-bank-support", "demo-general", "demo-eval-suite", "bank-suite-en", "bank-suite-zh-Hans", "eval-en", "eval-zh-Hans",
             "stakeholder-suite", "for-stakeholder"];
         var problems = new List<string>();
 

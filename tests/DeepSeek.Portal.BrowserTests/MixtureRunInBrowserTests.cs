@@ -24,7 +24,7 @@ public sealed class MixtureRunInBrowserTests(BrowserPortal portal) : IClassFixtu
         await page.WaitForSelectorAsync("[data-testid=launch-mixture]");
         Assert.Equal(2, await page.Locator("[data-testid=launch-mixture-source]").CountAsync());
         Assert.Contains("混合策略", await page.Locator("[data-testid=launch-mixture]").TextContentAsync() ?? "", StringComparison.Ordinal);
-        string[] names = ["demo-bank-support", "demo-general", general, BrowserPortal.Email];
+        string[] names = ["demo-bank-support", "demo-general", "demo-eval-suite", general, BrowserPortal.Email];
         Assert.Empty(await PageAudit.EnglishWordsAsync(page, names));
 
         var weight = page.Locator("input[data-testid=launch-mixture-weight]").Nth(1);

@@ -31,7 +31,7 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
     public async Task Every_page_passes_axe_has_one_main_and_one_h1_fits_the_width_and_Chinese_pages_have_no_English(string culture, int width, int height)
     {
         var (first, second) = await TwoFinishedRunsAsync();
-        var names = new[] { "demo-bank-support", "demo-general", first.Name, second.Name, Admin, BrowserPortal.Email };
+        var names = new[] { "demo-bank-support", "demo-general", "demo-eval-suite", first.Name, second.Name, Admin, BrowserPortal.Email };
         int demoId;
         await using (var scope = portal.Services.CreateAsyncScope())
             demoId = (await scope.ServiceProvider.GetRequiredService<DatasetService>().ListAsync(CancellationToken.None)).First(d => d.IsDemo).Id;
@@ -72,7 +72,7 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
         var running = await LaunchAsync("直播-run", steps: 400, learningRate: 3e-3);
         var queued = await LaunchAsync("queued-run", steps: 10, learningRate: 3e-3);
         var page = await SignInAsync("zh-Hans", 1280, 800);
-        string[] names = [running.Name, queued.Name, finished.Name, other.Name, "demo-bank-support", Admin];
+        string[] names = [running.Name, queued.Name, finished.Name, other.Name, "demo-bank-support", "demo-eval-suite", Admin];
 
         // A queued run shows a waiting state, not an empty grid.
         await BrowserPortal.GotoInteractiveAsync(page, $"/runs/{queued.Id}");
