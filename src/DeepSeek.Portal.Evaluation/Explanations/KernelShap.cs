@@ -1,3 +1,4 @@
+using System.Text;
 using DeepSeek.Portal.Evaluation.Metrics;
 
 namespace DeepSeek.Portal.Evaluation.Explanations;
@@ -86,13 +87,14 @@ public static class KernelShap
         while (i < text.Length)
         {
             if (char.IsWhiteSpace(text[i])) { i++; continue; }
-            int width = char.IsSurrogatePair(text, i) ? 2 : 1;
-            if (ChineseText.IsHan(char.ConvertToUtf32(text, i))) { units.Add((i, width)); i += width; continue; }
+            // A lone surrogate decodes as U+FFFD (width 1): part of a word, never a reason to throw.
+            Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out int width);
+            if (ChineseText.IsHan(rune.Value)) { units.Add((i, width)); i += width; continue; }
             int start = i;
             while (i < text.Length && !char.IsWhiteSpace(text[i]))
             {
-                int w = char.IsSurrogatePair(text, i) ? 2 : 1;
-                if (ChineseText.IsHan(char.ConvertToUtf32(text, i))) break;
+                Rune.DecodeFromUtf16(text.AsSpan(i), out var next, out int w);
+                if (ChineseText.IsHan(next.Value)) break;
                 i += w;
             }
             units.Add((start, i - start));

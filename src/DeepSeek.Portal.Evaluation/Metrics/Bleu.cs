@@ -99,9 +99,6 @@ public sealed class BleuStatistics
     /// <summary>Hypothesis n-grams per order.</summary>
     public long[] Total { get; }
 
-    /// <summary>Segments added.</summary>
-    public int Segments { get; private set; }
-
     /// <summary>Adds one segment's (or another sum's) statistics.</summary>
     public void Add(BleuStatistics other)
     {
@@ -109,7 +106,6 @@ public sealed class BleuStatistics
         SysLen += other.SysLen;
         RefLen += other.RefLen;
         for (int n = 0; n < Correct.Length; n++) { Correct[n] += other.Correct[n]; Total[n] += other.Total[n]; }
-        Segments += other.Segments;
     }
 
     internal void AddSegment(long sysLen, long refLen, long[] correct, long[] total)
@@ -117,7 +113,6 @@ public sealed class BleuStatistics
         SysLen += sysLen;
         RefLen += refLen;
         for (int n = 0; n < Correct.Length; n++) { Correct[n] += correct[n]; Total[n] += total[n]; }
-        Segments++;
     }
 }
 
@@ -507,7 +502,4 @@ public static class Bleu
         while (start < line.Length && ChineseText.IsPythonSpace(line[start])) start++;
         return RStrip(line[start..]);
     }
-
-    /// <summary>Formats a score the way sacrebleu prints it (two decimals), for logs and reports.</summary>
-    public static string Format(double score) => score.ToString("0.00", CultureInfo.InvariantCulture);
 }

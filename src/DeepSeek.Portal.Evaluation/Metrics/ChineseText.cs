@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using DeepSeek.Portal.Feeding.Text;
 
 namespace DeepSeek.Portal.Evaluation.Metrics;
 
@@ -10,13 +11,8 @@ namespace DeepSeek.Portal.Evaluation.Metrics;
 /// </summary>
 public static class ChineseText
 {
-    /// <summary>Whether a code point is a Han ideograph (CJK Unified Ideographs, extensions A–G, compatibility ideographs).</summary>
-    public static bool IsHan(int codePoint) =>
-        codePoint is >= 0x4E00 and <= 0x9FFF
-            or >= 0x3400 and <= 0x4DBF
-            or >= 0xF900 and <= 0xFAFF
-            or >= 0x20000 and <= 0x2FA1F
-            or >= 0x30000 and <= 0x3134F;
+    /// <summary>Whether a code point is a Han ideograph: the data pipeline's definition (<see cref="LanguageGuess.IsHan"/>).</summary>
+    public static bool IsHan(int codePoint) => LanguageGuess.IsHan(codePoint);
 
     /// <summary>Whether the text has at least one Han ideograph.</summary>
     public static bool ContainsHan(string? text)

@@ -58,12 +58,4 @@ public static class Perplexity
         acc.AddProbabilities(probabilities);
         return acc.Value;
     }
-
-    /// <summary>exp(nll / tokens).</summary>
-    public static double FromNll(double nll, long tokens)
-    {
-        var acc = new PerplexityAccumulator();
-        acc.Add(nll, tokens);
-        return acc.Value;
-    }
 }

@@ -6,21 +6,15 @@ namespace DeepSeek.Portal.Evaluation.Runners;
 public sealed class InMemoryOutputCache : IOutputCache
 {
     private readonly ConcurrentDictionary<string, string> _entries = new(StringComparer.Ordinal);
-    private int _hits;
 
     /// <summary>Entries held.</summary>
     public int Count => _entries.Count;
-
-    /// <summary>Look-ups that found an entry.</summary>
-    public int Hits => Volatile.Read(ref _hits);
 
     /// <inheritdoc />
     public Task<string?> GetAsync(string key, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        if (!_entries.TryGetValue(key, out var value)) return Task.FromResult<string?>(null);
-        Interlocked.Increment(ref _hits);
-        return Task.FromResult<string?>(value);
+        return Task.FromResult(_entries.TryGetValue(key, out var value) ? value : null);
     }
 
     /// <inheritdoc />

@@ -240,6 +240,8 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
 
         JsonElement topLogprobs = default;
         bool haveTop = logprobs.TryGetProperty("top_logprobs", out topLogprobs) && topLogprobs.ValueKind == JsonValueKind.Array && topLogprobs.GetArrayLength() == n;
+        // An array of objects is walked from its start by every index: take the elements once.
+        var tops = haveTop ? topLogprobs.EnumerateArray().ToArray() : [];
         double sum = 0;
         int counted = 0;
         bool? greedy = haveTop ? true : null;
@@ -253,7 +255,7 @@ public sealed partial class OpenAiCompatibleTarget : IEvaluationTarget, IDisposa
             counted++;
             if (haveTop)
             {
-                var top = topLogprobs[i];
+                var top = tops[i];
                 if (top.ValueKind != JsonValueKind.Object) { if (greedy == true) greedy = null; haveTop = false; continue; }
                 double best = double.NegativeInfinity;
                 foreach (var p in top.EnumerateObject())

@@ -1,3 +1,4 @@
+using DeepSeek.Portal.Evaluation.Metrics;
 namespace DeepSeek.Portal.Evaluation.Scoring;
 
 /// <summary>Which test produced a <see cref="SignificanceResult"/>.</summary>
@@ -32,8 +33,6 @@ public static class Significance
     public const int DefaultResamples = 1000;
 
     /// <summary>z for a two-sided 95 % interval.</summary>
-    private const double Z95 = 1.959963984540054;
-
     /// <summary>
     /// Paired bootstrap: the delta is mean(b) − mean(a) over the pairs; each resample draws n pairs with replacement
     /// (seeded, so a page shows the same p-value every time). The interval is the 2.5th–97.5th percentile of the
@@ -98,7 +97,7 @@ public static class Significance
         double delta = (double)(onlyB - onlyA) / n;
         // Var of the paired difference: ((b + c) − (c − b)²/n) / n².
         double variance = ((onlyA + onlyB) - (double)(onlyB - onlyA) * (onlyB - onlyA) / n) / ((double)n * n);
-        double half = Z95 * Math.Sqrt(Math.Max(0, variance));
+        double half = BusinessMetrics.Z95 * Math.Sqrt(Math.Max(0, variance));
         return new SignificanceResult(SignificanceTest.McNemar, 100 * delta, 100 * (delta - half), 100 * (delta + half), p, n);
     }
 
@@ -137,7 +136,7 @@ public static class Significance
         double p = se == 0 ? (p1 == p2 ? 1 : 0) : 2 * NormalUpperTail(Math.Abs(p2 - p1) / se);
         double seWald = Math.Sqrt(p1 * (1 - p1) / trialsA + p2 * (1 - p2) / trialsB);
         double delta = p2 - p1;
-        return new SignificanceResult(SignificanceTest.TwoProportionZ, 100 * delta, 100 * (delta - Z95 * seWald), 100 * (delta + Z95 * seWald), Math.Min(1, p), trialsA + trialsB);
+        return new SignificanceResult(SignificanceTest.TwoProportionZ, 100 * delta, 100 * (delta - BusinessMetrics.Z95 * seWald), 100 * (delta + BusinessMetrics.Z95 * seWald), Math.Min(1, p), trialsA + trialsB);
     }
 
     /// <summary>P(Z ≥ z) of a standard normal, via erfc (within 1.2e-7, ample for a p-value shown to three places).</summary>

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DeepSeek.Portal.Feeding.Composer;
+using DeepSeek.Portal.Feeding.Text;
 using static DeepSeek.Portal.Feeding.Demo.BankFacts;
 
 namespace DeepSeek.Portal.Feeding.Demo;
@@ -119,7 +120,7 @@ public static class DemoSuite
 
     // The question back in the demo dialogues' shape, ending where the agent's answer starts.
     private static string Turn(string question) =>
-        question.Any(c => c is >= '\u4e00' and <= '\u9fff') ? $"客户：{question}\n客服：" : $"Customer: {question}\nAgent: ";
+        question.EnumerateRunes().Any(r => LanguageGuess.IsHan(r.Value)) ? $"客户：{question}\n客服：" : $"Customer: {question}\nAgent: ";
 
     // About half way, at a space for English (a Chinese text may be cut between any two characters).
     private static int Cut(string text)

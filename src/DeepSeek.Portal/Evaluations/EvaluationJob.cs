@@ -193,15 +193,19 @@ public sealed class EvaluationJob(
         // Rows first: scoring may throw, and nothing may be half-counted then.
         var rows = batch.Select(b => ToRow(evaluation.Id, b.Item, b.Output)).ToList();
         db.EvaluationItems.AddRange(rows);
-        foreach (var (item, output) in batch)
+        var entries = batch.Select(b => EvaluationOutputs.Entry(evaluation.Id, b.Output, now)).ToList();
+        db.EvaluationOutputCache.AddRange(entries);
+        foreach (var (_, output) in batch)
         {
-            db.EvaluationOutputCache.Add(EvaluationOutputs.Entry(evaluation.Id, output, now));
             evaluation.ItemsDone++;
             if (output.Failure is not null) evaluation.ItemsFailed++;
             if (output.FromCache) evaluation.ItemsCached++;
         }
         batch.Clear();
         await db.SaveChangesAsync(CancellationToken.None);
+        // The job's context lives as long as the evaluation: stored rows leave its tracker, so each save checks one batch.
+        foreach (var row in rows) db.Entry(row).State = EntityState.Detached;
+        foreach (var entry in entries) db.Entry(entry).State = EntityState.Detached;
         feed.Publish(EvaluationUpdate.From(evaluation, rate));
     }
 

@@ -111,7 +111,6 @@ internal sealed partial class EvaluationCommands
             (target as IDisposable)?.Dispose();
         }
 
-        var byId = items.ToDictionary(i => i.Id, StringComparer.Ordinal);
         var figures = EvaluationScoring.Summarise(items, outputs);
         var failures = outputs.Where(o => o.Failure is not null)
             .GroupBy(o => o.Failure!.Kind)
@@ -125,7 +124,8 @@ internal sealed partial class EvaluationCommands
         var report = new SuiteRunReport(Path.GetFileName(suiteFile), label, status, items.Count, outputs.Count, failed, stopped, failures, figures, null);
         if (outPath is not null)
         {
-            var inOrder = items.Select(i => outputs.Find(o => o.ItemId == i.Id) is { } o ? ToItem(byId[o.ItemId], o) : null).OfType<SuiteRunItem>().ToList();
+            var outputById = outputs.ToDictionary(o => o.ItemId, StringComparer.Ordinal);
+            var inOrder = items.Where(i => outputById.ContainsKey(i.Id)).Select(i => ToItem(i, outputById[i.Id])).ToList();
             await WriteFileAsync(outPath, report with { Items = inOrder });
         }
 

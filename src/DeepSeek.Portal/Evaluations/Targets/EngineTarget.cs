@@ -57,6 +57,12 @@ public sealed class EngineTarget : IEvaluationTarget, IDisposable
             await target.OnThreadAsync(() => target.Load(logger), ct);
             return target;
         }
+        catch (Exception e) when (e is not (TargetException or OperationCanceledException))
+        {
+            // Unreadable weights or an I/O error: the evaluation fails with the reason instead of staying Running.
+            target.Dispose();
+            throw new TargetException(FailureKind.NotSupported, $"The model cannot be loaded: {e.Message}", e);
+        }
         catch
         {
             target.Dispose();

@@ -42,9 +42,19 @@ public sealed class EvaluationTargets(GenerationSources sources, EndpointRegistr
             }
             default:
             {
-                var found = await endpoints.ForCallAsync(evaluation.TargetEndpointId ?? 0, ct)
+                (EvaluationEndpoint Endpoint, string? Key)? found;
+                try
+                {
+                    found = await endpoints.ForCallAsync(evaluation.TargetEndpointId ?? 0, ct);
+                }
+                catch (InvalidOperationException e)
+                {
+                    // A stored key the data-protection keys can no longer decrypt: the evaluation fails and says so.
+                    throw new TargetException(FailureKind.NotSupported, e.Message, e);
+                }
+                var (endpoint, key) = found
                     ?? throw new TargetException(FailureKind.NotSupported, $"Endpoint {evaluation.TargetEndpointId} no longer exists.");
-                return endpointTargets.Create(found.Endpoint, found.Key, evaluation.TargetLabel);
+                return endpointTargets.Create(endpoint, key, evaluation.TargetLabel);
             }
         }
     }
