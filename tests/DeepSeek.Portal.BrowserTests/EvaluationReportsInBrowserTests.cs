@@ -106,6 +106,10 @@ public sealed class EvaluationReportsInBrowserTests(BrowserPortal portal) : ICla
         // Character entropy: the second scorer in the list.
         await page.ClickAsync("[data-testid=explain-scorer]");
         await page.ClickAsync(".mud-popover-open .mud-list-item:nth-child(2)");
+        // The choice reaches the server before Explain does only once the select shows it (a click right after raced it once).
+        await page.WaitForFunctionAsync(
+            "() => { const s = document.querySelector('[data-testid=explain-scorer]'); if (!s) return false; " +
+            "const shown = s.textContent + [...s.querySelectorAll('input')].map(i => i.value).join(' '); return /entropy|熵/i.test(shown); }");
         await page.ClickAsync("[data-testid=explain-run]");
         await page.WaitForSelectorAsync("[data-testid=heat-map], [data-testid=explain-error]");
         var error = page.Locator("[data-testid=explain-error]");
