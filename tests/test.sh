@@ -28,6 +28,7 @@ dotnet build DeepSeek.Portal.sln -c Release -nologo -clp:ErrorsOnly
 projects=(
   tests/DeepSeek.Portal.Feeding.Tests
   tests/DeepSeek.Portal.Evaluation.Tests
+  tests/DeepSeek.Portal.Planning.Tests
   tests/DeepSeek.Portal.Engine.Tests
   tests/DeepSeek.Portal.Tests
   tests/DeepSeek.Portal.BrowserTests

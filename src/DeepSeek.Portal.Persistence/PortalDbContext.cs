@@ -26,6 +26,12 @@ public sealed class PortalDbContext(DbContextOptions<PortalDbContext> options) :
     public DbSet<FeedbackRecord> Feedback => Set<FeedbackRecord>();
     public DbSet<MetricTarget> MetricTargets => Set<MetricTarget>();
     public DbSet<EvaluationOutputCacheEntry> EvaluationOutputCache => Set<EvaluationOutputCacheEntry>();
+    public DbSet<RoadmapPhase> RoadmapPhases => Set<RoadmapPhase>();
+    public DbSet<RoadmapMilestone> RoadmapMilestones => Set<RoadmapMilestone>();
+    public DbSet<MilestoneDependency> RoadmapDependencies => Set<MilestoneDependency>();
+    public DbSet<KpiGate> RoadmapGates => Set<KpiGate>();
+    public DbSet<KpiGateEvent> RoadmapGateEvents => Set<KpiGateEvent>();
+    public DbSet<RoadmapChange> RoadmapChanges => Set<RoadmapChange>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -5,6 +5,7 @@ using DeepSeek.Portal.Evaluations;
 using DeepSeek.Portal.Evaluations.Cli;
 using DeepSeek.Portal.Evaluations.Reports;
 using DeepSeek.Portal.Models;
+using DeepSeek.Portal.Planning;
 using DeepSeek.Portal.Platform;
 using DeepSeek.Portal.Training;
 
@@ -28,6 +29,7 @@ builder.AddPortalTraining();
 builder.AddPortalModels();
 builder.AddPortalEvaluations();
 builder.AddPortalEvaluationReports();
+builder.AddPortalPlanning();
 // After the features: the scheduler composes their jobs' settings; the UI hosts their pages.
 builder.AddPortalScheduler();
 builder.AddPortalUi();
@@ -40,6 +42,7 @@ app.MapPortalTraining();
 app.MapPortalModels();
 app.MapPortalEvaluations();
 app.MapPortalEvaluationReports();
+app.MapPortalPlanning();
 app.MapPortalUi();
 app.Run();
 return 0;

@@ -24,6 +24,7 @@ public sealed class EvaluationJob(
     EvaluationLiveFeed feed,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
+    IEnumerable<IEvaluationFinishedObserver> observers,
     ILogger<EvaluationJob> logger) : IJob
 {
     public const string EvaluationIdKey = "evaluationId";
@@ -323,5 +324,29 @@ public sealed class EvaluationJob(
         await db.SaveChangesAsync(CancellationToken.None);
         feed.Publish(EvaluationUpdate.From(evaluation));
         logger.LogInformation("Evaluation {EvaluationId} {Status}", evaluation.Id, status);
+        if (status is EvaluationStatus.Succeeded or EvaluationStatus.Partial)
+        {
+            foreach (var observer in observers)
+            {
+                try
+                {
+                    await observer.EvaluationFinishedAsync(evaluation.Id, CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    // An observer (a roadmap gate) must never turn a finished evaluation into a failed job.
+                    logger.LogError(e, "Evaluation {EvaluationId}: observer {Observer} failed", evaluation.Id, observer.GetType().Name);
+                }
+            }
+        }
     }
+}
+
+/// <summary>
+/// Told when an evaluation has finished with figures (succeeded or partial), after they are stored: roadmap KPI gates
+/// re-check themselves against it. Called on the evaluation job's thread; implementations open their own scope.
+/// </summary>
+public interface IEvaluationFinishedObserver
+{
+    Task EvaluationFinishedAsync(int evaluationId, CancellationToken ct);
 }
