@@ -224,6 +224,27 @@ public class PlannerTests
     }
 
     [Fact]
+    public void The_request_must_name_the_model_and_device_planned()
+    {
+        var e = Assert.Throws<PlanValidationException>(() => Planner.Compute(Request("deepseek-v2", gpu: "h20"), ModelCatalogue.Find("deepseek-v3")!, GpuCatalogue.Find("h200")!));
+        Assert.Equal("ModelId 'deepseek-v2' does not name the model planned ('deepseek-v3').", e.Errors["ModelId"].Single());
+        Assert.Equal("GpuId 'h20' does not name the device planned ('h200').", e.Errors["GpuId"].Single());
+    }
+
+    [Fact]
+    public void A_CPU_device_plans_with_its_runtime_overhead()
+    {
+        // R1-Distill-Qwen-1.5B in INT4 on a 24 GB, 20 GB/s machine: one device, 0.5 GB runtime overhead.
+        var cpu = GpuCatalogue.Cpu(24, 20, "test machine");
+        var plan = Planner.Compute(new PlanRequest("r1-distill-qwen-1.5b", Precision.Int4, 2048, 1, PlanMode.Inference, "cpu"), ModelCatalogue.Find("r1-distill-qwen-1.5b")!, cpu);
+        Assert.Equal(0.5e9, plan.Memory.Single(l => l.Key == "overhead").Bytes);
+        Assert.Equal(1, plan.GpuCount);
+        Assert.True(plan.Fits);
+        double step = plan.Memory[0].Bytes + plan.Memory[1].Bytes;
+        Assert.Equal(20e9 / step, plan.DecodeTokensPerSecond!.Value, 6);
+    }
+
+    [Fact]
     public void Every_valid_combination_of_the_catalogue_plans_without_throwing()
     {
         int plans = 0;
