@@ -153,6 +153,8 @@ public static partial class Planner
                 warnings.Add("With several sequences a decode step routes to more experts than one token's top-k, so it reads more than the active weights: the decode bound is optimistic.");
         }
 
+        if (training && used > 1)
+            warnings.Add("Training memory is split evenly across the devices, which assumes the model states are sharded (DeepSpeed ZeRO-3 / FSDP, or tensor parallelism); plain data parallelism keeps a full copy on every GPU.");
         if (gpu.Uncertain.Count > 0)
             warnings.Add($"{gpu.Name}: figures from third-party or conflicting sources ({string.Join(", ", gpu.Uncertain)}); see the source.");
         if ((request.Precision == Precision.Fp8 || request.KvCachePrecision == Precision.Fp8) && !gpu.Fp8 && Fp8AsW8A16.Contains(gpu.Id))
