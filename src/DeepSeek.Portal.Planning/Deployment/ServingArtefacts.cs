@@ -139,7 +139,7 @@ public static class ServingArtefacts
         ArgumentNullException.ThrowIfNull(spec);
         SpecChecks.Require(Enum.IsDefined(spec.Engine), nameof(spec.Engine), $"expected Vllm or Sglang, got {(int)spec.Engine}.");
         SpecChecks.Word(spec.Model, nameof(spec.Model), "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B or /models/demo");
-        SpecChecks.DnsLabel(spec.ServedName, nameof(spec.ServedName), SpecChecks.MaxServedNameLength);
+        SpecChecks.Dns1035(spec.ServedName, nameof(spec.ServedName), SpecChecks.MaxServedNameLength);
         SpecChecks.Range(spec.TensorParallel, 1, 1024, nameof(spec.TensorParallel));
         SpecChecks.Range(spec.PipelineParallel, 1, 1024, nameof(spec.PipelineParallel));
         SpecChecks.Require(spec.GpusPerNode == spec.TensorParallel, nameof(spec.GpusPerNode),
