@@ -50,7 +50,8 @@ public static class ServingArtefacts
             header.Add("No API key is set: anyone who can reach the port can use the model.");
         header.Add(spec.HostModelPath is null
             ? $"Weights: read from the '{VolumeName(spec)}' volume (HF cache) with HF_HUB_OFFLINE=1; fill it once first:"
-              + $"\n  docker compose -f compose.yaml run --rm -e HF_HUB_OFFLINE=0 --entrypoint huggingface-cli {ServiceName(spec, multi ? "leader" : null)} download {spec.Model}"
+              + $"\n  {(multi ? "MASTER_ADDR=x " : "")}docker compose -f compose.yaml run --rm --no-deps -e HF_HUB_OFFLINE=0 --entrypoint huggingface-cli {ServiceName(spec, multi ? "leader" : null)} download {spec.Model}"
+              + (spec.ApiKeySecretName is null ? "" : $"\n  (with {SpecChecks.EnvVarFor(spec.ApiKeySecretName)} set: compose checks every variable the file names)")
             : $"Weights: {spec.HostModelPath} on the host, mounted read-only at {ContainerModel(spec)}; nothing is downloaded at run time.");
         header.Add($"Register with the portal as an OpenAI-compatible endpoint: base URL http://<host>:{spec.Port}/v1, model \"{spec.ServedName}\""
                    + (spec.ApiKeySecretName is null ? "." : ", with the same API key."));
@@ -86,7 +87,7 @@ public static class ServingArtefacts
             : $"Weights: hostPath {spec.HostModelPath} (must exist on every GPU node; swap for a ReadOnlyMany PVC on shared storage), mounted read-only.");
         if (multi)
         {
-            header.Add($"Multi-node: StatefulSet {spec.ServedName}-leader (rank 0, serves HTTP) and {spec.ServedName}-worker ({spec.PipelineParallel - 1} pods, rank = ordinal + 1),");
+            header.Add($"Multi-node: StatefulSet {spec.ServedName}-leader (rank 0, serves HTTP) and {spec.ServedName}-worker ({spec.PipelineParallel - 1} pod(s), rank = ordinal + 1),");
             header.Add($"found through the headless Service {spec.ServedName}-headless; podManagementPolicy Parallel so all ranks start together.");
         }
         header.Add($"Register with the portal as an OpenAI-compatible endpoint: base URL http://{spec.ServedName}.<namespace>.svc:{spec.Port}/v1, model \"{spec.ServedName}\".");

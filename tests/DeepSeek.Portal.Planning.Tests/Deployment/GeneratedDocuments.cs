@@ -17,6 +17,8 @@ internal static partial class GeneratedDocuments
     private static readonly Lazy<JsonSchema> ComposeSchemaLazy = new(() => Load("compose.schema.json"));
     private static readonly Lazy<JsonSchema> KubernetesSchemaLazy = new(() => Load("kubernetes.schema.json"));
 
+    private static readonly object EvaluationLock = new();
+
     public static JsonSchema ComposeSchema => ComposeSchemaLazy.Value;
 
     public static JsonSchema KubernetesSchema => KubernetesSchemaLazy.Value;
@@ -43,7 +45,11 @@ internal static partial class GeneratedDocuments
     /// <summary>Validates and returns the failures (empty when valid), so an assertion shows what failed.</summary>
     public static List<string> Violations(JsonSchema schema, JsonNode instance)
     {
-        var result = schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        EvaluationResults result;
+        // One evaluation at a time: test classes run in parallel and a shared schema was seen to pass a broken
+        // document while another thread evaluated it (JsonSchema.Net keeps per-schema evaluation state).
+        lock (EvaluationLock)
+            result = schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (result.IsValid) return [];
         var list = new List<string>();
         foreach (var d in result.Details.Where(d => d.HasErrors))
