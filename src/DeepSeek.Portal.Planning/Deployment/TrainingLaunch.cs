@@ -151,7 +151,7 @@ public static class TrainingLaunch
         sb.Append("export NODE_RANK NNODES NPROC_PER_NODE\n");
         sb.Append("export HF_HUB_OFFLINE=\"${HF_HUB_OFFLINE:-0}\"\n\n");
         sb.Append("cd \"$(dirname \"$0\")\"\n");
-        sb.Append("echo \"node $NODE_RANK/$NNODES: $NPROC_PER_NODE GPU(s), master $MASTER_ADDR:$MASTER_PORT\"\n\n");
+        sb.Append("echo \"node $NODE_RANK/$NNODES: $NPROC_PER_NODE GPU(s), master $MASTER_ADDR:$MASTER_PORT\" >&2\n\n");
         if (spec.Framework == TrainingFramework.DeepSpeed)
         {
             sb.Append("# TRAIN_SCRIPT: a Hugging Face Trainer script that takes one .json argument (HfArgumentParser.parse_json_file),\n");
