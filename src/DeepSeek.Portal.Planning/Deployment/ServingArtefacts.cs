@@ -7,10 +7,13 @@ namespace DeepSeek.Portal.Planning.Deployment;
 /// Multi-node layout (PipelineParallel &gt; 1), chosen after the engines' own multi-node recipes (reference §4):
 /// <list type="bullet">
 /// <item>vLLM: tensor parallel inside a node, pipeline stages across nodes, started with vLLM's multiprocessing multi-node
-/// launcher (<c>--nnodes/--node-rank/--master-addr/--master-port</c>; ranks above 0 run <c>--headless</c>, only rank 0
-/// serves HTTP). Older vLLM images without those flags need a Ray cluster instead.</item>
+/// launcher (<c>--distributed-executor-backend mp --nnodes/--node-rank/--master-addr/--master-port</c>; ranks above 0 run
+/// <c>--headless</c>, only rank 0 serves HTTP; in Kubernetes each rank announces its pod IP as <c>VLLM_HOST_IP</c>). vLLM
+/// images older than that launcher need a Ray cluster instead.</item>
 /// <item>SGLang: its DeepSeek recipes span tensor parallelism over the nodes (<c>--tp 16 --nnodes 2</c> on 2×8 GPUs), so
 /// <c>--tp</c> is TensorParallel × nodes with <c>--dist-init-addr/--nnodes/--node-rank</c>; rank 0 serves HTTP.</item>
+/// <item>API keys: vLLM reads <c>VLLM_API_KEY</c>; SGLang only takes <c>--api-key</c>, filled by compose interpolation or
+/// Kubernetes' <c>$(VAR)</c> expansion of a secret-backed env var. Both engines leave <c>/health</c> open, so probes need no key.</item>
 /// </list>
 /// Compose gets one file with a <c>leader</c> and a <c>worker</c> profile on host networking; Kubernetes gets a StatefulSet
 /// pair (leader ×1, workers × nodes−1) behind a headless Service, rank taken from the pod ordinal — no LeaderWorkerSet CRD.
@@ -190,7 +193,7 @@ public static class ServingArtefacts
             if (spec.Quantization is not null) args.AddRange(["--quantization", spec.Quantization]);
             if (multi)
             {
-                args.AddRange(["--nnodes", spec.PipelineParallel.ToString(inv), "--node-rank", rank,
+                args.AddRange(["--distributed-executor-backend", "mp", "--nnodes", spec.PipelineParallel.ToString(inv), "--node-rank", rank,
                     "--master-addr", masterAddress, "--master-port", VllmMasterPort.ToString(inv)]);
                 if (role == Role.Worker) args.Add("--headless");
             }
@@ -406,6 +409,13 @@ public static class ServingArtefacts
         }
         var env = new YamlSeq { new YamlMap { { "name", "HF_HUB_OFFLINE" }, { "value", "1" } } };
         if (spec.HostModelPath is null) env.Add(new YamlMap { { "name", "HF_HOME" }, { "value", HfCache } });
+        if (role != Role.Single && spec.Engine == ServingEngine.Vllm)
+            // Each rank announces its own pod IP to the others (vLLM would otherwise guess an interface).
+            env.Add(new YamlMap
+            {
+                { "name", "VLLM_HOST_IP" },
+                { "valueFrom", new YamlMap { { "fieldRef", new YamlMap { { "fieldPath", "status.podIP" } } } } },
+            });
         if (hasKey)
             env.Add(new YamlMap
             {

@@ -174,6 +174,7 @@ public class ServingArtefactsTests
             Assert.Equal("2", Flag(argv, "--pipeline-parallel-size"));
             Assert.Equal("2", Flag(argv, "--nnodes"));
             Assert.Equal("fp8", Flag(argv, "--quantization"));
+            Assert.Equal("mp", Flag(argv, "--distributed-executor-backend"));
             Assert.StartsWith("${MASTER_ADDR:?", Flag(argv, "--master-addr"));
             Assert.Equal(8, (long)service["deploy"]!["resources"]!["reservations"]!["devices"]![0]!["count"]!);
         }
@@ -295,7 +296,11 @@ public class ServingArtefactsTests
         var argv = RunWithStandIn(script, $"{spec.ServedName}-worker-1", engine == ServingEngine.Vllm ? "vllm" : "python3");
         Assert.Equal("2", Flag(argv, "--node-rank")); // worker ordinal 1 → rank 2 (the leader is rank 0)
         Assert.Equal("3", Flag(argv, "--nnodes"));
-        if (engine == ServingEngine.Vllm) Assert.Contains("--headless", argv);
+        if (engine == ServingEngine.Vllm)
+        {
+            Assert.Contains("--headless", argv);
+            Assert.Equal("status.podIP", (string)container["env"]!.AsArray().Single(e => (string)e!["name"]! == "VLLM_HOST_IP")!["valueFrom"]!["fieldRef"]!["fieldPath"]!);
+        }
         Assert.Equal(Flag(leaderArgv, engine == ServingEngine.Vllm ? "--master-addr" : "--dist-init-addr"),
             Flag(argv, engine == ServingEngine.Vllm ? "--master-addr" : "--dist-init-addr"));
     }
