@@ -156,8 +156,12 @@ public static class ServingArtefacts
         SpecChecks.Word(spec.Image, nameof(spec.Image), "vllm/vllm-openai:v0.11.0");
         if (spec.HostModelPath is not null)
             SpecChecks.AbsolutePath(spec.HostModelPath, nameof(spec.HostModelPath));
-        if (spec.HostModelPath is not null && spec.Model.StartsWith('/'))
+        if (spec.Model.StartsWith('/'))
+        {
             SpecChecks.AbsolutePath(spec.Model, nameof(spec.Model));
+            SpecChecks.Require(spec.HostModelPath is not null, nameof(spec.HostModelPath),
+                $"expected the host folder to mount read-only at {spec.Model} (a container path is empty without it), got nothing.");
+        }
         if (spec.ApiKeySecretName is not null)
             SpecChecks.DnsLabel(spec.ApiKeySecretName, nameof(spec.ApiKeySecretName), 63);
     }

@@ -148,6 +148,16 @@ public class ServingArtefactsTests
     }
 
     [Fact]
+    public void A_container_path_model_is_served_from_its_host_mount()
+    {
+        var spec = VllmOneNode with { Model = "/models/demo", HostModelPath = "/srv/demo" };
+        var service = ParseSingleYaml(ServingArtefacts.Compose(spec).Content)["services"]![spec.ServedName]!.AsObject();
+        Assert.Equal("/models/demo", Argv(service, "entrypoint", "command")[2]);
+        Assert.Equal(("/srv/demo", "/models/demo"), ((string)service["volumes"]![0]!["source"]!, (string)service["volumes"]![0]!["target"]!));
+        Assert.DoesNotContain("--trust-remote-code", Argv(service, "entrypoint", "command"));
+    }
+
+    [Fact]
     public void Trust_remote_code_is_for_deepseek_models_only()
     {
         var spec = VllmOneNode with { Model = "Qwen/Qwen2.5-7B-Instruct", HostModelPath = null };
@@ -354,6 +364,8 @@ public class ServingArtefactsTests
         { "HostModelPath", VllmOneNode with { HostModelPath = "models/r1" } },
         { "HostModelPath", VllmOneNode with { HostModelPath = "/srv/../etc" } },
         { "ApiKeySecretName", VllmOneNode with { ApiKeySecretName = "API_KEY" } },
+        { "HostModelPath", VllmOneNode with { Model = "/models/demo", HostModelPath = null } },
+        { "Model", VllmOneNode with { Model = "/models/../demo" } },
     };
 
     [Theory]
