@@ -123,6 +123,12 @@ public sealed class RoadmapApiTests : IAsyncLifetime
         Assert.StartsWith("No finished evaluation has a bleu (domain:银行) figure", (await stakeholder.GetFromJsonAsync<List<GateEventView>>($"/api/roadmap/gates/{bleu.Id}/history", Json))![0].Reason);
 
         Assert.Equal(HttpStatusCode.NotFound, (await stakeholder.GetAsync("/api/roadmap/gates/99999/history")).StatusCode);
+
+        // A gate with a history can be deleted; the deletion stays in the change history.
+        Assert.Equal(HttpStatusCode.NoContent, (await _manager.DeleteAsync($"/api/roadmap/gates/{bleu.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await stakeholder.GetAsync($"/api/roadmap/gates/{bleu.Id}/history")).StatusCode);
+        var changes = (await stakeholder.GetFromJsonAsync<List<ChangeView>>($"/api/roadmap/changes?milestoneId={milestone.Id}", Json))!;
+        Assert.Equal(("gate", "delete", bleu.Id), (changes[0].Entity, changes[0].Action, changes[0].EntityId));
     }
 
     [Fact]
@@ -211,6 +217,9 @@ public sealed class RoadmapApiTests : IAsyncLifetime
         Assert.Equal(["At most 200 characters (this has 201)."], many["owner"]);
         Assert.Equal(["There is no phase #9999."], many["phaseId"]);
         Assert.True(many.ContainsKey("end"));
+        var noDates = await ErrorsAsync(await _manager.PostAsJsonAsync("/api/roadmap/milestones", new { phaseId = phase.Id, title = "No dates", owner = "o" }));
+        Assert.Equal(["Required: a date (yyyy-MM-dd)."], noDates["start"]);
+        Assert.Equal(["Required: a date (yyyy-MM-dd)."], noDates["end"]);
 
         var metric = await ErrorsAsync(await _manager.PostAsJsonAsync($"/api/roadmap/milestones/{m.Id}/gates", new GateInput("speed", 10), Json));
         Assert.Equal(["There is no metric \"speed\". Expected one of: ppl, bleu, rougeL, f1, em, accuracy, macroF1, microF1, robustnessDrop, tcr, nps."], metric["metric"]);
