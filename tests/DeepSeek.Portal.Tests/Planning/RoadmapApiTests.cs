@@ -167,6 +167,17 @@ public sealed class RoadmapApiTests : IAsyncLifetime
         }
         Assert.Equal(before, await CountsAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, (await _portal.CreateClient().GetAsync("/api/roadmap")).StatusCode);
+
+        // Documented like their neighbours: tag and summary on every roadmap operation.
+        var document = await (await _portal.ClientForRoleAsync(PortalRoles.Stakeholder)).GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var operations = document.GetProperty("paths").EnumerateObject().Where(p => p.Name.StartsWith("/api/roadmap", StringComparison.Ordinal))
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => (Path: p.Name, Operation: o.Value))).ToList();
+        Assert.Equal(15, operations.Count); // read, export ×2, changes, gate history; phases, milestones (with move) and gates: create, update, delete
+        Assert.All(operations, o =>
+        {
+            Assert.Equal("Roadmap", o.Operation.GetProperty("tags")[0].GetString());
+            Assert.False(string.IsNullOrWhiteSpace(o.Operation.GetProperty("summary").GetString()), o.Path);
+        });
     }
 
     [Fact]
