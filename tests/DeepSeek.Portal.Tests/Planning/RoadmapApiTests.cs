@@ -298,6 +298,14 @@ public sealed class RoadmapApiTests : IAsyncLifetime
         Assert.Equal("2027-03-31", JsonDocument.Parse(row.Before!).RootElement.GetProperty("end").GetString());
         Assert.Equal("2027-04-15", JsonDocument.Parse(row.After!).RootElement.GetProperty("end").GetString());
 
+        // Two managers dragging the same bar at the same moment: one wins, the other is told.
+        var current = (await RoadmapAsync(_manager)).Milestones.Single(x => x.Id == m.Id);
+        var raced = await Task.WhenAll(
+            _manager.PostAsJsonAsync($"/api/roadmap/milestones/{m.Id}/move", new MilestoneMove(1, current.Version), Json),
+            admin.PostAsJsonAsync($"/api/roadmap/milestones/{m.Id}/move", new MilestoneMove(2, current.Version), Json));
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], raced.Select(r => r.StatusCode).Order());
+        Assert.Equal(current.Version + 1, (await RoadmapAsync(_manager)).Milestones.Single(x => x.Id == m.Id).Version);
+
         // Overdue: ended in the past and not done.
         var past = await MilestoneAsync(phase.Id, "Old", new DateOnly(2020, 1, 1), new DateOnly(2020, 1, 31));
         Assert.True(past.Overdue);
@@ -348,7 +356,7 @@ public sealed class RoadmapApiTests : IAsyncLifetime
         var row = milestones.Single(r => r[0] == m.Id.ToString());
         Assert.Equal(["导出阶段", "导出里程碑", "Business 业务部门", "2027-06-01", "2027-06-30"], row[1..6]);
         var gates = Read("Gates");
-        Assert.Equal(["编号", "里程碑", "指标", "范围", "评估对象", "比较", "目标值", "状态", "当前值", "评估", "检查时间"], gates[0]);
+        Assert.Equal(["编号", "里程碑", "指标", "范围", "被评估模型", "比较", "目标值", "状态", "当前值", "评估", "检查时间"], gates[0]);
         var gate = gates.Single(r => r[1] == "导出里程碑");
         Assert.Equal(("tcr", "feedback", "≥", "78", "待定"), (gate[2], gate[3], gate[5], gate[6], gate[7]));
         var changes = Read("Changes");
