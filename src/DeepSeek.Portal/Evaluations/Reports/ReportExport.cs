@@ -16,13 +16,33 @@ public static class ReportExport
     private static readonly string[] MetricColumns = ["tier", "metric", "name", "scope", "value", "lower", "upper", "count", "target", "met", "trend", "previous", "source"];
 
     /// <summary>The metrics table as CSV bytes (with BOM).</summary>
-    public static byte[] Csv(EvaluationReport report, ReportText text)
+    public static byte[] Csv(EvaluationReport report, ReportText text) => Csv([MetricColumns, .. MetricRows(report, text)]);
+
+    /// <summary>
+    /// Rows as CSV bytes with a BOM: numbers invariant, text quoted per RFC 4180 and kept from running as a formula.
+    /// Shared with the roadmap's export.
+    /// </summary>
+    internal static byte[] Csv(IEnumerable<object?[]> rows)
     {
         var sb = new StringBuilder();
-        sb.AppendJoin(',', MetricColumns).Append("\r\n");
-        foreach (var row in MetricRows(report, text))
+        foreach (var row in rows)
             sb.AppendJoin(',', row.Select(c => Escape(c switch { null => "", double d => d.ToString("R", CultureInfo.InvariantCulture), int i => i.ToString(CultureInfo.InvariantCulture), _ => c.ToString()! }))).Append("\r\n");
         return [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(sb.ToString())];
+    }
+
+    /// <summary>A workbook of the given sheets (name → rows; the first row is the header). Shared with the roadmap's export.</summary>
+    internal static byte[] Xlsx(IEnumerable<(string Name, IEnumerable<object?[]> Rows)> sheets)
+    {
+        using var stream = new MemoryStream();
+        using (var document = SpreadsheetDocument.Create(stream, SpreadsheetDocumentType.Workbook))
+        {
+            var workbook = document.AddWorkbookPart();
+            workbook.Workbook = new Workbook(new Sheets());
+            foreach (var (name, rows) in sheets)
+                AddSheet(workbook, name, rows);
+            workbook.Workbook.Save();
+        }
+        return stream.ToArray();
     }
 
     /// <summary>The workbook: Summary (label/value), Metrics (one row per figure), Items (one row per item with its scores).</summary>
