@@ -130,6 +130,26 @@ public sealed class RoadmapInBrowserTests(BrowserPortal portal) : IClassFixture<
         foreach (var control in new[] { "add-milestone", "add-phase", "move-plus-week", "move-minus-week", "edit-milestone", "delete-milestone", "edit-phase", "add-gate", "edit-gate", "delete-gate" })
             Assert.Equal(0, await page.Locator($"[data-testid={control}]").CountAsync());
         Assert.True(await page.Locator("[data-testid=gate-chip]").CountAsync() > 0);
+
+        // A gate's history opens in its panel (the default gates have had no evaluation yet: no state changes).
+        var gate = await page.Locator("[data-testid=gate-chip]").First.GetAttributeAsync("data-gate");
+        await page.Locator("[data-testid=gate-history-button]").First.ClickAsync();
+        await page.WaitForSelectorAsync("[data-testid=gate-events], [data-testid=gate-history-empty]");
+        await using (var history = await page.APIRequest.GetAsync($"/api/roadmap/gates/{gate}/history"))
+        {
+            Assert.Equal(200, history.Status);
+            var events = (await history.JsonAsync())!.Value.GetArrayLength();
+            Assert.Equal(events, await page.Locator("[data-testid=gate-event]").CountAsync());
+        }
+        // The export links answer with files.
+        foreach (var link in new[] { "roadmap-csv", "roadmap-xlsx" })
+        {
+            var href = await page.Locator($"[data-testid={link}]").GetAttributeAsync("href");
+            Assert.Contains($"culture={culture}", href, StringComparison.Ordinal);
+            await using var file = await page.APIRequest.GetAsync("/" + href!.TrimStart('/'));
+            Assert.Equal(200, file.Status);
+            Assert.True((await file.BodyAsync()).Length > 100, $"{href} is nearly empty");
+        }
         await AuditAsync(page, $"{culture}-1280-roadmap-stakeholder", culture, 1280, problems);
 
         // The same session (cookie and the page's antiforgery token) calling the change API: 403, and nothing moved.
