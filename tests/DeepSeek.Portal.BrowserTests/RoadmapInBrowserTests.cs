@@ -61,6 +61,15 @@ public sealed class RoadmapInBrowserTests(BrowserPortal portal) : IClassFixture<
             "if (!t) return false; const i = t.customdata.findIndex(c => c[0] === id); return i >= 0 && t.customdata[i][2] === iso; }",
             new object[] { id, iso });
         Assert.Equal(moved, await GanttEndAsync(page, id));
+        // Now slipped past its baseline end: the hover says by how much, and a marker stands at the baseline end.
+        var slip = await page.Locator($"[data-testid=milestone-row][data-id='{id}']").GetAttributeAsync("data-slip");
+        Assert.NotEqual("0", slip);
+        var hover = await page.EvaluateAsync<string>(
+            "id => { const t = document.getElementById('roadmap-gantt-chart').data.find(d => d.meta === 'milestones'); return t.hovertemplate[t.customdata.findIndex(c => c[0] === id)]; }", id);
+        Assert.Contains(culture == "en" ? $"slipped {slip} days" : $"已延期 {slip} 天", hover, StringComparison.Ordinal);
+        Assert.True(await page.EvaluateAsync<bool>(
+            "() => document.getElementById('roadmap-gantt-chart').data.some(d => d.meta === 'baseline' && d.x.length > 0)"), "no baseline-end marker");
+        Assert.True(await page.Locator($"[data-testid=milestone-row][data-id='{id}'] [data-testid=slip-chip]").IsVisibleAsync());
         Assert.Contains(moved.ToString("d", CultureInfo.GetCultureInfo(culture)),
             await page.Locator($"[data-testid=milestone-row][data-id='{id}'] [data-testid=milestone-dates]").TextContentAsync() ?? "", StringComparison.Ordinal);
         // The move is in the change history under the manager's name.
