@@ -101,12 +101,20 @@ internal sealed class RoadmapStartup(IServiceScopeFactory scopes, TimeProvider c
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var roadmap = scope.ServiceProvider.GetRequiredService<IRoadmapService>();
-        if (await DefaultRoadmap.EnsureAsync(db, roadmap, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), ct))
-            logger.LogInformation("Roadmap: the default roadmap ({Phases} phases) was created", DefaultRoadmap.Phases.Length);
-        await roadmap.RefreshGatesAsync(ct);
+        // The roadmap is not worth refusing to start over: a failure here is logged and the portal serves the rest.
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+            var roadmap = scope.ServiceProvider.GetRequiredService<IRoadmapService>();
+            if (await DefaultRoadmap.EnsureAsync(db, roadmap, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime), ct))
+                logger.LogInformation("Roadmap: the default roadmap ({Phases} phases) was created", DefaultRoadmap.Phases.Length);
+            await roadmap.RefreshGatesAsync(ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Roadmap: the start-up work (default roadmap, gate check) failed");
+        }
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

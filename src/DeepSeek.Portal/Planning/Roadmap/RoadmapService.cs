@@ -165,10 +165,7 @@ public sealed class RoadmapService(
         var changes = MilestoneDiff(before, after);
         var dependenciesChanged = !current.Order().SequenceEqual(dependsOn.Order());
         if (changes.Count == 0 && !dependenciesChanged)
-        {
-            await db.Entry(milestone).ReloadAsync(ct);
-            return await ViewAsync(id, ct);
-        }
+            return await ViewAsync(id, ct); // nothing to record; the unchanged entity is dropped from the tracker on the way out
         Touch(milestone, user);
         if (changes.Count > 0)
             Record(user, RoadmapEntities.Milestone, id, RoadmapEntities.Update, $"\"{milestone.Title}\": {string.Join("; ", changes)}", before, after with { Version = milestone.Version });
@@ -218,6 +215,8 @@ public sealed class RoadmapService(
         milestone.Notes = rules.Optional("notes", input.Notes, RoadmapRules.NotesMax);
         milestone.Start = input.Start;
         milestone.End = input.End;
+        if (input.Start == default) rules.Add("start", "RmErrDateRequired");
+        if (input.End == default) rules.Add("end", "RmErrDateRequired");
         rules.Dates(input.Start, input.End);
         if (!Enum.IsDefined(input.Status))
             rules.Add("status", "RmErrStatus", string.Join(", ", Enum.GetNames<MilestoneStatus>()));
@@ -470,23 +469,24 @@ public sealed class RoadmapService(
     /// <summary>
     /// Runs <paramref name="work"/> in one immediate transaction (writers queue; no snapshot goes stale between the
     /// checks and the write), or inside the caller's when one is open (the default roadmap is written whole).
-    /// Any exception rolls everything back and leaves the context clean for the caller's next use.
+    /// An exception rolls everything back. Either way the roadmap's entities leave the change tracker: a page's
+    /// circuit keeps one context for its whole life, and an entity tracked from an earlier edit would otherwise be
+    /// returned, stale, by the next query instead of what another manager has stored since.
     /// </summary>
     private async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken ct)
     {
         if (db.Database.CurrentTransaction is not null)
             return await work();
-        await using IDbContextTransaction transaction = await db.Database.BeginTransactionAsync(ct);
         try
         {
+            await using IDbContextTransaction transaction = await db.Database.BeginTransactionAsync(ct);
             var result = await work();
             await transaction.CommitAsync(ct);
             return result;
         }
-        catch
+        finally
         {
             db.ChangeTracker.Clear();
-            throw;
         }
     }
 
