@@ -107,6 +107,24 @@ public sealed class RoadmapInBrowserTests(BrowserPortal portal) : IClassFixture<
             Assert.Equal(count, all.Count);
         }
 
+        // A KPI gate with a target perplexity cannot have (below 1) is refused in its dialog; a valid one appears on the row.
+        var gateRow = page.Locator($"[data-testid=milestone-row][data-id='{id}']");
+        var gates = await gateRow.Locator("[data-testid=gate-chip]").CountAsync();
+        await gateRow.Locator("[data-testid=add-gate]").ClickAsync();
+        await page.WaitForSelectorAsync("[data-testid=gate-dialog]");
+        var target = Input(page, "gate-target").First;
+        await target.FillAsync("0.5");
+        await target.BlurAsync();
+        await page.ClickAsync("[data-testid=dialog-save]");
+        await page.Locator("[data-testid=dialog-errors]").WaitForAsync();
+        Assert.Contains("0.5", await page.Locator("[data-testid=dialog-errors]").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal(gates, await gateRow.Locator("[data-testid=gate-chip]").CountAsync());
+        await target.FillAsync("15");
+        await target.BlurAsync();
+        await page.ClickAsync("[data-testid=dialog-save]");
+        await page.WaitForSelectorAsync("[data-testid=gate-dialog]", new() { State = WaitForSelectorState.Detached });
+        await page.WaitForFunctionAsync("([id, n]) => document.querySelectorAll(`[data-testid=milestone-row][data-id='${id}'] [data-testid=gate-chip]`).length === n", new object[] { id, gates + 1 });
+
         // A phone: the table turns into cards and the chart scrolls in its own box; the page does not scroll sideways.
         await page.SetViewportSizeAsync(390, 844);
         await OpenRoadmapAsync(page);
