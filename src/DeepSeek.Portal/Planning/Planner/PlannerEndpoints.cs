@@ -78,9 +78,9 @@ internal static class PlannerEndpoints
             .WithSummary("A zip to launch multi-node training: launch.sh (torchrun with MASTER_ADDR/MASTER_PORT/NCCL_*), the container's compose.yaml, the DeepSpeed or LLaMA-Factory config, the dataset version exported for LLaMA-Factory (alpaca or sharegpt JSON) and manifest.json.")
             .WithDescription("Body: {plan (a training mode), framework: deepSpeed|llamaFactory, runId | datasetVersionId, settings?: {learningRate, epochs, microBatchSize, gradientAccumulationSteps, sequenceLength, loraRank, loraAlpha}, cluster?: {masterAddress (127.0.0.1), masterPort (29500), socketInterface, infiniBand, zeroStage, image}}. From a run, its version and settings fill what is left out. Records train as in the portal: conversations as sharegpt, pairs as alpaca; plain text is left out (counted in the manifest). The size is bounded by Portal:Planner:MaxBundleBytes.");
 
-        group.MapPost("/endpoints", async Task<Results<Created<EndpointView>, ValidationProblem>> (ServedEndpointRequest request, PlannerService planner, ClaimsPrincipal user, CancellationToken ct) =>
+        group.MapPost("/endpoints", async Task<Results<Created<EndpointView>, ValidationProblem>> (ServedEndpointRequest request, ServedModelEndpoints served, ClaimsPrincipal user, CancellationToken ct) =>
             {
-                var change = await planner.RegisterEndpointAsync(request, user.Identity?.Name, ct);
+                var change = await served.RegisterAsync(request, user.Identity?.Name, ct);
                 return change.Endpoint is { } e
                     ? TypedResults.Created($"/api/evaluation-endpoints/{e.Id}", e)
                     : TypedResults.ValidationProblem(change.Errors, title: "The endpoint was not registered.");

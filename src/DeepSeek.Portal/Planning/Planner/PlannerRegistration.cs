@@ -9,7 +9,9 @@ public static class PlannerRegistration
         // The CPU's bandwidth is measured once per process; the machine check keeps its result for the process.
         builder.Services.AddSingleton<CpuDevice>();
         builder.Services.AddSingleton<MachineCheck>();
+        builder.Services.AddScoped<IPlannerModelSource, RegisteredModelSource>();
         builder.Services.AddScoped<PlannerService>();
+        builder.Services.AddScoped<ServedModelEndpoints>();
         builder.Services.AddScoped<TrainingBundleService>();
         return builder;
     }

@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using DeepSeek.Portal.Evaluations.Endpoints;
-using DeepSeek.Portal.Models;
 using DeepSeek.Portal.Planning.Catalogue;
 using DeepSeek.Portal.Planning.Deployment;
 using DeepSeek.Portal.Planning.Estimates;
@@ -13,11 +11,8 @@ namespace DeepSeek.Portal.Planning.Planner;
 /// plans, serving files from a plan, the seed's claims, and registering a served model for evaluation. The numbers are
 /// the planning library's; this class resolves ids, turns library refusals into field errors and adds nothing of its own.
 /// </summary>
-public sealed partial class PlannerService(ModelService models, CpuDevice cpu, EndpointRegistry endpoints)
+public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevice cpu)
 {
-    /// <summary>A config.json larger than this is not a model config (real ones are a few KB).</summary>
-    private const long MaxConfigBytes = 4 << 20;
-
     /// <summary>The id of this machine as a device.</summary>
     public const string CpuId = "cpu";
 
@@ -30,8 +25,7 @@ public sealed partial class PlannerService(ModelService models, CpuDevice cpu, E
         var list = ModelCatalogue.All
             .Select(m => new PlannerModel(m.Id, m.Name, PlannerModel.CatalogueSource, m, ModelRepositories.For(m.Id), null, null))
             .ToList();
-        foreach (var registered in await models.ListAsync(ct))
-            list.Add(await ReadRegisteredAsync(registered, ct));
+        list.AddRange(await folders.ListAsync(ct));
         return list;
     }
 
@@ -73,14 +67,10 @@ public sealed partial class PlannerService(ModelService models, CpuDevice cpu, E
     {
         if (string.IsNullOrWhiteSpace(id))
             return (null, "Choose a model (modelId): a catalogue id or registered:<id>; GET /api/planner/models lists them.");
+        if (await folders.FindAsync(id, ct) is { } folder)
+            return folder.Problem is { } problem ? (null, $"The model \"{folder.Name}\" cannot be planned: {problem}") : (folder, null);
         if (id.StartsWith(PlannerModel.RegisteredPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            if (!int.TryParse(id.AsSpan(PlannerModel.RegisteredPrefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var registeredId)
-                || await models.GetAsync(registeredId, ct) is not { } summary)
-                return (null, $"No registered model \"{id}\"; GET /api/planner/models lists them.");
-            var registered = await ReadRegisteredAsync(summary, ct);
-            return registered.Problem is { } problem ? (null, $"The registered model \"{summary.Name}\" cannot be planned: {problem}") : (registered, null);
-        }
+            return (null, $"No registered model \"{id}\"; GET /api/planner/models lists them.");
         return ModelCatalogue.Find(id) is { } m
             ? (new PlannerModel(m.Id, m.Name, PlannerModel.CatalogueSource, m, ModelRepositories.For(m.Id), null, null), null)
             : (null, $"Unknown model \"{id}\"; GET /api/planner/models lists the ids.");
@@ -210,43 +200,7 @@ public sealed partial class PlannerService(ModelService models, CpuDevice cpu, E
         }
     }
 
-    // ---- evaluation endpoint -------------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Registers the served model as an evaluation endpoint through the evaluation registry (its validation, its key
-    /// encryption); a base URL without a path gets <c>/v1</c>, the OpenAI API's root on vLLM and SGLang.
-    /// </summary>
-    public Task<EndpointChange> RegisterEndpointAsync(ServedEndpointRequest? request, string? user, CancellationToken ct)
-    {
-        request ??= new ServedEndpointRequest(null, null, null);
-        var baseUrl = request.BaseUrl?.Trim();
-        if (baseUrl is not null && Uri.TryCreate(baseUrl, UriKind.Absolute, out var uri) && uri.AbsolutePath == "/" && string.IsNullOrEmpty(uri.Query) && string.IsNullOrEmpty(uri.Fragment))
-            baseUrl = baseUrl.TrimEnd('/') + "/v1";
-        return endpoints.CreateAsync(new EndpointRequest(request.Name, baseUrl, request.ServedName, string.IsNullOrEmpty(request.ApiKey) ? null : request.ApiKey), user, ct);
-    }
-
     // ---- helpers -------------------------------------------------------------------------------------------------
-
-    private static async Task<PlannerModel> ReadRegisteredAsync(ModelSummary summary, CancellationToken ct)
-    {
-        var id = PlannerModel.RegisteredPrefix + summary.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        PlannerModel Problem(string why) => new(id, summary.Name, PlannerModel.RegisteredSource, null, null, summary.Path, why);
-        var path = Path.Combine(summary.Path, "config.json");
-        try
-        {
-            var file = new FileInfo(path);
-            if (!file.Exists)
-                return Problem($"the folder {summary.Path} has no config.json.");
-            if (file.Length > MaxConfigBytes)
-                return Problem($"its config.json is {file.Length} bytes; a model config is a few KB.");
-            var json = await File.ReadAllTextAsync(path, ct);
-            return new PlannerModel(id, summary.Name, PlannerModel.RegisteredSource, ModelCatalogue.FromConfigJson(id, summary.Name, json), null, summary.Path, null);
-        }
-        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException or ArgumentException)
-        {
-            return Problem($"its config.json cannot be read: {e.Message}");
-        }
-    }
 
     /// <summary>A DNS-label slug of an id: lowercase letters, digits and hyphens, at most 63 characters.</summary>
     public static string Slug(string id, int maxLength = 63)
