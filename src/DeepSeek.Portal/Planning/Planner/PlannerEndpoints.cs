@@ -94,10 +94,10 @@ internal static class PlannerEndpoints
             .WithName("GetMachineCheck")
             .WithSummary("The latest check of the planner's CPU estimate for the demo model against the engine's measurement on this machine (memory and decode tokens/s, with estimate ÷ measured ratios); 404 until one has run in this process.");
 
-        group.MapPost("/machine-check", async (MachineCheck check, CancellationToken ct) => TypedResults.Ok(await check.RunAsync(ct)))
+        group.MapPost("/machine-check", async (bool? refresh, MachineCheck check, CancellationToken ct) => TypedResults.Ok(await check.RunAsync(refresh ?? false, ct)))
             .RequireAuthorization(PortalPolicies.Launch)
             .WithName("RunMachineCheck")
-            .WithSummary("Runs the machine check (a few seconds of decoding with the built-in engine; one at a time — a call while one runs waits for it and gets its result) and keeps the result for the process.");
+            .WithSummary("Runs the machine check — a few seconds of decoding with the built-in engine, one at a time (a call while one runs waits for it and gets its result) — and keeps the result for the process; later calls return it unless ?refresh=true.");
     }
 
     private static FileContentHttpResult Download(GeneratedFile file, string name) =>

@@ -9,8 +9,8 @@ internal static class PlanText
 {
     private static CultureInfo C => CultureInfo.InvariantCulture;
 
-    /// <summary>GB as the planner counts them (10⁹ bytes, as GPU memory is sold).</summary>
-    public static string Gigabytes(double bytes) => (bytes / 1e9).ToString(bytes >= 100e9 ? "0.0" : bytes >= 1e9 ? "0.00" : "0.####", C) + " GB";
+    /// <summary>Sizes as the planner writes them in its formulas (decimal units, as GPU memory is sold).</summary>
+    public static string Gigabytes(double bytes) => Estimates.Planner.Size(bytes);
 
     public static string Describe(Plan plan)
     {
