@@ -97,6 +97,7 @@ public sealed class PlannerApiTests : IAsyncLifetime
         var compose = await _stakeholder.PostAsJsonAsync("/api/planner/artefacts/compose", body);
         Assert.Equal(HttpStatusCode.OK, compose.StatusCode);
         Assert.Equal("attachment", compose.Content.Headers.ContentDisposition?.DispositionType);
+        // The name the file's own instructions use (docker compose -f compose.yaml …).
         Assert.Equal("compose.yaml", compose.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         var yaml = await compose.Content.ReadAsStringAsync();
         var lines = yaml.Split('\n').Select(l => l.Trim()).ToList();
@@ -111,6 +112,7 @@ public sealed class PlannerApiTests : IAsyncLifetime
         var kubernetes = await _stakeholder.PostAsJsonAsync("/api/planner/artefacts/kubernetes", body);
         Assert.Equal(HttpStatusCode.OK, kubernetes.StatusCode);
         Assert.Equal("attachment", kubernetes.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("deployment.yaml", kubernetes.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         var manifest = await kubernetes.Content.ReadAsStringAsync();
         Assert.Contains("nvidia.com/gpu: 8", manifest.Replace("\"", ""), StringComparison.Ordinal);
         Assert.Contains("kind: Deployment", manifest.Replace("\"", ""), StringComparison.Ordinal);
@@ -286,12 +288,27 @@ public sealed class PlannerApiTests : IAsyncLifetime
         return reader.ReadToEnd();
     }
 
+    /// <summary>Imports a JSONL file through an import job (which keeps pairs and turns) and returns its version.</summary>
     private async Task<VersionSummary> UploadAsync(string name, string jsonl)
     {
-        var response = await _engineer.PostAsync("/api/datasets", TestData.Upload($"{name}.jsonl", jsonl, name));
-        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        var dataset = (await response.Content.ReadFromJsonAsync<Datasets.DatasetSummary>())!;
-        return (await _engineer.GetFromJsonAsync<List<VersionSummary>>($"/api/datasets/{dataset.Id}/versions", Json))!.Single();
+        var staged = await _engineer.PostAsync("/api/datasets/uploads", TestData.Upload($"{name}.jsonl", jsonl));
+        Assert.Equal(HttpStatusCode.Created, staged.StatusCode);
+        var uploadId = (await staged.Content.ReadFromJsonAsync<Datasets.Jobs.StagedUploadView>(Json))!.Id;
+        var response = await _engineer.PostAsJsonAsync("/api/datasets/imports", new { uploadId, name });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<Datasets.Jobs.DataJobView>(Json))!.Id;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var job = (await _engineer.GetFromJsonAsync<Datasets.Jobs.DataJobView>($"/api/datasets/jobs/{id}", Json))!;
+            if (!job.IsActive)
+            {
+                Assert.True(job.Status == Data.DataJobStatus.Succeeded, string.Join("; ", job.Errors.Select(e => e.ToString())));
+                return (await _engineer.GetFromJsonAsync<List<VersionSummary>>($"/api/datasets/{job.DatasetId}/versions", Json))!.Single();
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"data job {id} still {job.Status} after 60 s");
+            await Task.Delay(100);
+        }
     }
 
     private async Task<List<VersionRecord>> RecordsAsync(VersionSummary version)
