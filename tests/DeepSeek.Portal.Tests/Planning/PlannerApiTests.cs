@@ -221,6 +221,14 @@ public sealed class PlannerApiTests : IAsyncLifetime
         Assert.Contains(datasetName, Read(zip, names.Single(n => n.EndsWith(".yaml", StringComparison.Ordinal) && n.Contains("llama", StringComparison.OrdinalIgnoreCase))), StringComparison.Ordinal);
         Assert.Contains("MASTER_PORT", Read(zip, names.Single(n => Path.GetFileName(n) == "launch.sh")), StringComparison.Ordinal);
 
+        // DeepSpeed gets its own config and the same data folder.
+        var deepSpeed = await BundleAsync(new { plan = V3OnH200(mode: "fullFineTune", precision: "bf16"), framework = "deepSpeed", datasetVersionId = pairVersion.Id }, "deepspeed");
+        var deepSpeedNames = deepSpeed.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains("ds_config.json", deepSpeedNames);
+        Assert.Contains("train_args.json", deepSpeedNames);
+        Assert.Equal(3, (int)JsonNode.Parse(Read(deepSpeed, "ds_config.json"))!["zero_optimization"]!["stage"]!);
+        Assert.Single(deepSpeedNames, n => n.StartsWith("data/", StringComparison.Ordinal) && n.EndsWith(".json", StringComparison.Ordinal) && !n.EndsWith("dataset_info.json", StringComparison.Ordinal));
+
         // Conversations → sharegpt, from a run: its version and its settings.
         var chats = new StringBuilder();
         for (var i = 0; i < 6; i++)
@@ -264,13 +272,13 @@ public sealed class PlannerApiTests : IAsyncLifetime
         Assert.Empty(Directory.Exists(Path.Combine(_portal.DataDirectory, "temp")) ? Directory.GetFiles(Path.Combine(_portal.DataDirectory, "temp"), "bundle-*") : []);
     }
 
-    private async Task<ZipArchive> BundleAsync(object body)
+    private async Task<ZipArchive> BundleAsync(object body, string framework = "llamafactory")
     {
         var response = await _stakeholder.PostAsJsonAsync("/api/planner/training-bundle", body);
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         Assert.Equal("application/zip", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
-        Assert.Matches("^training-llamafactory-[a-z0-9-]+\\.zip$", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.Matches($"^training-{framework}-[a-z0-9-]+\\.zip$", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         return new ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()));
     }
 
