@@ -1,0 +1,79 @@
+using System.Text.RegularExpressions;
+
+namespace DeepSeek.Portal.Planning.Deployment;
+
+/// <summary>
+/// Field checks for the deployment specs. Every value ends up inside a YAML scalar, a shell word or a Kubernetes name,
+/// so each is held to the narrowest form its consumer accepts; a bad field throws <see cref="ArgumentException"/> whose
+/// <see cref="ArgumentException.ParamName"/> is the spec's field name and whose message says what was expected.
+/// </summary>
+internal static partial class SpecChecks
+{
+    /// <summary>
+    /// Longest served name: Kubernetes names are built as <c>name-leader</c>/<c>name-worker</c>/<c>name-headless</c>,
+    /// and a StatefulSet's name must leave room for the 11-character revision hash in its pods' 63-character label.
+    /// </summary>
+    public const int MaxServedNameLength = 40;
+
+    public static void Require(bool ok, string field, string expected)
+    {
+        if (!ok) throw new ArgumentException($"{field}: {expected}", field);
+    }
+
+    public static void Range(int value, int min, int max, string field) =>
+        Require(value >= min && value <= max, field, $"expected {min}–{max}, got {value}.");
+
+    public static void Port(int value, string field) => Range(value, 1, 65535, field);
+
+    /// <summary>Non-empty, no whitespace, quotes, <c>$</c>, backquotes or control characters (image refs, model ids, paths).</summary>
+    public static void Word(string? value, string field, string example)
+    {
+        Require(!string.IsNullOrEmpty(value), field, $"expected a value such as {example}, got nothing.");
+        Require(SafeWord().IsMatch(value!), field,
+            $"expected letters, digits and . _ - / : @ + = only (such as {example}), got \"{Printable(value!)}\".");
+    }
+
+    /// <summary>An absolute container or host path without <c>..</c> segments.</summary>
+    public static void AbsolutePath(string? value, string field)
+    {
+        Word(value, field, "/srv/models/deepseek-7b");
+        Require(value!.StartsWith('/') && !value.Split('/').Contains(".."), field,
+            $"expected an absolute path without '..', got \"{value}\".");
+        Require(!value.Contains(':'), field, $"expected a path without ':' (a volume separator), got \"{value}\".");
+    }
+
+    public static void DnsLabel(string? value, string field, int maxLength)
+    {
+        Require(!string.IsNullOrEmpty(value), field, "expected a lower-case name such as deepseek-r1-7b, got nothing.");
+        Require(value!.Length <= maxLength && Dns1123Label().IsMatch(value), field,
+            $"expected lower-case letters, digits and '-', starting and ending with a letter or digit, at most {maxLength} characters (such as deepseek-r1-7b), got \"{Printable(value)}\".");
+    }
+
+    public static bool IsDnsLabel(string value) => Dns1123Label().IsMatch(value) && value.Length <= 63;
+
+    /// <summary>The env var a secret name maps to in compose: <c>deepseek-api-key</c> → <c>DEEPSEEK_API_KEY</c>.</summary>
+    public static string EnvVarFor(string secretName) => secretName.ToUpperInvariant().Replace('-', '_');
+
+    public static string Printable(string s) => new(s.Select(c => char.IsControl(c) ? '?' : c).Take(80).ToArray());
+
+    [GeneratedRegex("^[A-Za-z0-9._/:@+=-]+$")]
+    private static partial Regex SafeWord();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex Dns1123Label();
+
+    [GeneratedRegex("^[a-z0-9_]+$")]
+    public static partial Regex QuantizationName();
+
+    [GeneratedRegex("^\\^?=?[A-Za-z0-9_.*-]+(,\\^?=?[A-Za-z0-9_.*-]+)*$")]
+    public static partial Regex InterfaceList();
+
+    [GeneratedRegex("^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$|^\\[?[0-9A-Fa-f:.]+\\]?$")]
+    public static partial Regex HostOrAddress();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    public static partial Regex DatasetName();
+
+    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9_.-]*\\.(json|jsonl)$")]
+    public static partial Regex DatasetFile();
+}
