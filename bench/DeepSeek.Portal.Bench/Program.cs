@@ -21,6 +21,10 @@ if (args.Length > 0 && args[0] == "bleu")
 //   … -- endpoint [--items N] [--latency-ms N] [--concurrency 1,8,32] [--out path.json]
 // Perplexity evaluation tokens/s of the engine (the demo model, batch 1, several lengths) vs the demo training run:
 //   … -- eval-ppl [--lengths 32,128,512,2048] [--seconds S] [--train-steps N] [--out path.json]
+// Deployment planner: response time over the catalogue, and its CPU estimate against the engine's decode measurement:
+//   … -- planner [--rounds N] [--sequences K] [--prompt N] [--new N] [--sizes demo,small,medium] [--out path.json]
+if (args.Length > 0 && args[0] == "planner")
+    return await PlannerBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "eval-ppl")
     return await PerplexityBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "stages")
