@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using System.Text;
 using System.Text.RegularExpressions;
 using DeepSeek.Portal.Planning.Catalogue;
 using DeepSeek.Portal.Planning.Estimates;
@@ -87,6 +89,44 @@ public sealed class PlannerInBrowserTests(BrowserPortal portal) : IClassFixture<
         Assert.True(problems.Count == 0, $"{problems.Count} problems (screenshots in {PageAudit.ScreenshotDirectory}):\n" + string.Join("\n", problems));
     }
 
+    [Fact]
+    public async Task An_engineer_downloads_a_LoRA_training_bundle_for_a_dataset_version()
+    {
+        var page = await SignInAsync("en", 1280, 900);
+        await BrowserPortal.GotoInteractiveAsync(page, "/planner");
+        // A small instruction dataset through the import job, which keeps the pairs (the demo sets are plain text).
+        await ImportPairsAsync(page, "planner-pairs");
+        await page.ReloadAsync();
+        await BrowserPortal.WaitInteractiveAsync(page);
+        var seven = ModelCatalogue.All.First(m => m.Name.Contains("7B", StringComparison.Ordinal) && m.Name.Contains("LLM", StringComparison.Ordinal));
+        await page.WaitForSelectorAsync("[data-testid=plan-result]");
+        await ChooseAsync(page, "planner-model", seven.Name);
+        await ChooseAsync(page, "planner-precision", "BF16");
+        await ChooseAsync(page, "planner-mode", "LoRA");
+        await page.WaitForSelectorAsync($"[data-testid=plan-result][data-model='{seven.Id}'][data-precision=Bf16]");
+        await ChooseAsync(page, "training-source", "planner-pairs");
+
+        IDownload download;
+        try
+        {
+            download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("[data-testid=download-training-bundle]"), new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            await PageAudit.ScreenshotAsync(page, "en-planner-bundle-failed");
+            throw new Xunit.Sdk.XunitException("no download; the section says: " + await page.Locator("[data-testid=plan-deploy]").InnerTextAsync());
+        }
+        Assert.EndsWith(".zip", download.SuggestedFilename, StringComparison.Ordinal);
+        using var zip = ZipFile.OpenRead(await download.PathAsync());
+        var launch = zip.Entries.FirstOrDefault(e => e.Name == "launch.sh");
+        Assert.NotNull(launch);
+        using var reader = new StreamReader(launch.Open());
+        var script = await reader.ReadToEndAsync();
+        Assert.Contains("MASTER_PORT", script, StringComparison.Ordinal);
+        Assert.Contains("29500", script, StringComparison.Ordinal);
+        await page.WaitForSelectorAsync("[data-testid=training-done]");
+    }
+
     /// <summary>Opens a MudSelect, picks the item with <paramref name="text"/>, and waits until the select shows it (a click right after raced it once).</summary>
     private static async Task ChooseAsync(IPage page, string testId, string text)
     {
@@ -103,6 +143,32 @@ public sealed class PlannerInBrowserTests(BrowserPortal portal) : IClassFixture<
             await PageAudit.ScreenshotAsync(page, $"planner-choose-{testId}-failed");
             Assert.Fail($"{testId} shows \"{await page.EvaluateAsync<string>(Shown, testId)}\", not {text}: " +
                 await page.EvaluateAsync<string>("(id) => document.querySelector(`[data-testid=${id}]`).closest('.mud-input-control').outerHTML.slice(0, 3000)", testId));
+        }
+    }
+
+    /// <summary>Stages a JSONL file of prompt/response pairs and imports it with the data pipeline's job, as the datasets page does.</summary>
+    private static async Task ImportPairsAsync(IPage page, string name)
+    {
+        var token = await page.EvaluateAsync<string>("() => document.querySelector('meta[name=portal-csrf]').content");
+        var headers = new Dictionary<string, string> { ["X-CSRF-TOKEN"] = token, ["Accept"] = "application/json" };
+        var jsonl = string.Join("\n", Enumerable.Range(1, 4).Select(i => $"{{\"instruction\":\"问题 {i}\",\"output\":\"回答 {i}\"}}"));
+        var form = page.APIRequest.CreateFormData();
+        form.Set("file", new FilePayload { Name = name + ".jsonl", MimeType = "application/x-ndjson", Buffer = Encoding.UTF8.GetBytes(jsonl) });
+        var staged = await page.APIRequest.PostAsync("/api/datasets/uploads", new() { Headers = headers, Multipart = form });
+        Assert.True(staged.Ok, $"upload: {staged.Status} {await staged.TextAsync()}");
+        var uploadId = (await staged.JsonAsync())!.Value.GetProperty("id").Clone();
+        var started = await page.APIRequest.PostAsync("/api/datasets/imports", new() { Headers = headers, DataObject = new { uploadId, name } });
+        Assert.True(started.Ok, $"import: {started.Status} {await started.TextAsync()}");
+        var jobId = (await started.JsonAsync())!.Value.GetProperty("id").ToString();
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); ; await Task.Delay(200))
+        {
+            var job = (await (await page.APIRequest.GetAsync($"/api/datasets/jobs/{jobId}", new() { Headers = headers })).JsonAsync())!.Value;
+            if (!job.GetProperty("isActive").GetBoolean())
+            {
+                Assert.Equal("Succeeded", job.GetProperty("status").ToString());
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"import job {jobId} still running after 60 s");
         }
     }
 
