@@ -26,7 +26,8 @@ internal static class PlannerBench
         string Size, long EngineParameters, long PlannerParameters, int Sequences, int ContextTokens,
         double PlannerBytes, double PlannerBytesWithoutOverhead, long? MeasuredWeightsBytes, long? MeasuredPeakGrowthBytes,
         double MemoryRatio, double PlannerTokensPerSecond, double MeasuredTokensPerSecond, double TokensPerSecondRatio,
-        double PrefillSeconds, double DecodeSeconds, string DecodeFormula);
+        double PrefillSeconds, double DecodeSeconds, double DecodeProcessorSeconds, double MeasuredTokensPerProcessorSecond,
+        double TokensPerProcessorSecondRatio, string DecodeFormula);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -66,7 +67,7 @@ internal static class PlannerBench
         foreach (var size in sizes)
         {
             var config = Config(size);
-            var measured = await DecodeMeasurement.MeasureAsync(config, sequences, prompt, newTokens);
+            var measured = await MeasureInChildAsync(size, sequences, prompt, newTokens, device.Threads);
             var model = ModelCatalogue.FromConfigJson("bench:" + size, size, config.ToJson());
             var plan = Planner.Compute(new PlanRequest(model.Id, Precision.Fp32, prompt + newTokens, sequences, PlanMode.Inference, "cpu", GpuCount: 1), model, cpu);
             double withoutOverhead = plan.TotalBytes - plan.Memory.Single(l => l.Key == "overhead").Bytes;
@@ -74,15 +75,18 @@ internal static class PlannerBench
                 plan.TotalBytes, withoutOverhead, measured.WeightsResidentBytes, measured.PeakResidentGrowthBytes,
                 measured.PeakResidentGrowthBytes is long peak ? withoutOverhead / peak : double.NaN,
                 plan.DecodeTokensPerSecond!.Value, measured.TokensPerSecond, plan.DecodeTokensPerSecond.Value / measured.TokensPerSecond,
-                measured.PrefillSeconds, measured.DecodeSeconds, plan.DecodeFormula!));
+                measured.PrefillSeconds, measured.DecodeSeconds, measured.DecodeProcessorSeconds,
+                measured.Sequences * (measured.NewTokens - 1) / measured.DecodeProcessorSeconds,
+                plan.DecodeTokensPerSecond.Value / (measured.Sequences * (measured.NewTokens - 1) / measured.DecodeProcessorSeconds),
+                plan.DecodeFormula!));
         }
 
         Console.WriteLine(I($"Estimate vs measurement: fp32, {sequences} sequences, {prompt}-token prompts + {newTokens} new tokens, greedy, random weights.") );
         Console.WriteLine();
-        Console.WriteLine("| config | params (engine = planner) | planner memory (w/o overhead) | measured weights RSS | measured peak RSS growth | memory est./meas. | planner decode bound tok/s | measured decode tok/s | bound / measured |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| config | params (engine = planner) | planner memory (w/o overhead) | measured weights RSS | measured peak RSS growth | memory est./meas. | planner decode bound tok/s | measured decode tok/s (wall) | bound / measured | measured tok per CPU-s | bound / that |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var c in comparisons)
-            Console.WriteLine(I($"| {c.Size} | {c.EngineParameters:N0} {(c.EngineParameters == c.PlannerParameters ? "=" : "≠ " + c.PlannerParameters.ToString("N0", CultureInfo.InvariantCulture))} | {Planner.Size(c.PlannerBytesWithoutOverhead)} | {Mb(c.MeasuredWeightsBytes)} | {Mb(c.MeasuredPeakGrowthBytes)} | {c.MemoryRatio:F2} | {c.PlannerTokensPerSecond:N0} | {c.MeasuredTokensPerSecond:N0} | {c.TokensPerSecondRatio:F1} |"));
+            Console.WriteLine(I($"| {c.Size} | {c.EngineParameters:N0} {(c.EngineParameters == c.PlannerParameters ? "=" : "≠ " + c.PlannerParameters.ToString("N0", CultureInfo.InvariantCulture))} | {Planner.Size(c.PlannerBytesWithoutOverhead)} | {Mb(c.MeasuredWeightsBytes)} | {Mb(c.MeasuredPeakGrowthBytes)} | {c.MemoryRatio:F2} | {c.PlannerTokensPerSecond:N0} | {c.MeasuredTokensPerSecond:N0} | {c.TokensPerSecondRatio:F1} | {c.MeasuredTokensPerProcessorSecond:N0} | {c.TokensPerProcessorSecondRatio:F1} |"));
 
         outPath ??= Path.Combine("bench", "results", $"planner-bench-{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
@@ -90,6 +94,38 @@ internal static class PlannerBench
             new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         Console.WriteLine();
         Console.WriteLine($"Wrote {outPath}.");
+        return 0;
+    }
+
+    /// <summary>
+    /// One decode measurement in a fresh process (this program with <c>planner-one</c>): memory freed by an earlier
+    /// model stays in the C allocator's heap, so a second model in the same process would reuse it and its resident
+    /// growth would read too low.
+    /// </summary>
+    private static async Task<DecodeMeasurementResult> MeasureInChildAsync(string size, int sequences, int prompt, int newTokens, int threads)
+    {
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("No process path.");
+        var start = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(PlannerBench).Assembly.Location);
+        foreach (var a in new[] { "planner-one", size, I($"{sequences}"), I($"{prompt}"), I($"{newTokens}") })
+            start.ArgumentList.Add(a);
+        start.Environment[EngineDevice.ThreadsVariable] = threads.ToString(CultureInfo.InvariantCulture);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {self}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"planner-one {size} failed ({process.ExitCode}): {await stderr}\n{await stdout}");
+        return JsonSerializer.Deserialize<DecodeMeasurementResult>((await stdout).Trim().Split('\n')[^1])!;
+    }
+
+    /// <summary>The child: loads libtorch (the device choice), then measures one config and prints the result as JSON.</summary>
+    public static async Task<int> RunOneAsync(string[] args)
+    {
+        _ = EngineDevice.Current;
+        var result = await DecodeMeasurement.MeasureAsync(Config(args[0]),
+            int.Parse(args[1], CultureInfo.InvariantCulture), int.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture));
+        Console.WriteLine(JsonSerializer.Serialize(result));
         return 0;
     }
 

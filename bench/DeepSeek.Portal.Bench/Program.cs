@@ -25,6 +25,8 @@ if (args.Length > 0 && args[0] == "bleu")
 //   … -- planner [--rounds N] [--sequences K] [--prompt N] [--new N] [--sizes demo,small,medium] [--out path.json]
 if (args.Length > 0 && args[0] == "planner")
     return await PlannerBench.RunAsync(args[1..]);
+if (args.Length > 0 && args[0] == "planner-one")
+    return await PlannerBench.RunOneAsync(args[1..]);
 if (args.Length > 0 && args[0] == "eval-ppl")
     return await PerplexityBench.RunAsync(args[1..]);
 if (args.Length > 0 && args[0] == "stages")

@@ -6,15 +6,19 @@ using DeepSeek.Portal.Evaluations.Cli;
 using DeepSeek.Portal.Evaluations.Reports;
 using DeepSeek.Portal.Models;
 using DeepSeek.Portal.Planning;
+using DeepSeek.Portal.Planning.Planner.Cli;
 using DeepSeek.Portal.Platform;
 using DeepSeek.Portal.Training;
 
 // `data …` is the command line over the same services and database (Datasets/Cli); `eval …` scores files and runs
-// suites over the evaluation libraries (Evaluations/Cli); anything else starts the portal.
+// suites over the evaluation libraries (Evaluations/Cli); `plan …` is the deployment planner (Planning/Planner/Cli);
+// anything else starts the portal.
 if (DataCommandLine.Handles(args))
     return await DataCommandLine.RunAsync(args);
 if (EvaluationCommandLine.Handles(args))
     return await EvaluationCommandLine.RunAsync(args);
+if (PlanCommandLine.Handles(args))
+    return await PlanCommandLine.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 

@@ -15,6 +15,8 @@ namespace DeepSeek.Portal.Engine.Devices;
 /// <param name="TokensPerSecond">Tokens of the decode steps (<c>Sequences × (NewTokens − 1)</c>) ÷ <see cref="DecodeSeconds"/>.</param>
 /// <param name="WeightsResidentBytes">Resident set growth from before the model was built to after its weights were initialised; null off Linux.</param>
 /// <param name="PeakResidentGrowthBytes">Peak resident set during the run minus the resident set before the model was built; null off Linux.</param>
+/// <param name="DecodeProcessorSeconds">Processor time the whole process used during the decode steps: on a busy host, where
+/// the wall time includes waiting for a core, decode tokens ÷ this is closer to what the steps cost alone.</param>
 public sealed record DecodeMeasurementResult(
     long Parameters,
     int Sequences,
@@ -24,7 +26,8 @@ public sealed record DecodeMeasurementResult(
     double DecodeSeconds,
     double TokensPerSecond,
     long? WeightsResidentBytes,
-    long? PeakResidentGrowthBytes);
+    long? PeakResidentGrowthBytes,
+    double DecodeProcessorSeconds);
 
 /// <summary>
 /// Measures what the deployment planner estimates for the CPU: a model built from a <see cref="ModelConfig"/> (fp32,
@@ -77,17 +80,23 @@ public static class DecodeMeasurement
 
         var clock = Stopwatch.StartNew();
         double prefillSeconds = 0;
+        TimeSpan processorAtPrefill = TimeSpan.Zero;
         long decoded = 0;
         await foreach (var token in generatorRun.StreamAsync(prompts, options, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (token.Index == 0)
             {
-                prefillSeconds = clock.Elapsed.TotalSeconds;
+                if (token.Sequence == 0)
+                {
+                    prefillSeconds = clock.Elapsed.TotalSeconds;
+                    processorAtPrefill = Process.GetCurrentProcess().TotalProcessorTime;
+                }
                 continue;
             }
             decoded++;
         }
         double total = clock.Elapsed.TotalSeconds;
+        var processor = Process.GetCurrentProcess().TotalProcessorTime - processorAtPrefill;
         var after = ProcessMemory.Read();
         double decodeSeconds = total - prefillSeconds;
 
@@ -95,6 +104,7 @@ public static class DecodeMeasurement
             parameters, sequences, promptTokens, newTokens, prefillSeconds, decodeSeconds,
             decodeSeconds > 0 ? decoded / decodeSeconds : 0,
             before is not null && afterWeights is not null ? afterWeights.ResidentBytes - before.ResidentBytes : null,
-            before is not null && after is not null ? after.PeakResidentBytes - before.ResidentBytes : null);
+            before is not null && after is not null ? after.PeakResidentBytes - before.ResidentBytes : null,
+            processor.TotalSeconds);
     }
 }

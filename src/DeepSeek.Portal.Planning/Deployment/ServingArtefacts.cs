@@ -7,10 +7,13 @@ namespace DeepSeek.Portal.Planning.Deployment;
 /// Multi-node layout (PipelineParallel &gt; 1), chosen after the engines' own multi-node recipes (reference §4):
 /// <list type="bullet">
 /// <item>vLLM: tensor parallel inside a node, pipeline stages across nodes, started with vLLM's multiprocessing multi-node
-/// launcher (<c>--nnodes/--node-rank/--master-addr/--master-port</c>; ranks above 0 run <c>--headless</c>, only rank 0
-/// serves HTTP). Older vLLM images without those flags need a Ray cluster instead.</item>
+/// launcher (<c>--distributed-executor-backend mp --nnodes/--node-rank/--master-addr/--master-port</c>; ranks above 0 run
+/// <c>--headless</c>, only rank 0 serves HTTP; in Kubernetes each rank announces its pod IP as <c>VLLM_HOST_IP</c>). vLLM
+/// images older than that launcher need a Ray cluster instead.</item>
 /// <item>SGLang: its DeepSeek recipes span tensor parallelism over the nodes (<c>--tp 16 --nnodes 2</c> on 2×8 GPUs), so
 /// <c>--tp</c> is TensorParallel × nodes with <c>--dist-init-addr/--nnodes/--node-rank</c>; rank 0 serves HTTP.</item>
+/// <item>API keys: vLLM reads <c>VLLM_API_KEY</c>; SGLang only takes <c>--api-key</c>, filled by compose interpolation or
+/// Kubernetes' <c>$(VAR)</c> expansion of a secret-backed env var. Both engines leave <c>/health</c> open, so probes need no key.</item>
 /// </list>
 /// Compose gets one file with a <c>leader</c> and a <c>worker</c> profile on host networking; Kubernetes gets a StatefulSet
 /// pair (leader ×1, workers × nodes−1) behind a headless Service, rank taken from the pod ordinal — no LeaderWorkerSet CRD.
@@ -50,7 +53,8 @@ public static class ServingArtefacts
             header.Add("No API key is set: anyone who can reach the port can use the model.");
         header.Add(spec.HostModelPath is null
             ? $"Weights: read from the '{VolumeName(spec)}' volume (HF cache) with HF_HUB_OFFLINE=1; fill it once first:"
-              + $"\n  docker compose -f compose.yaml run --rm -e HF_HUB_OFFLINE=0 --entrypoint huggingface-cli {ServiceName(spec, multi ? "leader" : null)} download {spec.Model}"
+              + $"\n  {(multi ? "MASTER_ADDR=x " : "")}docker compose -f compose.yaml run --rm --no-deps -e HF_HUB_OFFLINE=0 --entrypoint huggingface-cli {ServiceName(spec, multi ? "leader" : null)} download {spec.Model}"
+              + (spec.ApiKeySecretName is null ? "" : $"\n  (with {SpecChecks.EnvVarFor(spec.ApiKeySecretName)} set: compose checks every variable the file names)")
             : $"Weights: {spec.HostModelPath} on the host, mounted read-only at {ContainerModel(spec)}; nothing is downloaded at run time.");
         header.Add($"Register with the portal as an OpenAI-compatible endpoint: base URL http://<host>:{spec.Port}/v1, model \"{spec.ServedName}\""
                    + (spec.ApiKeySecretName is null ? "." : ", with the same API key."));
@@ -86,7 +90,7 @@ public static class ServingArtefacts
             : $"Weights: hostPath {spec.HostModelPath} (must exist on every GPU node; swap for a ReadOnlyMany PVC on shared storage), mounted read-only.");
         if (multi)
         {
-            header.Add($"Multi-node: StatefulSet {spec.ServedName}-leader (rank 0, serves HTTP) and {spec.ServedName}-worker ({spec.PipelineParallel - 1} pods, rank = ordinal + 1),");
+            header.Add($"Multi-node: StatefulSet {spec.ServedName}-leader (rank 0, serves HTTP) and {spec.ServedName}-worker ({spec.PipelineParallel - 1} pod(s), rank = ordinal + 1),");
             header.Add($"found through the headless Service {spec.ServedName}-headless; podManagementPolicy Parallel so all ranks start together.");
         }
         header.Add($"Register with the portal as an OpenAI-compatible endpoint: base URL http://{spec.ServedName}.<namespace>.svc:{spec.Port}/v1, model \"{spec.ServedName}\".");
@@ -139,7 +143,7 @@ public static class ServingArtefacts
         ArgumentNullException.ThrowIfNull(spec);
         SpecChecks.Require(Enum.IsDefined(spec.Engine), nameof(spec.Engine), $"expected Vllm or Sglang, got {(int)spec.Engine}.");
         SpecChecks.Word(spec.Model, nameof(spec.Model), "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B or /models/demo");
-        SpecChecks.DnsLabel(spec.ServedName, nameof(spec.ServedName), SpecChecks.MaxServedNameLength);
+        SpecChecks.Dns1035(spec.ServedName, nameof(spec.ServedName), SpecChecks.MaxServedNameLength);
         SpecChecks.Range(spec.TensorParallel, 1, 1024, nameof(spec.TensorParallel));
         SpecChecks.Range(spec.PipelineParallel, 1, 1024, nameof(spec.PipelineParallel));
         SpecChecks.Require(spec.GpusPerNode == spec.TensorParallel, nameof(spec.GpusPerNode),
@@ -152,8 +156,12 @@ public static class ServingArtefacts
         SpecChecks.Word(spec.Image, nameof(spec.Image), "vllm/vllm-openai:v0.11.0");
         if (spec.HostModelPath is not null)
             SpecChecks.AbsolutePath(spec.HostModelPath, nameof(spec.HostModelPath));
-        if (spec.HostModelPath is not null && spec.Model.StartsWith('/'))
+        if (spec.Model.StartsWith('/'))
+        {
             SpecChecks.AbsolutePath(spec.Model, nameof(spec.Model));
+            SpecChecks.Require(spec.HostModelPath is not null, nameof(spec.HostModelPath),
+                $"expected the host folder to mount read-only at {spec.Model} (a container path is empty without it), got nothing.");
+        }
         if (spec.ApiKeySecretName is not null)
             SpecChecks.DnsLabel(spec.ApiKeySecretName, nameof(spec.ApiKeySecretName), 63);
     }
@@ -189,7 +197,7 @@ public static class ServingArtefacts
             if (spec.Quantization is not null) args.AddRange(["--quantization", spec.Quantization]);
             if (multi)
             {
-                args.AddRange(["--nnodes", spec.PipelineParallel.ToString(inv), "--node-rank", rank,
+                args.AddRange(["--distributed-executor-backend", "mp", "--nnodes", spec.PipelineParallel.ToString(inv), "--node-rank", rank,
                     "--master-addr", masterAddress, "--master-port", VllmMasterPort.ToString(inv)]);
                 if (role == Role.Worker) args.Add("--headless");
             }
@@ -405,6 +413,13 @@ public static class ServingArtefacts
         }
         var env = new YamlSeq { new YamlMap { { "name", "HF_HUB_OFFLINE" }, { "value", "1" } } };
         if (spec.HostModelPath is null) env.Add(new YamlMap { { "name", "HF_HOME" }, { "value", HfCache } });
+        if (role != Role.Single && spec.Engine == ServingEngine.Vllm)
+            // Each rank announces its own pod IP to the others (vLLM would otherwise guess an interface).
+            env.Add(new YamlMap
+            {
+                { "name", "VLLM_HOST_IP" },
+                { "valueFrom", new YamlMap { { "fieldRef", new YamlMap { { "fieldPath", "status.podIP" } } } } },
+            });
         if (hasKey)
             env.Add(new YamlMap
             {

@@ -49,6 +49,13 @@ internal static partial class SpecChecks
             $"expected lower-case letters, digits and '-', starting and ending with a letter or digit, at most {maxLength} characters (such as deepseek-r1-7b), got \"{Printable(value)}\".");
     }
 
+    /// <summary>A DNS-1035 label (a Service name must start with a letter), at most <paramref name="maxLength"/>.</summary>
+    public static void Dns1035(string? value, string field, int maxLength)
+    {
+        DnsLabel(value, field, maxLength);
+        Require(char.IsAsciiLetterLower(value![0]), field, $"expected a name that starts with a letter (Kubernetes Service names do), got \"{value}\".");
+    }
+
     public static bool IsDnsLabel(string value) => Dns1123Label().IsMatch(value) && value.Length <= 63;
 
     /// <summary>The env var a secret name maps to in compose: <c>deepseek-api-key</c> → <c>DEEPSEEK_API_KEY</c>.</summary>

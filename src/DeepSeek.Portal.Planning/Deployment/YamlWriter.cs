@@ -87,8 +87,9 @@ internal static partial class YamlWriter
     {
         switch (value)
         {
-            case YamlMap m when m.Entries.Count == 0:
+            case YamlMap m when !HasKeys(m):
                 sb.Append(" {}\n");
+                WriteMap(sb, m, indent + 2); // its comments, if any
                 break;
             case YamlMap m:
                 sb.Append('\n');
@@ -121,8 +122,12 @@ internal static partial class YamlWriter
                     sb.Append(' ', indent).Append("- ").Append(first.ToString(indent + 2, first.Length - indent - 2));
                     break;
                 }
-                case YamlMap or YamlSeq when IsEmptyCollection(item):
-                    sb.Append(' ', indent).Append(item is YamlMap ? "- {}\n" : "- []\n");
+                case YamlMap m when !HasKeys(m):
+                    WriteMap(sb, m, indent); // its comments, if any
+                    sb.Append(' ', indent).Append("- {}\n");
+                    break;
+                case YamlSeq { Count: 0 }:
+                    sb.Append(' ', indent).Append("- []\n");
                     break;
                 case YamlMap m:
                     sb.Append(' ', indent).Append("-\n");
@@ -140,7 +145,9 @@ internal static partial class YamlWriter
     }
 
     private static bool IsEmptyCollection(object? value) =>
-        value is YamlMap { Entries.Count: 0 } or YamlSeq { Count: 0 };
+        value is YamlMap m && !HasKeys(m) || value is YamlSeq { Count: 0 };
+
+    private static bool HasKeys(YamlMap map) => map.Entries.Any(e => e.Key is not null);
 
     private static void AppendComment(StringBuilder sb, int indent, string text)
     {

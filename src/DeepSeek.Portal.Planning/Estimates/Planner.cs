@@ -76,20 +76,34 @@ public static partial class Planner
         };
         lines.AddRange(TrainingState(request, model));
 
-        // Devices: each holds its share of the lines plus its own overhead, within Utilisation of its memory.
+        // Devices: each holds its share of the lines plus its own overhead, within Utilisation of its memory. The KV
+        // cache is copied on tensor-parallel ranks that cannot split it (see KvCopies), so the parallel degree and the
+        // memory are settled together: tensor parallelism only grows, so this ends within a few rounds.
         double capacity = gpu.MemoryGB * 1e9 * Utilisation;
         bool cpu = gpu.Id == "cpu";
         double perDevice = cpu ? CpuOverheadBytes : DeviceOverheadBytes;
-        double baseBytes = lines.Sum(l => l.Bytes);
-        int needed = (int)Math.Min(int.MaxValue, Math.Max(1, Math.Ceiling(baseBytes / (capacity - perDevice))));
+        var kvLine = lines[1];
+        int maxTp = LargestPowerOfTwoDividing(model.AttentionHeads, gpu.GpusPerNode);
+        int tp = request.GpuCount is int asked0 ? LargestPowerOfTwoDividing(model.AttentionHeads, Math.Min(asked0, gpu.GpusPerNode)) : 1;
+        int needed;
+        double baseBytes;
+        while (true)
+        {
+            lines[1] = WithCopies(kvLine, KvCopies(model, tp), model, tp);
+            baseBytes = lines.Sum(l => l.Bytes);
+            needed = (int)Math.Min(int.MaxValue / 16, Math.Max(1, Math.Ceiling(baseBytes / (capacity - perDevice))));
+            if (request.GpuCount is not null) break;
+            int next = 1;
+            while (next < needed && next * 2 <= maxTp) next *= 2;
+            if (next <= tp) break;
+            tp = next;
+        }
         formulas["gpusNeeded"] = I($"ceil({Size(baseBytes)} ÷ ({gpu.MemoryGB:0.###} GB × {Utilisation} − {Size(perDevice)} overhead)) = {needed}");
 
-        int maxTp = LargestPowerOfTwoDividing(model.AttentionHeads, gpu.GpusPerNode);
-        int tp, pp, count;
+        int pp, count;
         if (request.GpuCount is int asked)
         {
             count = asked;
-            tp = LargestPowerOfTwoDividing(model.AttentionHeads, Math.Min(asked, gpu.GpusPerNode));
             pp = Math.Max(1, asked / tp);
             if (tp * pp < asked)
                 warnings.Add(I($"{asked} GPUs do not split as tensor × pipeline parallel ({tp} × {pp} = {tp * pp}); {asked - tp * pp} would stay idle."));
@@ -97,8 +111,6 @@ public static partial class Planner
         }
         else
         {
-            tp = 1;
-            while (tp < needed && tp * 2 <= maxTp) tp *= 2;
             pp = (int)Math.Ceiling(needed / (double)tp);
             count = tp * pp;
             formulas["tensorParallel"] = I($"smallest power of two ≥ {needed} dividing {model.AttentionHeads} heads, at most {gpu.GpusPerNode} per node = {tp}");
@@ -141,6 +153,8 @@ public static partial class Planner
                 warnings.Add("With several sequences a decode step routes to more experts than one token's top-k, so it reads more than the active weights: the decode bound is optimistic.");
         }
 
+        if (training && used > 1)
+            warnings.Add("Training memory is split evenly across the devices, which assumes the model states are sharded (DeepSpeed ZeRO-3 / FSDP, or tensor parallelism); plain data parallelism keeps a full copy on every GPU.");
         if (gpu.Uncertain.Count > 0)
             warnings.Add($"{gpu.Name}: figures from third-party or conflicting sources ({string.Join(", ", gpu.Uncertain)}); see the source.");
         if ((request.Precision == Precision.Fp8 || request.KvCachePrecision == Precision.Fp8) && !gpu.Fp8 && Fp8AsW8A16.Contains(gpu.Id))
@@ -155,6 +169,27 @@ public static partial class Planner
         var planned = request with { GpuCount = count };
         return new Plan(planned, model, gpu, lines, total, perGpu, needed, count, tp, pp, nodes, fits, tokensPerSecond, decodeFormula, warnings, formulas);
     }
+
+    /// <summary>
+    /// Copies of the KV cache that <paramref name="tensorParallel"/> ranks hold together: MLA's latent is shared by all
+    /// heads, so every rank holds all of it (vLLM and SGLang; why they offer data-parallel attention for DeepSeek);
+    /// with fewer KV heads than ranks each KV head is replicated on tensor-parallel ÷ KV-heads ranks; otherwise one.
+    /// </summary>
+    public static int KvCopies(ModelArchitecture model, int tensorParallel) => model.Attention switch
+    {
+        AttentionKind.Mla => tensorParallel,
+        _ when tensorParallel > model.KeyValueHeads => tensorParallel / model.KeyValueHeads,
+        _ => 1,
+    };
+
+    private static MemoryLine WithCopies(MemoryLine line, int copies, ModelArchitecture model, int tp) => copies == 1 ? line : line with
+    {
+        Bytes = line.Bytes * copies,
+        Formula = line.Formula + I($" × {copies} copies = {Size(line.Bytes * copies)}"),
+        Note = line.Note + (model.Attention == AttentionKind.Mla
+            ? I($" MLA's latent is shared by all heads, so each of the {tp} tensor-parallel ranks holds all of it (data-parallel attention avoids the copies).")
+            : I($" {model.KeyValueHeads} KV heads over {tp} tensor-parallel ranks: each KV head is replicated {copies}×.")),
+    };
 
     /// <summary>Elements one token adds to the KV cache over all layers (DeepSeek-V2 paper, Table 1).</summary>
     public static long KvElementsPerToken(ModelArchitecture model) => model.Attention switch

@@ -19,6 +19,7 @@ public class DecodeMeasurementTests
         Assert.True(result.DecodeSeconds > 0);
         // 2 sequences × 3 steps after the prefill.
         Assert.Equal(6 / result.DecodeSeconds, result.TokensPerSecond, 6);
+        Assert.True(result.DecodeProcessorSeconds > 0);
         if (OperatingSystem.IsLinux())
         {
             Assert.NotNull(result.PeakResidentGrowthBytes);

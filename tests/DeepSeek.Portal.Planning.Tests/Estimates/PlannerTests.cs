@@ -33,11 +33,15 @@ public class PlannerTests
         var v3 = ModelCatalogue.Find("deepseek-v3")!;
         Assert.Equal(61 * 576, Planner.KvElementsPerToken(v3));
         Assert.Equal(35_136, Planner.KvElementsPerToken(v3));
-        // 35,136 × 2 B = 70,272 B/token; × 4,096 tokens × 1 sequence = 287,834,112 B.
+        // 35,136 × 2 B = 70,272 B/token; × 4,096 tokens × 1 sequence = 287,834,112 B — on one device.
+        var one = Planner.Compute(Request("deepseek-v3", Precision.Fp8, gpu: "h200", gpus: 1));
+        Assert.Equal(70_272.0 * 4096, one.Memory.Single(l => l.Key == "kvCache").Bytes);
+        // At TP 8 each rank holds the whole latent: 8 copies.
         var plan = Planner.Compute(Request("deepseek-v3", Precision.Fp8));
         var kv = plan.Memory.Single(l => l.Key == "kvCache");
-        Assert.Equal(70_272.0 * 4096, kv.Bytes);
+        Assert.Equal(70_272.0 * 4096 * 8, kv.Bytes);
         Assert.Contains("35,136 elements/token × 2 B = 70,272 B/token", kv.Formula);
+        Assert.Contains("× 8 copies", kv.Formula);
     }
 
     [Fact]
@@ -57,6 +61,10 @@ public class PlannerTests
         Assert.Equal(14_336, Planner.KvElementsPerToken(m));
         var plan = Planner.Compute(Request("r1-distill-qwen-1.5b", context: 1000, sequences: 3, gpu: "rtx-4090"));
         Assert.Equal(28_672.0 * 1000 * 3, plan.Memory.Single(l => l.Key == "kvCache").Bytes);
+        // 2 KV heads over TP 4: each replicated twice.
+        var tp4 = Planner.Compute(Request("r1-distill-qwen-1.5b", context: 1000, sequences: 3, gpu: "rtx-4090", gpus: 4));
+        Assert.Equal(4, tp4.TensorParallel);
+        Assert.Equal(28_672.0 * 1000 * 3 * 2, tp4.Memory.Single(l => l.Key == "kvCache").Bytes);
         // An FP8 KV cache halves it.
         var fp8 = Planner.Compute(Request("r1-distill-qwen-1.5b", context: 1000, sequences: 3, gpu: "rtx-4090") with { KvCachePrecision = Precision.Fp8 });
         Assert.Equal(14_336.0 * 1000 * 3, fp8.Memory.Single(l => l.Key == "kvCache").Bytes);
@@ -67,8 +75,8 @@ public class PlannerTests
     {
         // Weights: (671,026,419,200 − 2 × 129,280 × 7,168 = 669,173,061,120 linear params) × (1 + 4/16384) B
         //          + 1,853,358,080 embedding/head params × 2 B = 669,336,433,449 + 3,706,716,160 ≈ 673.04 GB.
-        // KV: 70,272 B × 4,096 = 0.288 GB; activations: 2,048 tokens × 149,504 × 2 B + 129,280 × 4 B ≈ 0.613 GB.
-        // Per H200: 141 GB × 0.9 − 1 GB overhead = 125.9 GB; 673.94 / 125.9 = 5.35 → 6 needed;
+        // KV: 70,272 B × 4,096 = 0.288 GB, × 8 tensor-parallel copies (MLA's latent is not split by heads) = 2.30 GB; activations: 2,048 tokens × 149,504 × 2 B + 129,280 × 4 B ≈ 0.613 GB.
+        // Per H200: 141 GB × 0.9 − 1 GB overhead = 125.9 GB; (673.04 + 2.30 + 0.61) / 125.9 = 5.37 → 6 needed;
         // the smallest power of two ≥ 6 dividing 128 heads is 8 → TP 8, 8 GPUs, one node of 8.
         var plan = Planner.Compute(Request("deepseek-v3", Precision.Fp8));
         Assert.InRange(plan.Memory.Single(l => l.Key == "weights").Bytes, 673.04e9, 673.05e9);

@@ -119,6 +119,18 @@ public sealed class CommandArguments
         return value;
     }
 
+    /// <summary>The option as a number in a range, or <see langword="null"/> when absent.</summary>
+    public double? Number(string name, double min, double max)
+    {
+        var text = Value(name);
+        if (text is null)
+            return null;
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, c, out var value) && value >= min && value <= max
+            ? value
+            : throw new UsageException($"--{name} expects a number from {min.ToString(c)} to {max.ToString(c)}, not \"{text}\"");
+    }
+
     /// <summary>The positional value at <paramref name="index"/>, or a usage error naming what was expected.</summary>
     public string Positional(int index, string what) =>
         index < Positionals.Count ? Positionals[index] : throw new UsageException($"missing {what}");

@@ -654,21 +654,9 @@ internal sealed class DataCommands(IServiceProvider root, CommandArguments args,
 
     private static string User => $"{Environment.UserName} (command line)";
 
-    private async Task WriteJsonAsync<T>(T value)
-    {
-        await output.WriteLineAsync(JsonSerializer.Serialize(value, Json));
-        await output.FlushAsync(CancellationToken.None);
-    }
+    private Task WriteJsonAsync<T>(T value) => CommandOutput.WriteJsonAsync(output, value, Json);
 
-    private async Task WriteTableAsync(string[] header, IEnumerable<string[]> rows)
-    {
-        var all = rows.Prepend(header).ToList();
-        var widths = header.Select((_, c) => all.Max(r => r[c].Length)).ToArray();
-        foreach (var row in all)
-            await output.WriteLineAsync(string.Join("  ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c]))).TrimEnd());
-        if (all.Count == 1)
-            await output.WriteLineAsync("(none)");
-    }
+    private Task WriteTableAsync(string[] header, IEnumerable<string[]> rows) => CommandOutput.WriteTableAsync(output, header, rows);
 
     private static string OneLine(string text, int max)
     {

@@ -16,15 +16,7 @@ namespace DeepSeek.Portal.Evaluations.Cli;
 /// </summary>
 internal sealed partial class EvaluationCommands(CommandArguments args, TextWriter output, TextWriter error, EvaluationCommandLineOptions options, CancellationToken ct)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        // Chinese stays readable on a terminal and in files; the output is data, never HTML.
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter() },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    private static JsonSerializerOptions Json => CommandOutput.Json;
 
     /// <summary>Options every command accepts (read by the entry point or once here).</summary>
     private static readonly string[] Common = ["json", "quiet", "help"];
@@ -224,15 +216,7 @@ internal sealed partial class EvaluationCommands(CommandArguments args, TextWrit
         args.Value(option) is { Length: > 0 } value && value != "true" ? value : throw new UsageException($"--{option} <file> is required ({what})");
 
     /// <summary>The option as a number in a range, or null when absent.</summary>
-    private double? Number(string option, double min, double max)
-    {
-        var text = args.Value(option);
-        if (text is null)
-            return null;
-        return double.TryParse(text, NumberStyles.Float, C, out var value) && value >= min && value <= max
-            ? value
-            : throw new UsageException($"--{option} expects a number from {min.ToString(C)} to {max.ToString(C)}, not \"{text}\"");
-    }
+    private double? Number(string option, double min, double max) => args.Number(option, min, max);
 
     /// <summary>The lines of a UTF-8 text file (a BOM and a final line break are not part of them).</summary>
     private async Task<IReadOnlyList<string>> ReadLinesAsync(string file)
@@ -260,19 +244,7 @@ internal sealed partial class EvaluationCommands(CommandArguments args, TextWrit
             : throw new EvaluationCommandException($"{option} {file} has {lines.Count} lines but {againstOption} {against} has {count}: the files must line up, one segment per line");
     }
 
-    internal async Task WriteJsonAsync<T>(T value)
-    {
-        await output.WriteLineAsync(JsonSerializer.Serialize(value, Json));
-        await output.FlushAsync(CancellationToken.None);
-    }
+    internal Task WriteJsonAsync<T>(T value) => CommandOutput.WriteJsonAsync(output, value, Json);
 
-    private async Task WriteTableAsync(string[] header, IEnumerable<string[]> rows)
-    {
-        var all = rows.Prepend(header).ToList();
-        var widths = header.Select((_, c) => all.Max(r => r[c].Length)).ToArray();
-        foreach (var row in all)
-            await output.WriteLineAsync(string.Join("  ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c]))).TrimEnd());
-        if (all.Count == 1)
-            await output.WriteLineAsync("(none)");
-    }
+    private Task WriteTableAsync(string[] header, IEnumerable<string[]> rows) => CommandOutput.WriteTableAsync(output, header, rows);
 }

@@ -29,9 +29,9 @@ public sealed record PlannerModel(string Id, string Name, string Source, ModelAr
 public sealed record PlannerDevices(IReadOnlyList<GpuSpec> Gpus, string CpuBandwidthSource);
 
 /// <summary>Serving choices beyond the plan, all optional.</summary>
-/// <param name="ServedName">The name clients send (DNS-label: lowercase letters, digits, hyphens, ≤ 63); default: a slug of the model id.</param>
-/// <param name="Port">The port the OpenAI-compatible API listens on (1024–65535); default 8000 (vLLM) or 30000 (SGLang).</param>
-/// <param name="Image">Container image with its tag; default <see cref="ServingDefaults"/>.</param>
+/// <param name="ServedName">The name clients send (lowercase letters, digits, hyphens, at most 40: Kubernetes names are built from it); default: a slug of the model id (a registered model: of its name).</param>
+/// <param name="Port">The port the OpenAI-compatible API listens on; default 8000 (vLLM) or 30000 (SGLang).</param>
+/// <param name="Image">Container image with its tag; default <see cref="ServingDefaults"/>. Every option is checked by the deployment library; a refusal comes back on its options.* field.</param>
 /// <param name="HostModelPath">Host folder holding the weights, mounted read-only (catalogue models; a registered model always mounts its folder).</param>
 /// <param name="ApiKeySecretName">Secret / environment variable holding the API key; none by default.</param>
 public sealed record ServingOptions(string? ServedName = null, int? Port = null, string? Image = null, string? HostModelPath = null, string? ApiKeySecretName = null);

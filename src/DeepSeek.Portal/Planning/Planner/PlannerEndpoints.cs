@@ -44,7 +44,7 @@ internal static class PlannerEndpoints
                 try
                 {
                     var (serving, file) = await planner.ComposeAsync(request, ct);
-                    return Download(file, $"{serving.Spec.ServedName}-{EngineName(serving.Spec.Engine)}-compose.yaml");
+                    return Download(file);
                 }
                 catch (PlannerRequestException e) { return TypedResults.ValidationProblem(e.Errors, title: "The compose file cannot be generated."); }
             })
@@ -57,7 +57,7 @@ internal static class PlannerEndpoints
                 try
                 {
                     var (serving, file) = await planner.KubernetesAsync(request, ct);
-                    return Download(file, $"{serving.Spec.ServedName}-{EngineName(serving.Spec.Engine)}-kubernetes.yaml");
+                    return Download(file);
                 }
                 catch (PlannerRequestException e) { return TypedResults.ValidationProblem(e.Errors, title: "The Kubernetes manifest cannot be generated."); }
             })
@@ -94,14 +94,16 @@ internal static class PlannerEndpoints
             .WithName("GetMachineCheck")
             .WithSummary("The latest check of the planner's CPU estimate for the demo model against the engine's measurement on this machine (memory and decode tokens/s, with estimate ÷ measured ratios); 404 until one has run in this process.");
 
-        group.MapPost("/machine-check", async (MachineCheck check, CancellationToken ct) => TypedResults.Ok(await check.RunAsync(ct)))
+        group.MapPost("/machine-check", async (bool? refresh, MachineCheck check, CancellationToken ct) => TypedResults.Ok(await check.RunAsync(refresh ?? false, ct)))
             .RequireAuthorization(PortalPolicies.Launch)
             .WithName("RunMachineCheck")
-            .WithSummary("Runs the machine check (a few seconds of decoding with the built-in engine; one at a time — a call while one runs waits for it and gets its result) and keeps the result for the process.");
+            .WithSummary("Runs the machine check — a few seconds of decoding with the built-in engine, one at a time (a call while one runs waits for it and gets its result) — and keeps the result for the process; later calls return it unless ?refresh=true.");
     }
 
-    private static FileContentHttpResult Download(GeneratedFile file, string name) =>
-        TypedResults.File(System.Text.Encoding.UTF8.GetBytes(file.Content), file.MediaType, name);
-
-    private static string EngineName(ServingEngine engine) => engine.ToString().ToLowerInvariant();
+    /// <summary>
+    /// The file as an attachment under the name its own instructions use (<c>docker compose -f compose.yaml</c>,
+    /// <c>kubectl apply -f deployment.yaml</c>); the generator's names are fixed ASCII, never taken from the request.
+    /// </summary>
+    private static FileContentHttpResult Download(GeneratedFile file) =>
+        TypedResults.File(System.Text.Encoding.UTF8.GetBytes(file.Content), file.MediaType, Path.GetFileName(file.Path));
 }
