@@ -123,9 +123,11 @@ public sealed class EvaluationsInBrowserTests(BrowserPortal portal) : IClassFixt
         await page.SetViewportSizeAsync(1280, 800);
 
         // The report, from the detail page.
-        await page.ClickAsync($"[data-testid=evaluation-link]:has-text('eval-{culture}')");
-        await page.WaitForFunctionAsync("() => /\\/evaluations\\/\\d+$/.test(location.pathname)");
-        await BrowserPortal.WaitInteractiveAsync(page);
+        // Open it by its link's address: a click right after the phone-to-desktop resize re-render was once lost (the
+        // full suite, loaded host), and the link's target is what this step is about.
+        var detailHref = await page.Locator($"[data-testid=evaluation-link]:has-text('eval-{culture}')").First.GetAttributeAsync("href");
+        Assert.Matches(@"evaluations/\d+$", detailHref);
+        await BrowserPortal.GotoInteractiveAsync(page, "/" + detailHref!.TrimStart('/'));
         await page.ClickAsync("[data-testid=open-report]");
         await page.WaitForFunctionAsync("() => /\\/evaluations\\/\\d+\\/report$/.test(location.pathname)");
         await page.Locator("[data-testid=report-headline]").WaitForAsync();

@@ -4,6 +4,14 @@ using DeepSeek.Portal.Engine.Training;
 
 namespace DeepSeek.Portal.Engine.Tests.Devices;
 
+/// <summary>
+/// Alone in the assembly while it runs: the peak resident set is the process's, and another test class freeing or
+/// allocating tensors at the same moment moves it (the peak growth once read below the weights in the full suite).
+/// </summary>
+[CollectionDefinition(nameof(DecodeMeasurementTests), DisableParallelization = true)]
+public sealed class DecodeMeasurementCollection;
+
+[Collection(nameof(DecodeMeasurementTests))]
 public class DecodeMeasurementTests
 {
     [Fact]

@@ -60,39 +60,10 @@ public static class EvaluationCommandLine
         options ??= new EvaluationCommandLineOptions();
         // Progress arrives from the runner's tasks while the command may write its own lines.
         error = TextWriter.Synchronized(error);
-        CommandArguments parsed;
-        try
-        {
-            parsed = CommandArguments.Parse(args is [Verb, ..] ? args.Skip(1).ToList() : args, Flags);
-        }
-        catch (UsageException e)
-        {
-            await error.WriteLineAsync($"eval: {e.Message}\n\n{EvaluationCommandUsage.Overview}");
-            return ExitCodes.Usage;
-        }
-        if (parsed.Command is null or "help" or "--help")
-        {
-            // "eval help bleu" shows that command's help.
-            if (parsed.Command is "help" && parsed.Positionals is [var topic, ..] && EvaluationCommandUsage.For(topic) is { } topicUsage)
-            {
-                await output.WriteLineAsync(topicUsage);
-                return ExitCodes.Success;
-            }
-            var asked = parsed.Command is "help" || parsed.Has("help");
-            await (asked ? output : error).WriteLineAsync(EvaluationCommandUsage.Overview);
-            return asked ? ExitCodes.Success : ExitCodes.Usage;
-        }
-        var usage = EvaluationCommandUsage.For(parsed.Command);
-        if (usage is null)
-        {
-            await error.WriteLineAsync($"eval: unknown command \"{parsed.Command}\"\n\n{EvaluationCommandUsage.Overview}");
-            return ExitCodes.Usage;
-        }
-        if (parsed.Has("help"))
-        {
-            await output.WriteLineAsync(usage);
-            return ExitCodes.Success;
-        }
+        var (front, exitCode) = await CommandFront.ParseAsync(Verb, args, Flags, EvaluationCommandUsage.Overview, EvaluationCommandUsage.For, output, error);
+        if (front is not { } parsed)
+            return exitCode;
+        var usage = EvaluationCommandUsage.For(parsed.Command!)!;
         var commands = new EvaluationCommands(parsed, output, error, options, ct);
         try
         {

@@ -41,38 +41,10 @@ public static class PlanCommandLine
     /// <returns>0 success; 1 failed (a file that cannot be written); 2 usage error or a refused plan; 130 cancelled.</returns>
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken ct = default)
     {
-        CommandArguments parsed;
-        try
-        {
-            parsed = CommandArguments.Parse(args is [Verb, ..] ? args.Skip(1).ToList() : args, Flags);
-        }
-        catch (UsageException e)
-        {
-            await error.WriteLineAsync($"plan: {e.Message}\n\n{PlanCommandUsage.Overview}");
-            return ExitCodes.Usage;
-        }
-        if (parsed.Command is null or "help" or "--help")
-        {
-            if (parsed.Command is "help" && parsed.Positionals is [var topic, ..] && PlanCommandUsage.For(topic) is { } topicUsage)
-            {
-                await output.WriteLineAsync(topicUsage);
-                return ExitCodes.Success;
-            }
-            var asked = parsed.Command is "help" || parsed.Has("help");
-            await (asked ? output : error).WriteLineAsync(PlanCommandUsage.Overview);
-            return asked ? ExitCodes.Success : ExitCodes.Usage;
-        }
-        var usage = PlanCommandUsage.For(parsed.Command);
-        if (usage is null)
-        {
-            await error.WriteLineAsync($"plan: unknown command \"{parsed.Command}\"\n\n{PlanCommandUsage.Overview}");
-            return ExitCodes.Usage;
-        }
-        if (parsed.Has("help"))
-        {
-            await output.WriteLineAsync(usage);
-            return ExitCodes.Success;
-        }
+        var (front, exitCode) = await CommandFront.ParseAsync(Verb, args, Flags, PlanCommandUsage.Overview, PlanCommandUsage.For, output, error);
+        if (front is not { } parsed)
+            return exitCode;
+        var usage = PlanCommandUsage.For(parsed.Command!)!;
         var commands = new PlanCommands(parsed, output, ct);
         try
         {
