@@ -226,7 +226,9 @@ public class ModelTests
         var config = TestModels.TwoLayer();
         using var model = NewModel(config);
         model.ComputeDType = ScalarType.BFloat16;
-        var ids = randint(0, config.VocabSize, [2, 8]);
+        // 64 tokens: with 16 the router now and then chose none of them for one of the 4 experts, which then has no
+        // gradient at all (seen once on a fresh clone), and that is routing, not what this test is about.
+        var ids = randint(0, config.VocabSize, [8, 8]);
         var output = model.Forward(ids, ids);
         (output.Loss! + output.AuxLoss!).backward();
         foreach (var (name, p) in model.named_parameters())
