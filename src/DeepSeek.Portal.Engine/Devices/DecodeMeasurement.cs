@@ -104,7 +104,11 @@ public static class DecodeMeasurement
             parameters, sequences, promptTokens, newTokens, prefillSeconds, decodeSeconds,
             decodeSeconds > 0 ? decoded / decodeSeconds : 0,
             before is not null && afterWeights is not null ? afterWeights.ResidentBytes - before.ResidentBytes : null,
-            before is not null && after is not null ? after.PeakResidentBytes - before.ResidentBytes : null,
+            before is not null && afterWeights is not null && after is not null
+                // The kernel folds the resident set into its high-water mark lazily (on unmap, not on madvise), so the
+                // mark can read below a resident set seen earlier in the run: the peak is at least every reading.
+                ? Math.Max(after.PeakResidentBytes, Math.Max(afterWeights.ResidentBytes, after.ResidentBytes)) - before.ResidentBytes
+                : null,
             processor.TotalSeconds);
     }
 }
