@@ -45,6 +45,7 @@ public static class PortalHostingExtensions
         builder.Services.AddPortalLocalization();
         builder.Services.AddOpenApi();
         builder.Services.AddProblemDetails();
+        builder.Services.AddMalformedBodyProblems();
         // Enums travel as names ("Running", "MalformedJson"), not numbers, for people reading the API.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddPortalHealthChecks();
@@ -63,6 +64,8 @@ public static class PortalHostingExtensions
         app.UseShutdownCutOffForWebSockets();
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/error", createScopeForErrors: true);
+        // Inside the exception handler, so an unreadable body is answered here and never reaches /error.
+        app.UseMalformedBodyProblems();
         app.UseStatusCodePages(async ctx =>
         {
             // API callers get problem details; pages get the Blazor not-found page (below).
