@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace DeepSeek.Portal.Datasets.Cli;
 
 /// <summary>
@@ -6,6 +8,25 @@ namespace DeepSeek.Portal.Datasets.Cli;
 /// </summary>
 internal static class CommandFront
 {
+    /// <summary>
+    /// Runs a command with a token that Ctrl+C or SIGTERM cancels (the command then stops at its next check and exits
+    /// 130); a second signal is not intercepted, so it ends the process at once.
+    /// </summary>
+    public static async Task<int> WithSignalsAsync(Func<CancellationToken, Task<int>> run)
+    {
+        using var cancel = new CancellationTokenSource();
+        void Cancel(PosixSignalContext context)
+        {
+            if (cancel.IsCancellationRequested)
+                return;
+            context.Cancel = true;
+            cancel.Cancel();
+        }
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        return await run(cancel.Token);
+    }
+
     /// <summary>
     /// Parses <paramref name="args"/> (with or without the leading <paramref name="verb"/>). Returns the parsed
     /// arguments when a known command should run, or the exit code when help or a usage error has been written.

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Platform;
 
@@ -31,20 +30,8 @@ public static class DataCommandLine
     public static bool Handles(string[] args) => args is [Verb, ..];
 
     /// <summary>The process entry: the console's writers, Ctrl+C and SIGTERM cancel the running job (twice: exit at once).</summary>
-    public static async Task<int> RunAsync(string[] args)
-    {
-        using var cancel = new CancellationTokenSource();
-        void Cancel(PosixSignalContext context)
-        {
-            if (cancel.IsCancellationRequested)
-                return;
-            context.Cancel = true;
-            cancel.Cancel();
-        }
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
-        return await RunAsync(args, Console.Out, Console.Error, new DataCommandLineOptions { ErrorIsTerminal = !Console.IsErrorRedirected }, cancel.Token);
-    }
+    public static Task<int> RunAsync(string[] args) =>
+        CommandFront.WithSignalsAsync(ct => RunAsync(args, Console.Out, Console.Error, new DataCommandLineOptions { ErrorIsTerminal = !Console.IsErrorRedirected }, ct));
 
     /// <summary>Runs one command (<paramref name="args"/> with or without the leading <c>data</c>); returns the exit code.</summary>
     /// <returns>0 success; 1 a job failed, validation errors, not found; 2 usage error; 130 cancelled.</returns>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using DeepSeek.Portal.Datasets.Cli;
 
 namespace DeepSeek.Portal.Evaluations.Cli;
@@ -38,20 +37,8 @@ public static class EvaluationCommandLine
     public static bool Handles(string[] args) => args is [Verb, ..];
 
     /// <summary>The process entry: the console's writers and environment; Ctrl+C and SIGTERM cancel (twice: exit at once).</summary>
-    public static async Task<int> RunAsync(string[] args)
-    {
-        using var cancel = new CancellationTokenSource();
-        void Cancel(PosixSignalContext context)
-        {
-            if (cancel.IsCancellationRequested)
-                return;
-            context.Cancel = true;
-            cancel.Cancel();
-        }
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
-        return await RunAsync(args, Console.Out, Console.Error, new EvaluationCommandLineOptions { ErrorIsTerminal = !Console.IsErrorRedirected }, cancel.Token);
-    }
+    public static Task<int> RunAsync(string[] args) =>
+        CommandFront.WithSignalsAsync(ct => RunAsync(args, Console.Out, Console.Error, new EvaluationCommandLineOptions { ErrorIsTerminal = !Console.IsErrorRedirected }, ct));
 
     /// <summary>Runs one command (<paramref name="args"/> with or without the leading <c>eval</c>); returns the exit code.</summary>
     /// <returns>0 success; 1 failed (a missing or mismatched file, an item or line that failed); 2 usage error; 130 cancelled.</returns>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using DeepSeek.Portal.Datasets.Cli;
 
 namespace DeepSeek.Portal.Planning.Planner.Cli;
@@ -22,20 +21,8 @@ public static class PlanCommandLine
     public static bool Handles(string[] args) => args is [Verb, ..];
 
     /// <summary>The process entry: the console's writers; Ctrl+C and SIGTERM cancel.</summary>
-    public static async Task<int> RunAsync(string[] args)
-    {
-        using var cancel = new CancellationTokenSource();
-        void Cancel(PosixSignalContext context)
-        {
-            if (cancel.IsCancellationRequested)
-                return;
-            context.Cancel = true;
-            cancel.Cancel();
-        }
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
-        return await RunAsync(args, Console.Out, Console.Error, cancel.Token);
-    }
+    public static Task<int> RunAsync(string[] args) =>
+        CommandFront.WithSignalsAsync(ct => RunAsync(args, Console.Out, Console.Error, ct));
 
     /// <summary>Runs one command (<paramref name="args"/> with or without the leading <c>plan</c>); returns the exit code.</summary>
     /// <returns>0 success; 1 failed (a file that cannot be written); 2 usage error or a refused plan; 130 cancelled.</returns>
