@@ -119,6 +119,7 @@ public sealed class PlannerDeployInBrowserTests(BrowserPortal portal) : IClassFi
         await BrowserPortal.WaitInteractiveAsync(page);
         await page.WaitForSelectorAsync("[data-testid=plan-result]");
         await page.WaitForSelectorAsync("[data-testid=download-kubernetes]");
+        await page.WaitForSelectorAsync("#planner-memory-chart .main-svg");
 
         // The default plan with its deploy panel, as people first see it.
         var problems = new List<string>();
