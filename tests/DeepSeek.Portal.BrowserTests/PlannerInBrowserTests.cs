@@ -15,7 +15,7 @@ namespace DeepSeek.Portal.BrowserTests;
 public sealed class PlannerInBrowserTests(BrowserPortal portal) : IClassFixture<BrowserPortal>
 {
     // Engine, framework, format and product names that stay as they are in Chinese (model and GPU names are added from the catalogues).
-    private static readonly string[] Allowed = ["vLLM", "SGLang", "DeepSpeed", "LLaMA", "Factory", "QLoRA", "FP8", "FP16", "BF16", "FP32", "INT8", "INT4",
+    internal static readonly string[] Allowed = ["vLLM", "SGLang", "DeepSpeed", "LLaMA", "Factory", "QLoRA", "FP8", "FP16", "BF16", "FP32", "INT8", "INT4",
         "TP", "PP", "KV", "MASTER", "ADDR", "compose", "yaml", "Kubernetes", "zip", "TFLOPS", "http", "v1", "OpenAI", "URL", "torchrun", "NCCL",
         // Product names in the seed's own (Chinese) quotes.
         "NVIDIA", "A100", "Intel", "Xeon", "Platinum", "Jetson", "AGX", "Orin"];
@@ -128,7 +128,7 @@ public sealed class PlannerInBrowserTests(BrowserPortal portal) : IClassFixture<
     }
 
     /// <summary>Opens a MudSelect, picks the item with <paramref name="text"/>, and waits until the select shows it (a click right after raced it once).</summary>
-    private static async Task ChooseAsync(IPage page, string testId, string text)
+    internal static async Task ChooseAsync(IPage page, string testId, string text)
     {
         await page.ClickAsync($"[data-testid={testId}]");
         await page.Locator(".mud-popover-open .mud-list-item").Filter(new() { HasText = text }).First.ClickAsync();
@@ -147,7 +147,7 @@ public sealed class PlannerInBrowserTests(BrowserPortal portal) : IClassFixture<
     }
 
     /// <summary>Stages a JSONL file of prompt/response pairs and imports it with the data pipeline's job, as the datasets page does.</summary>
-    private static async Task ImportPairsAsync(IPage page, string name)
+    internal static async Task ImportPairsAsync(IPage page, string name)
     {
         var token = await page.EvaluateAsync<string>("() => document.querySelector('meta[name=portal-csrf]').content");
         var headers = new Dictionary<string, string> { ["X-CSRF-TOKEN"] = token, ["Accept"] = "application/json" };
