@@ -475,7 +475,7 @@ public sealed class RoadmapApiTests : IAsyncLifetime
         var changes = Read("Changes");
         Assert.Contains(changes, r => r.Length > 6 && r[3] == "gate" && r[5] == "create" && r[2] == "manager@test.local");
         // Change summaries in the reader's language, with the Chinese names where they were entered.
-        Assert.Contains(changes, r => r.Length > 6 && r[6] == "为“导出里程碑”添加了 KPI 关口 tcr (feedback) ≥ 78");
+        Assert.Contains(changes, r => r.Length > 6 && r[6] == "为“导出里程碑”添加了 KPI 关口 任务完成率（用户反馈） ≥ 78");
         Assert.Contains(changes, r => r.Length > 6 && r[6] == "创建了阶段“导出阶段”");
     }
 }

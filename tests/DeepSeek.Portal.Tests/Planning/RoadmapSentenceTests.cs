@@ -51,7 +51,7 @@ public sealed partial class RoadmapSentenceTests() : ComponentTestContext("zh-Ha
             var expected = Enumerable.Range(0, arity).ToList();
             Assert.True(expected.SequenceEqual(Placeholders(en[key])), $"{key} (en) has placeholders {string.Join(",", Placeholders(en[key]))}, expected {arity}");
             Assert.True(expected.SequenceEqual(Placeholders(zh[key])), $"{key} (zh) has placeholders {string.Join(",", Placeholders(zh[key]))}, expected {arity}");
-            if (arity > 0 && key != RoadmapSentences.Gate && key != RoadmapSentences.Diff)
+            if (arity > 0 && key != RoadmapSentences.Gate && key != RoadmapSentences.Diff && key != RoadmapSentences.MetricScope)
                 Assert.True(zh[key].Any(c => c >= '\u4E00' || c is '“' or '（'), $"{key} (zh) is not Chinese: {zh[key]}");
         }
         // Statuses are arguments of the status diff.
@@ -93,7 +93,7 @@ public sealed partial class RoadmapSentenceTests() : ComponentTestContext("zh-Ha
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=change-row]")));
 
         var summaries = page.FindAll("[data-testid=change-row] td:last-child").Select(td => td.TextContent.Trim()).ToList();
-        Assert.Contains("为“语料”添加了 KPI 关口 bleu ≥ 40", summaries);
+        Assert.Contains("为“语料”添加了 KPI 关口 BLEU ≥ 40", summaries);
         Assert.Contains("将“语料”移动 +7 天：开始 2027-03-01 → 2027-03-08；结束 2027-03-31 → 2027-04-07", summaries);
         Assert.Contains("“语料”：状态 未开始 → 进行中", summaries);
         Assert.Contains("“微调”依赖于“语料”", summaries);
@@ -111,6 +111,6 @@ public sealed partial class RoadmapSentenceTests() : ComponentTestContext("zh-Ha
         // The gate's history says why in Chinese.
         page.Find("[data-testid=gate-history-button]").Click();
         page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=gate-event]")));
-        Assert.Contains($"评估 #{evaluation}（suite · 模型）中 bleu 42.5 ≥ 40", page.Find("[data-testid=gate-event]").TextContent, StringComparison.Ordinal);
+        Assert.Contains($"评估 #{evaluation}（suite · 模型）中 BLEU 42.5 ≥ 40", page.Find("[data-testid=gate-event]").TextContent, StringComparison.Ordinal);
     }
 }

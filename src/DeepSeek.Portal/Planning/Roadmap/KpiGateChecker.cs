@@ -54,7 +54,7 @@ internal sealed class KpiGateChecker(PortalDbContext db)
     /// <summary>"bleu 42.1 ≥ 40 in evaluation #7 (demo-eval-suite · run #3)"; for pending, that no evaluation has the figure.</summary>
     internal static RoadmapMessage Reason(KpiGate gate, GateState state, Figure? figure)
     {
-        var what = gate.Metric + (gate.Scope == "all" ? "" : $" ({gate.Scope})");
+        var what = RoadmapMessage.MetricIn(gate.Metric, gate.Scope);
         if (figure is null)
             return gate.TargetLabel is null
                 ? RoadmapMessage.Of(RoadmapSentences.ReasonNoFigure, what)

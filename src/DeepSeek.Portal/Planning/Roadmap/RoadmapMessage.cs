@@ -13,8 +13,10 @@ namespace DeepSeek.Portal.Planning.Roadmap;
 /// </summary>
 /// <remarks>
 /// An argument is a JSON string (shown as is: a date, a number, an id), <c>{"key": k}</c> (a resource key: a field's
-/// name, a status), <c>{"text": en, "zh": zh}</c> (a name entered in two languages), <c>{"code": c, "args": […]}</c>
-/// (a nested sentence) or <c>{"join": […]}</c> (sentences joined with the language's list separator).
+/// name, a status), <c>{"text": en, "zh": zh}</c> (a name entered in two languages), <c>{"metric": m}</c> and
+/// <c>{"scope": s}</c> (an evaluation metric and scope: named in words on the pages as the gate chips name them, as stored
+/// — <c>bleu</c>, <c>slice:domain</c> — in the English line), <c>{"code": c, "args": […]}</c> (a nested sentence) or
+/// <c>{"join": […]}</c> (sentences joined with the language's list separator).
 /// </remarks>
 public sealed record RoadmapMessage(string Code, JsonArray Args)
 {
@@ -29,15 +31,21 @@ public sealed record RoadmapMessage(string Code, JsonArray Args)
     public static JsonNode Name(string name, string? nameZh) =>
         string.IsNullOrWhiteSpace(nameZh) ? JsonValue.Create(name) : new JsonObject { ["text"] = name, ["zh"] = nameZh };
 
+    /// <summary>"bleu" or "f1 (slice:domain)": a gate's metric with its scope unless that is every item.</summary>
+    public static object MetricIn(string metric, string scope) =>
+        scope == "all"
+            ? new JsonObject { ["metric"] = metric }
+            : Of(RoadmapSentences.MetricScope, new JsonObject { ["metric"] = metric }, new JsonObject { ["scope"] = scope });
+
     /// <summary>Sentences joined with "; " (or "；").</summary>
     public static JsonNode Join(IEnumerable<RoadmapMessage> items) => new JsonObject { ["join"] = new JsonArray([.. items.Select(i => i.ToNode())]) };
 
     /// <summary>The sentence in the current UI language, through <paramref name="l"/>.</summary>
     public string Render(IStringLocalizer l) =>
-        Render(Code, Args, k => l[k].Value, CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "zh");
+        Render(Code, Args, new Words(k => l[k] is { ResourceNotFound: false } s ? s.Value : null, CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "zh", Stored: false));
 
-    /// <summary>The sentence in English (the neutral resources), whatever the current culture.</summary>
-    public string English() => Render(Code, Args, k => Resources.GetString(k, CultureInfo.InvariantCulture) ?? k, chinese: false);
+    /// <summary>The sentence in English (the neutral resources), whatever the current culture, with metrics and scopes as stored.</summary>
+    public string English() => Render(Code, Args, new Words(k => Resources.GetString(k, CultureInfo.InvariantCulture), Chinese: false, Stored: true));
 
     /// <summary>The arguments as stored.</summary>
     public string ArgsJson() => Args.ToJsonString();
@@ -68,10 +76,16 @@ public sealed record RoadmapMessage(string Code, JsonArray Args)
         _ => JsonValue.Create(a.ToString()),
     };
 
-    private static string Render(string code, JsonArray args, Func<string, string> text, bool chinese)
+    /// <summary>How to word arguments: resource lookup (null when missing), Chinese names, metrics and scopes as stored.</summary>
+    private sealed record Words(Func<string, string?> Lookup, bool Chinese, bool Stored)
     {
-        var values = args.Select(a => (object)Value(a, text, chinese)).ToArray();
-        var template = text(code);
+        public string Text(string key) => Lookup(key) ?? key;
+    }
+
+    private static string Render(string code, JsonArray args, Words words)
+    {
+        var values = args.Select(a => (object)Value(a, words)).ToArray();
+        var template = words.Text(code);
         try
         {
             return string.Format(CultureInfo.InvariantCulture, template, values);
@@ -82,16 +96,34 @@ public sealed record RoadmapMessage(string Code, JsonArray Args)
         }
     }
 
-    private static string Value(JsonNode? node, Func<string, string> text, bool chinese) => node switch
+    private static string Value(JsonNode? node, Words w) => node switch
     {
         null => "",
         JsonValue v => v.TryGetValue<string>(out var s) ? s : v.ToJsonString(),
-        JsonObject o when o["key"] is JsonValue key => text(key.GetValue<string>()),
-        JsonObject o when o["code"] is JsonValue code => Render(code.GetValue<string>(), o["args"] as JsonArray ?? [], text, chinese),
-        JsonObject o when o["join"] is JsonArray items => string.Join(text("RmSumSeparator"), items.Select(i => Value(i, text, chinese))),
-        JsonObject o when o["text"] is JsonValue name => chinese && o["zh"] is JsonValue zh ? zh.GetValue<string>() : name.GetValue<string>(),
+        JsonObject o when o["key"] is JsonValue key => w.Text(key.GetValue<string>()),
+        JsonObject o when o["code"] is JsonValue code => Render(code.GetValue<string>(), o["args"] as JsonArray ?? [], w),
+        JsonObject o when o["join"] is JsonArray items => string.Join(w.Text("RmSumSeparator"), items.Select(i => Value(i, w))),
+        JsonObject o when o["text"] is JsonValue name => w.Chinese && o["zh"] is JsonValue zh ? zh.GetValue<string>() : name.GetValue<string>(),
+        JsonObject o when o["metric"] is JsonValue metric => w.Stored ? metric.GetValue<string>() : w.Lookup("Metric_" + metric.GetValue<string>()) ?? metric.GetValue<string>(),
+        JsonObject o when o["scope"] is JsonValue scope => w.Stored ? scope.GetValue<string>() : ScopeName(scope.GetValue<string>(), w),
         _ => node.ToJsonString(),
     };
+
+    /// <summary>A scope in words, as the gate chips and evaluation reports say it.</summary>
+    private static string ScopeName(string scope, Words w)
+    {
+        if (scope == "feedback") return w.Text("RmUiScopeFeedback");
+        if (scope == "all") return w.Text("ScopeAll");
+        var colon = scope.IndexOf(':');
+        if (colon < 0) return scope;
+        var (kind, name) = (scope[..colon], scope[(colon + 1)..]);
+        return kind switch
+        {
+            "slice" => w.Lookup("Slice_" + name) ?? name,
+            "domain" => w.Lookup("ScopeDomain") is { } template ? string.Format(CultureInfo.InvariantCulture, template, name) : name,
+            _ => scope,
+        };
+    }
 }
 
 /// <summary>
@@ -124,6 +156,8 @@ public static class RoadmapSentences
     /// <summary>A value in quotes; no value.</summary>
     public const string Quoted = "RmSumQuoted";
     public const string None = "RmSumNone";
+    /// <summary>"f1 (slice:domain)": metric, scope.</summary>
+    public const string MetricScope = "RmSumMetricScope";
     public const string ReasonNoFigure = "RmRsnNoFigure";
     public const string ReasonNoFigureFor = "RmRsnNoFigureFor";
     public const string ReasonFigure = "RmRsnFigure";
@@ -141,7 +175,7 @@ public static class RoadmapSentences
         [MilestoneCreated] = 4, [MilestoneUpdated] = 2, [MilestoneMoved] = 6, [MilestoneDeleted] = 1,
         [DependencyAdded] = 2, [DependencyRemoved] = 2, [DependencyRemovedDeleted] = 2,
         [GateAdded] = 2, [GateUpdated] = 3, [GateDeleted] = 2, [Gate] = 3, [GateFor] = 4,
-        [Diff] = 3, [Changed] = 1, [Quoted] = 1, [None] = 0, ["RmSumSeparator"] = 0,
+        [Diff] = 3, [Changed] = 1, [Quoted] = 1, [None] = 0, [MetricScope] = 2, ["RmSumSeparator"] = 0,
         [ReasonNoFigure] = 1, [ReasonNoFigureFor] = 2, [ReasonFigure] = 7,
     }.Concat(Fields.Select(f => KeyValuePair.Create("RmSumField_" + f, 0))).ToDictionary();
 }

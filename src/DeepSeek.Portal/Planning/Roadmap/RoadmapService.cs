@@ -501,7 +501,7 @@ public sealed class RoadmapService(
     /// <summary>"bleu ≥ 30", "f1 (slice:domain) ≥ 70 for "model A"".</summary>
     internal static RoadmapMessage GateMessage(KpiGate gate)
     {
-        var what = gate.Metric + (gate.Scope == "all" ? "" : $" ({gate.Scope})");
+        var what = RoadmapMessage.MetricIn(gate.Metric, gate.Scope);
         var sign = gate.Comparison == GateComparison.AtLeast ? "≥" : "≤";
         return gate.TargetLabel is null
             ? RoadmapMessage.Of(RoadmapSentences.Gate, what, sign, RoadmapRules.Number(gate.Target))
