@@ -72,9 +72,16 @@ public sealed class RoadmapInBrowserTests(BrowserPortal portal) : IClassFixture<
         Assert.True(await page.Locator($"[data-testid=milestone-row][data-id='{id}'] [data-testid=slip-chip]").IsVisibleAsync());
         Assert.Contains(moved.ToString("d", CultureInfo.GetCultureInfo(culture)),
             await page.Locator($"[data-testid=milestone-row][data-id='{id}'] [data-testid=milestone-dates]").TextContentAsync() ?? "", StringComparison.Ordinal);
-        // The move is in the change history under the manager's name.
+        // The next milestone depends on it and now starts before it ends: allowed, but flagged on its row and in red on the chart.
+        var successor = rows.Nth(3);
+        Assert.True(await successor.Locator("[data-testid=dependency-conflict-chip]").IsVisibleAsync());
+        Assert.Equal(id.ToString(CultureInfo.InvariantCulture), await successor.Locator("[data-testid=dependency-conflict-chip]").GetAttributeAsync("data-conflicts"));
+        Assert.Equal(1, await page.EvaluateAsync<int>(
+            $"() => document.getElementById('roadmap-gantt-chart').layout.annotations.filter(a => a.arrowcolor === '{DeepSeek.Portal.Planning.Roadmap.Pages.RoadmapGantt.ConflictColour}').length"));
+        // The move is in the change history under the manager's name, worded in the page's language.
         await page.WaitForSelectorAsync("[data-testid=change-row]");
         Assert.Contains(Manager, await page.Locator("[data-testid=changes]").InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Contains(culture == "en" ? "by +7 days" : "移动 +7 天", await page.Locator("[data-testid=change-row]").First.InnerTextAsync(), StringComparison.Ordinal);
         await using (var scope = portal.Services.CreateAsyncScope())
         {
             var stored = (await scope.ServiceProvider.GetRequiredService<IRoadmapService>().GetAsync(CancellationToken.None)).Milestones.Single(m => m.Id == id);

@@ -622,6 +622,13 @@ namespace DeepSeek.Portal.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReasonArgs")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("To")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -804,6 +811,13 @@ namespace DeepSeek.Portal.Data.Migrations
 
                     b.Property<string>("Summary")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SummaryArgs")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SummaryCode")
+                        .HasMaxLength(60)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("User")

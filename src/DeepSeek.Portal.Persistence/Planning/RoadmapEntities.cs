@@ -106,8 +106,12 @@ public sealed class KpiGateEvent
     public GateState To { get; set; }
     public int? EvaluationId { get; set; }
     public double? Value { get; set; }
-    /// <summary>Why, in words (English; the page words it again from the fields).</summary>
+    /// <summary>Why, in words (English: the API's text, and what the pages show for events stored before <see cref="ReasonCode"/>).</summary>
     public required string Reason { get; set; }
+    /// <summary>The resource key of the same sentence, worded in the reader's language (null on older rows).</summary>
+    public string? ReasonCode { get; set; }
+    /// <summary>Its arguments, a JSON array.</summary>
+    public string? ReasonArgs { get; set; }
 }
 
 /// <summary>The roadmap's audit trail: every create, update, move and delete, who and when, with before and after as JSON.</summary>
@@ -121,8 +125,12 @@ public sealed class RoadmapChange
     public int EntityId { get; set; }
     /// <summary><c>create</c>, <c>update</c>, <c>delete</c>.</summary>
     public required string Action { get; set; }
-    /// <summary>One line people read ("End 2027-03-31 → 2027-04-15").</summary>
+    /// <summary>One line people read ("End 2027-03-31 → 2027-04-15"), in English: the API's text, and what the pages show for rows stored before <see cref="SummaryCode"/>.</summary>
     public required string Summary { get; set; }
+    /// <summary>The resource key of the same line, worded in the reader's language (null on older rows).</summary>
+    public string? SummaryCode { get; set; }
+    /// <summary>Its arguments, a JSON array.</summary>
+    public string? SummaryArgs { get; set; }
     public string? Before { get; set; }
     public string? After { get; set; }
 }
@@ -174,6 +182,7 @@ internal sealed class RoadmapConfiguration :
         e.ToTable("RoadmapGateEvents");
         e.Property(x => x.From).HasConversion<string>().HasMaxLength(20);
         e.Property(x => x.To).HasConversion<string>().HasMaxLength(20);
+        e.Property(x => x.ReasonCode).HasMaxLength(60);
         e.HasOne<KpiGate>().WithMany().HasForeignKey(x => x.GateId).OnDelete(DeleteBehavior.Cascade);
         e.HasIndex(x => new { x.GateId, x.At });
     }
@@ -183,6 +192,7 @@ internal sealed class RoadmapConfiguration :
         e.ToTable("RoadmapChanges");
         e.Property(x => x.Entity).HasMaxLength(20);
         e.Property(x => x.Action).HasMaxLength(20);
+        e.Property(x => x.SummaryCode).HasMaxLength(60);
         e.HasIndex(x => x.At);
     }
 }

@@ -161,7 +161,7 @@ public sealed class RoadmapApiTests : IAsyncLifetime
             ];
             Assert.All(changes, r => Assert.Equal(HttpStatusCode.Forbidden, r.StatusCode));
 
-            foreach (var read in new[] { "/api/roadmap", $"/api/roadmap/gates/{gate.Id}/history", $"/api/roadmap/changes?milestoneId={milestone.Id}", "/api/roadmap/export.csv", "/api/roadmap/export.xlsx" })
+            foreach (var read in new[] { "/api/roadmap", $"/api/roadmap/phases/{phase.Id}", $"/api/roadmap/milestones/{milestone.Id}", $"/api/roadmap/gates/{gate.Id}", $"/api/roadmap/gates/{gate.Id}/history", $"/api/roadmap/changes?milestoneId={milestone.Id}", "/api/roadmap/export.csv", "/api/roadmap/export.xlsx" })
                 Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(read)).StatusCode);
             Assert.Contains((await RoadmapAsync(client)).Milestones, m => m.Id == milestone.Id);
         }
@@ -172,7 +172,7 @@ public sealed class RoadmapApiTests : IAsyncLifetime
         var document = await (await _portal.ClientForRoleAsync(PortalRoles.Stakeholder)).GetFromJsonAsync<JsonElement>("/openapi/v1.json");
         var operations = document.GetProperty("paths").EnumerateObject().Where(p => p.Name.StartsWith("/api/roadmap", StringComparison.Ordinal))
             .SelectMany(p => p.Value.EnumerateObject().Select(o => (Path: p.Name, Operation: o.Value))).ToList();
-        Assert.Equal(15, operations.Count); // read, export ×2, changes, gate history; phases, milestones (with move) and gates: create, update, delete
+        Assert.Equal(18, operations.Count); // read, export ×2, changes, gate history; phases, milestones (with move) and gates: read one, create, update, delete
         Assert.All(operations, o =>
         {
             Assert.Equal("Roadmap", o.Operation.GetProperty("tags")[0].GetString());
@@ -286,7 +286,7 @@ public sealed class RoadmapApiTests : IAsyncLifetime
                 ("gate", "delete", "manager@test.local", $"Deleted gate f1 (slice:domain) ≥ 70 of \"Domain fine-tune\""),
                 ("gate", "create", "manager@test.local", $"Added gate f1 (slice:domain) ≥ 70 to \"Domain fine-tune\""),
                 ("milestone", "update", "admin@test.local", "Moved \"Domain fine-tune\" by -14 days: Start 2027-03-01 → 2027-02-15; End 2027-04-15 → 2027-04-01"),
-                ("milestone", "update", "manager@test.local", "\"Domain fine-tune\": End 2027-03-31 → 2027-04-15; Status NotStarted → InProgress"),
+                ("milestone", "update", "manager@test.local", "\"Domain fine-tune\": End 2027-03-31 → 2027-04-15; Status Not started → In progress"),
                 ("milestone", "create", "manager@test.local", "Created milestone \"Domain fine-tune\" (2027-03-01 – 2027-03-31, owner Data engineering 数据工程)"),
             ],
             changes.Select(c => (c.Entity, c.Action, c.User, c.Summary)));
@@ -320,6 +320,119 @@ public sealed class RoadmapApiTests : IAsyncLifetime
         Assert.Equal(("phase", "delete"), (all[0].Entity, all[0].Action));
         Assert.Equal(5, all.Count);
         Assert.Equal(HttpStatusCode.BadRequest, (await _manager.GetAsync("/api/roadmap/changes?take=0")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_created_phase_milestone_and_gate_are_answered_with_a_location_that_reads_them_back()
+    {
+        var created = await _manager.PostAsJsonAsync("/api/roadmap/phases", new PhaseInput("Located", "定位"), Json);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var phase = await ReadAsync<PhaseView>(created);
+        Assert.Equal($"/api/roadmap/phases/{phase.Id}", created.Headers.Location!.OriginalString);
+        var read = await _manager.GetFromJsonAsync<PhaseView>(created.Headers.Location, Json);
+        Assert.Equal(phase, read);
+
+        var milestoneCreated = await _manager.PostAsJsonAsync("/api/roadmap/milestones",
+            new MilestoneInput(phase.Id, "Located milestone", "Ops", new DateOnly(2027, 1, 4), new DateOnly(2027, 1, 8)), Json);
+        var milestone = await ReadAsync<MilestoneView>(milestoneCreated);
+        var readMilestone = (await _manager.GetFromJsonAsync<MilestoneView>(milestoneCreated.Headers.Location, Json))!;
+        Assert.Equal((milestone.Id, milestone.Version, "Located milestone"), (readMilestone.Id, readMilestone.Version, readMilestone.Title));
+        var gateCreated = await _manager.PostAsJsonAsync($"/api/roadmap/milestones/{milestone.Id}/gates", new GateInput("bleu", 30), Json);
+        var gate = await ReadAsync<GateView>(gateCreated);
+        Assert.Equal(gate.Id, (await _manager.GetFromJsonAsync<GateView>(gateCreated.Headers.Location, Json))!.Id);
+
+        foreach (var missing in new[] { "/api/roadmap/phases/99999", "/api/roadmap/milestones/99999", "/api/roadmap/gates/99999" })
+            Assert.Equal(HttpStatusCode.NotFound, (await _manager.GetAsync(missing)).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_full_milestone_update_needs_the_version_read_while_a_move_does_not()
+    {
+        var phase = await PhaseAsync();
+        var m = await MilestoneAsync(phase.Id, "Versioned", new DateOnly(2027, 3, 1), new DateOnly(2027, 3, 31));
+        var before = await CountsAsync();
+        var input = new MilestoneInput(phase.Id, "Overwritten", m.Owner, m.Start, m.End);
+
+        var errors = await ErrorsAsync(await _manager.PutAsJsonAsync($"/api/roadmap/milestones/{m.Id}", input, Json));
+        Assert.Equal(["version"], errors.Keys);
+        Assert.StartsWith("Send the version you read (GET /api/roadmap", errors["version"].Single(), StringComparison.Ordinal);
+        var zh = await ErrorsAsync(await _manager.PutAsJsonAsync($"/api/roadmap/milestones/{m.Id}?culture=zh-Hans", input, Json));
+        Assert.StartsWith("请发送您读取到的版本号", zh["version"].Single(), StringComparison.Ordinal);
+        Assert.Equal(before, await CountsAsync());
+        var unchanged = (await RoadmapAsync(_manager)).Milestones.Single(x => x.Id == m.Id);
+        Assert.Equal(("Versioned", m.Version), (unchanged.Title, unchanged.Version));
+
+        // A move is relative: without a version it applies to whatever is stored.
+        var moved = await ReadAsync<MilestoneView>(await _manager.PostAsJsonAsync($"/api/roadmap/milestones/{m.Id}/move", new MilestoneMove(3), Json));
+        Assert.Equal((new DateOnly(2027, 3, 4), m.Version + 1), (moved.Start, moved.Version));
+
+        var updated = await ReadAsync<MilestoneView>(await _manager.PutAsJsonAsync($"/api/roadmap/milestones/{m.Id}", input with { Start = moved.Start, End = moved.End, Version = moved.Version }, Json));
+        Assert.Equal(("Overwritten", moved.Version + 1), (updated.Title, updated.Version));
+    }
+
+    [Fact]
+    public async Task Moving_a_predecessor_past_its_successors_start_is_allowed_and_flagged_on_the_successor()
+    {
+        var phase = await PhaseAsync();
+        var first = await MilestoneAsync(phase.Id, "Corpus", new DateOnly(2027, 3, 1), new DateOnly(2027, 3, 31));
+        var second = await MilestoneAsync(phase.Id, "Fine-tune", new DateOnly(2027, 4, 1), new DateOnly(2027, 4, 30), first.Id);
+        var third = await MilestoneAsync(phase.Id, "Unrelated", new DateOnly(2027, 3, 15), new DateOnly(2027, 3, 20));
+        Assert.Empty(second.DependencyConflicts); // starts the day after its dependency ends: finish-to-start holds
+
+        // One day later: the predecessor now ends on the day the successor starts.
+        var moved = await ReadAsync<MilestoneView>(await _manager.PostAsJsonAsync($"/api/roadmap/milestones/{first.Id}/move", new MilestoneMove(1), Json));
+        Assert.Equal(new DateOnly(2027, 4, 1), moved.End);
+        var roadmap = await RoadmapAsync(_manager);
+        Assert.Equal([first.Id], roadmap.Milestones.Single(x => x.Id == second.Id).DependencyConflicts);
+        Assert.Empty(roadmap.Milestones.Single(x => x.Id == first.Id).DependencyConflicts);
+        Assert.Empty(roadmap.Milestones.Single(x => x.Id == third.Id).DependencyConflicts);
+        Assert.Equal([first.Id], (await _manager.GetFromJsonAsync<MilestoneView>($"/api/roadmap/milestones/{second.Id}", Json))!.DependencyConflicts);
+        var raw = await _manager.GetFromJsonAsync<JsonElement>($"/api/roadmap/milestones/{second.Id}");
+        Assert.Equal(first.Id, raw.GetProperty("dependencyConflicts")[0].GetInt32());
+
+        // Moving the successor after the new end clears it; an edit of the successor's start before it flags it again.
+        var later = await ReadAsync<MilestoneView>(await _manager.PostAsJsonAsync($"/api/roadmap/milestones/{second.Id}/move", new MilestoneMove(1), Json));
+        Assert.Empty(later.DependencyConflicts);
+        var earlier = await ReadAsync<MilestoneView>(await _manager.PutAsJsonAsync($"/api/roadmap/milestones/{second.Id}",
+            new MilestoneInput(phase.Id, later.Title, later.Owner, new DateOnly(2027, 3, 20), later.End, Version: later.Version), Json));
+        Assert.Equal([first.Id], earlier.DependencyConflicts);
+    }
+
+    [Fact]
+    public async Task Deleting_a_gate_keeps_its_state_history_in_the_deletion_record()
+    {
+        var phase = await PhaseAsync();
+        var milestone = await MilestoneAsync(phase.Id, "Gated", new DateOnly(2027, 1, 4), new DateOnly(2027, 2, 26));
+        var gate = await ReadAsync<GateView>(await _manager.PostAsJsonAsync($"/api/roadmap/milestones/{milestone.Id}/gates", new GateInput("bleu", 40), Json));
+        var t0 = new DateTimeOffset(2027, 1, 20, 9, 0, 0, TimeSpan.Zero);
+        var met = await EvaluationReportTests.SeedEvaluationAsync(_portal.Services, "model", 3, t0, new Dictionary<string, double> { ["bleu"] = 42 }, name: "suite");
+        await EvaluationFinishedAsync(met);
+        var missed = await EvaluationReportTests.SeedEvaluationAsync(_portal.Services, "model", 3, t0.AddDays(1), new Dictionary<string, double> { ["bleu"] = 35 }, name: "suite");
+        await EvaluationFinishedAsync(missed);
+        var history = (await _manager.GetFromJsonAsync<List<GateEventView>>($"/api/roadmap/gates/{gate.Id}/history", Json))!;
+        Assert.Equal(2, history.Count);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _manager.DeleteAsync($"/api/roadmap/gates/{gate.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _manager.GetAsync($"/api/roadmap/gates/{gate.Id}/history")).StatusCode);
+
+        var deletion = (await _manager.GetFromJsonAsync<List<ChangeView>>($"/api/roadmap/changes?milestoneId={milestone.Id}", Json))![0];
+        Assert.Equal(("gate", "delete", gate.Id), (deletion.Entity, deletion.Action, deletion.EntityId));
+        await using var scope = _portal.Services.CreateAsyncScope();
+        var row = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().RoadmapChanges.SingleAsync(c => c.Id == deletion.Id);
+        var before = JsonDocument.Parse(row.Before!).RootElement;
+        Assert.Equal(("bleu", "Missed", missed), (before.GetProperty("metric").GetString(), before.GetProperty("state").GetString(), before.GetProperty("evaluationId").GetInt32()));
+        var events = before.GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal(
+            [("Pending", "Met", met, $"bleu 42 ≥ 40 in evaluation #{met} (suite · model)"), ("Met", "Missed", missed, $"bleu 35 < 40 in evaluation #{missed} (suite · model)")],
+            events.Select(e => (e.GetProperty("from").GetString(), e.GetProperty("to").GetString(), e.GetProperty("evaluationId").GetInt32(), e.GetProperty("reason").GetString())));
+        Assert.Equal("RmRsnFigure", events[1].GetProperty("reasonText").GetProperty("code").GetString());
+
+        // Deleting a milestone keeps its gates' histories the same way.
+        var other = await ReadAsync<GateView>(await _manager.PostAsJsonAsync($"/api/roadmap/milestones/{milestone.Id}/gates", new GateInput("bleu", 30), Json));
+        Assert.Equal(HttpStatusCode.NoContent, (await _manager.DeleteAsync($"/api/roadmap/milestones/{milestone.Id}")).StatusCode);
+        var gateRow = await scope.ServiceProvider.GetRequiredService<PortalDbContext>().RoadmapChanges
+            .SingleAsync(c => c.Entity == "gate" && c.Action == "delete" && c.EntityId == other.Id);
+        Assert.Equal("Met", JsonDocument.Parse(gateRow.Before!).RootElement.GetProperty("events")[0].GetProperty("to").GetString());
     }
 
     [Fact]
@@ -361,5 +474,8 @@ public sealed class RoadmapApiTests : IAsyncLifetime
         Assert.Equal(("tcr", "feedback", "≥", "78", "待定"), (gate[2], gate[3], gate[5], gate[6], gate[7]));
         var changes = Read("Changes");
         Assert.Contains(changes, r => r.Length > 6 && r[3] == "gate" && r[5] == "create" && r[2] == "manager@test.local");
+        // Change summaries in the reader's language, with the Chinese names where they were entered.
+        Assert.Contains(changes, r => r.Length > 6 && r[6] == "为“导出里程碑”添加了 KPI 关口 任务完成率（用户反馈） ≥ 78");
+        Assert.Contains(changes, r => r.Length > 6 && r[6] == "创建了阶段“导出阶段”");
     }
 }

@@ -7,7 +7,8 @@ namespace DeepSeek.Portal.Planning.Roadmap;
 /// metric and scope (and target label, when the gate names one): met when that figure meets the target by the gate's
 /// comparison, missed otherwise, pending when no evaluation has such a figure. "Latest" is by finish time, then id,
 /// so an older evaluation finishing late does not overrule a newer one. Every change of state becomes a
-/// <see cref="KpiGateEvent"/> with the evaluation, the value and a sentence saying why. The caller saves.
+/// <see cref="KpiGateEvent"/> with the evaluation, the value and a sentence saying why (in English and as a
+/// <see cref="RoadmapMessage"/> the pages word in the reader's language). The caller saves.
 /// </summary>
 internal sealed class KpiGateChecker(PortalDbContext db)
 {
@@ -31,10 +32,11 @@ internal sealed class KpiGateChecker(PortalDbContext db)
             var state = latest is null ? GateState.Pending : Meets(gate.Comparison, latest.Value, gate.Target) ? GateState.Met : GateState.Missed;
             if (state != gate.State)
             {
+                var reason = Reason(gate, state, latest);
                 db.RoadmapGateEvents.Add(new KpiGateEvent
                 {
                     GateId = gate.Id, At = now, From = gate.State, To = state, EvaluationId = latest?.EvaluationId, Value = latest?.Value,
-                    Reason = Reason(gate, state, latest),
+                    Reason = reason.English(), ReasonCode = reason.Code, ReasonArgs = reason.ArgsJson(),
                 });
                 changed++;
             }
@@ -50,11 +52,13 @@ internal sealed class KpiGateChecker(PortalDbContext db)
         comparison == GateComparison.AtMost ? value <= target : value >= target; // NaN meets neither
 
     /// <summary>"bleu 42.1 ≥ 40 in evaluation #7 (demo-eval-suite · run #3)"; for pending, that no evaluation has the figure.</summary>
-    internal static string Reason(KpiGate gate, GateState state, Figure? figure)
+    internal static RoadmapMessage Reason(KpiGate gate, GateState state, Figure? figure)
     {
-        var what = gate.Metric + (gate.Scope == "all" ? "" : $" ({gate.Scope})");
+        var what = RoadmapMessage.MetricIn(gate.Metric, gate.Scope);
         if (figure is null)
-            return $"No finished evaluation has a {what} figure" + (gate.TargetLabel is null ? "" : $" for target \"{gate.TargetLabel}\"") + " yet";
+            return gate.TargetLabel is null
+                ? RoadmapMessage.Of(RoadmapSentences.ReasonNoFigure, what)
+                : RoadmapMessage.Of(RoadmapSentences.ReasonNoFigureFor, what, gate.TargetLabel);
         var sign = (gate.Comparison, state) switch
         {
             (GateComparison.AtLeast, GateState.Met) => "≥",
@@ -62,7 +66,8 @@ internal sealed class KpiGateChecker(PortalDbContext db)
             (GateComparison.AtMost, GateState.Met) => "≤",
             _ => ">",
         };
-        return $"{what} {RoadmapRules.Number(figure.Value)} {sign} {RoadmapRules.Number(gate.Target)} in evaluation #{figure.EvaluationId} ({figure.Name} · {figure.TargetLabel})";
+        return RoadmapMessage.Of(RoadmapSentences.ReasonFigure, what, RoadmapRules.Number(figure.Value), sign, RoadmapRules.Number(gate.Target),
+            figure.EvaluationId.ToString(System.Globalization.CultureInfo.InvariantCulture), figure.Name, figure.TargetLabel);
     }
 
     internal sealed record Figure(int EvaluationId, string Name, string TargetLabel, double Value);

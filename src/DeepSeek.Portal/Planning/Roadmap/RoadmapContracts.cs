@@ -12,18 +12,28 @@ public sealed record PhaseView(int Id, string Name, string? NameZh, int Order, s
 /// <param name="SlipDays">Days its end lies past the baseline end (0 when not later).</param>
 /// <param name="Overdue">Its end is before today and it is not done.</param>
 /// <param name="GatesMet">Every gate is met (true when it has none).</param>
+/// <param name="DependencyConflicts">
+/// The dependencies (of <paramref name="DependsOn"/>) this milestone starts before they end (on or before their end
+/// date): finish-to-start broken by a date change. Edits that break it are allowed (plans move in steps); they are flagged.
+/// </param>
 public sealed record MilestoneView(
     int Id, int PhaseId, string Title, string? TitleZh, string Owner, DateOnly Start, DateOnly End, DateOnly BaselineEnd,
     MilestoneStatus Status, string? Notes, int Version, IReadOnlyList<int> DependsOn, IReadOnlyList<GateView> Gates,
-    int SlipDays, bool Overdue, bool GatesMet, DateTimeOffset UpdatedAt, string? UpdatedBy);
+    int SlipDays, bool Overdue, bool GatesMet, DateTimeOffset UpdatedAt, string? UpdatedBy, IReadOnlyList<int> DependencyConflicts);
 
 public sealed record GateView(
     int Id, int MilestoneId, string Metric, string Scope, string? TargetLabel, GateComparison Comparison, double Target,
     GateState State, int? EvaluationId, double? Value, DateTimeOffset? CheckedAt);
 
-public sealed record GateEventView(long Id, int GateId, DateTimeOffset At, GateState From, GateState To, int? EvaluationId, double? Value, string Reason);
+/// <param name="Reason">Why, in English.</param>
+/// <param name="ReasonText">The same sentence as a resource key and arguments (null for events stored before those were).</param>
+public sealed record GateEventView(
+    long Id, int GateId, DateTimeOffset At, GateState From, GateState To, int? EvaluationId, double? Value, string Reason, RoadmapMessage? ReasonText = null);
 
-public sealed record ChangeView(long Id, DateTimeOffset At, string? User, string Entity, int EntityId, string Action, string Summary);
+/// <param name="Summary">One line, in English.</param>
+/// <param name="SummaryText">The same line as a resource key and arguments (null for changes stored before those were).</param>
+public sealed record ChangeView(
+    long Id, DateTimeOffset At, string? User, string Entity, int EntityId, string Action, string Summary, RoadmapMessage? SummaryText = null);
 
 /// <summary>A phase to create or the new state of one.</summary>
 public sealed record PhaseInput(string Name, string? NameZh = null, int? Order = null, string? Description = null);
@@ -37,7 +47,7 @@ public sealed record MilestoneInput(
     MilestoneStatus Status = MilestoneStatus.NotStarted, string? TitleZh = null, string? Notes = null,
     IReadOnlyList<int>? DependsOn = null, DateOnly? BaselineEnd = null, int? Version = null);
 
-/// <summary>Shift a milestone by whole days (start and end together), as dragging a Gantt bar does.</summary>
+/// <summary>Shift a milestone by whole days (start and end together), as dragging a Gantt bar does; the version is optional here (a move is relative).</summary>
 public sealed record MilestoneMove(int Days, int? Version = null);
 
 /// <summary>A KPI gate bound to an evaluation metric. Comparison defaults from the metric (at most for perplexity).</summary>
@@ -63,6 +73,10 @@ public sealed class RoadmapNotFoundException(string message) : Exception(message
 public interface IRoadmapService
 {
     Task<RoadmapView> GetAsync(CancellationToken ct);
+    /// <summary>One phase, milestone or gate (what a create's Location names); not found is <see cref="RoadmapNotFoundException"/>.</summary>
+    Task<PhaseView> GetPhaseAsync(int id, CancellationToken ct);
+    Task<MilestoneView> GetMilestoneAsync(int id, CancellationToken ct);
+    Task<GateView> GetGateAsync(int id, CancellationToken ct);
 
     Task<PhaseView> CreatePhaseAsync(PhaseInput input, string? user, CancellationToken ct);
     Task<PhaseView> UpdatePhaseAsync(int id, PhaseInput input, string? user, CancellationToken ct);

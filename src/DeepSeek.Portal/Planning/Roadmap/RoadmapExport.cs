@@ -56,7 +56,8 @@ public sealed class RoadmapExport(IStringLocalizer<SharedResource> l)
     {
         yield return [.. new[] { "RmColId", "RmColAt", "RmColUser", "RmColEntity", "RmColEntityId", "RmColAction", "RmColSummary" }.Select(k => l[k].Value)];
         foreach (var c in changes)
-            yield return [(double)c.Id, c.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), c.User, c.Entity, c.EntityId, c.Action, c.Summary];
+            yield return [(double)c.Id, c.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture), c.User, c.Entity, c.EntityId, c.Action,
+                c.SummaryText?.Render(l) ?? c.Summary]; // older rows have only the English line
     }
 
     private static string Name(PhaseView p) => Chinese && p.NameZh is { } zh ? zh : p.Name;

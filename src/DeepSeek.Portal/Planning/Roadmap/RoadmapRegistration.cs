@@ -50,10 +50,26 @@ public static class RoadmapRegistration
             .WithName("GetRoadmap")
             .WithSummary("The whole roadmap: phases in order, milestones (owner, dates, status, dependencies, KPI gates, days slipped past the baseline end, overdue) and today's date.");
 
+        roadmap.MapGet("/phases/{id:int}", (int id, IRoadmapService service, CancellationToken ct) => service.GetPhaseAsync(id, ct))
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("GetRoadmapPhase")
+            .WithSummary("One phase: name, Chinese name, order and description.");
+        roadmap.MapGet("/milestones/{id:int}", (int id, IRoadmapService service, CancellationToken ct) => service.GetMilestoneAsync(id, ct))
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("GetRoadmapMilestone")
+            .WithSummary("One milestone as the roadmap lists it, with its version (send it back when changing the milestone) and the dependencies it starts before they end.");
+        roadmap.MapGet("/gates/{id:int}", (int id, IRoadmapService service, CancellationToken ct) => service.GetGateAsync(id, ct))
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithName("GetRoadmapGate")
+            .WithSummary("One KPI gate: metric, scope, target, state and the evaluation and value that decided it.");
+
         var edit = roadmap.MapGroup("").RequireAuthorization(PlanningFeature.EditRoadmapPolicy);
 
         edit.MapPost("/phases", async (PhaseInput input, IRoadmapService service, ClaimsPrincipal user, CancellationToken ct) =>
-                TypedResults.Created($"/api/roadmap/phases", await service.CreatePhaseAsync(input, user.Identity?.Name, ct)))
+            {
+                var created = await service.CreatePhaseAsync(input, user.Identity?.Name, ct);
+                return TypedResults.Created($"/api/roadmap/phases/{created.Id}", created);
+            })
             .ProducesValidationProblem()
             .WithName("CreateRoadmapPhase")
             .WithSummary("Adds a phase (name, optional Chinese name, order — last when left out — and description). Managers and admins.");
@@ -83,12 +99,12 @@ public static class RoadmapRegistration
                 service.UpdateMilestoneAsync(id, input, user.Identity?.Name, ct))
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("UpdateRoadmapMilestone")
-            .WithSummary("Changes a milestone. Send the version you read: 409 when it changed since. dependsOn replaces the dependencies (left out: kept); a dependency cycle is refused with its path.");
+            .WithSummary("Changes a milestone. Send the version you read (required: 400 without it; 409 when it changed since). dependsOn replaces the dependencies (left out: kept); a dependency cycle is refused with its path.");
         edit.MapPost("/milestones/{id:int}/move", (int id, MilestoneMove move, IRoadmapService service, ClaimsPrincipal user, CancellationToken ct) =>
                 service.MoveMilestoneAsync(id, move, user.Identity?.Name, ct))
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("MoveRoadmapMilestone")
-            .WithSummary("Shifts a milestone's start and end by whole days (as dragging its Gantt bar does); the baseline end stays, so a later end shows as a slip.");
+            .WithSummary("Shifts a milestone's start and end by whole days (as dragging its Gantt bar does); the baseline end stays, so a later end shows as a slip. The version is optional (409 when given and stale). A start before a dependency's end is allowed and flagged (dependencyConflicts).");
         edit.MapDelete("/milestones/{id:int}", async (int id, IRoadmapService service, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 await service.DeleteMilestoneAsync(id, user.Identity?.Name, ct);
@@ -118,18 +134,18 @@ public static class RoadmapRegistration
             })
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("DeleteRoadmapGate")
-            .WithSummary("Deletes a gate (and its state history; the deletion stays in the change history).");
+            .WithSummary("Deletes a gate; its state history moves into the deletion's change record (before.events).");
 
         roadmap.MapGet("/gates/{id:int}/history", (int id, IRoadmapService service, CancellationToken ct) => service.GateHistoryAsync(id, ct))
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithName("GetRoadmapGateHistory")
-            .WithSummary("Every state change of a gate, newest first: when, from and to, the deciding evaluation and value, and why.");
+            .WithSummary("Every state change of a gate, newest first: when, from and to, the deciding evaluation and value, and why (reason in English; reasonText: its resource key and arguments).");
         roadmap.MapGet("/changes", async Task<Results<Ok<IReadOnlyList<ChangeView>>, ValidationProblem>> (int? milestoneId, int? take, IRoadmapService service, CancellationToken ct) =>
                 take is < 1 or > RoadmapService.MaxTake
                     ? TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["take"] = [$"Expected 1 to {RoadmapService.MaxTake}."] })
                     : TypedResults.Ok(await service.ChangesAsync(milestoneId, take ?? 100, ct)))
             .WithName("GetRoadmapChanges")
-            .WithSummary("The change history, newest first (take: 1–1000, default 100): who, when, what, and a one-line summary; of one milestone and its gates and dependencies when milestoneId is given.");
+            .WithSummary("The change history, newest first (take: 1–1000, default 100): who, when, what, and a one-line summary (in English; summaryText: its resource key and arguments); of one milestone and its gates and dependencies when milestoneId is given.");
 
         roadmap.MapGet("/export.csv", async (IRoadmapService service, RoadmapExport export, CancellationToken ct) =>
                 TypedResults.File(export.Csv(await service.GetAsync(ct)), "text/csv; charset=utf-8", "roadmap.csv"))

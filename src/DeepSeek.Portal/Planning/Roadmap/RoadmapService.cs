@@ -1,8 +1,10 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Localization;
+using static DeepSeek.Portal.Planning.Roadmap.RoadmapSentences;
 
 namespace DeepSeek.Portal.Planning.Roadmap;
 
@@ -36,20 +38,30 @@ public sealed class RoadmapService(
         var dependencies = (await db.RoadmapDependencies.AsNoTracking().ToListAsync(ct)).ToLookup(d => d.MilestoneId, d => d.DependsOnId);
         var gates = (await db.RoadmapGates.AsNoTracking().OrderBy(g => g.Id).ToListAsync(ct)).ToLookup(g => g.MilestoneId);
         var position = phases.Select((p, i) => (p.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        var ends = milestones.ToDictionary(m => m.Id, m => m.End);
         var today = Today;
         return new RoadmapView(
             [.. phases.Select(ToView)],
             [.. milestones.OrderBy(m => position.GetValueOrDefault(m.PhaseId, int.MaxValue)).ThenBy(m => m.Start).ThenBy(m => m.Id)
-                .Select(m => ToView(m, dependencies[m.Id], gates[m.Id], today))],
+                .Select(m => ToView(m, dependencies[m.Id], gates[m.Id], ends, today))],
             today);
     }
+
+    public async Task<PhaseView> GetPhaseAsync(int id, CancellationToken ct) =>
+        ToView(await db.RoadmapPhases.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct) ?? throw PhaseNotFound(Rules(), id));
+
+    public async Task<MilestoneView> GetMilestoneAsync(int id, CancellationToken ct) =>
+        await db.RoadmapMilestones.AnyAsync(m => m.Id == id, ct) ? await ViewAsync(id, ct) : throw MilestoneNotFound(Rules(), id);
+
+    public async Task<GateView> GetGateAsync(int id, CancellationToken ct) =>
+        ToView(await db.RoadmapGates.AsNoTracking().FirstOrDefaultAsync(g => g.Id == id, ct) ?? throw new RoadmapNotFoundException(Rules().Text("RmErrGateNotFound", id)));
 
     public async Task<IReadOnlyList<GateEventView>> GateHistoryAsync(int gateId, CancellationToken ct)
     {
         if (!await db.RoadmapGates.AnyAsync(g => g.Id == gateId, ct))
             throw new RoadmapNotFoundException(Rules().Text("RmErrGateNotFound", gateId));
-        return await db.RoadmapGateEvents.AsNoTracking().Where(e => e.GateId == gateId).OrderByDescending(e => e.Id)
-            .Select(e => new GateEventView(e.Id, e.GateId, e.At, e.From, e.To, e.EvaluationId, e.Value, e.Reason)).ToListAsync(ct);
+        var events = await db.RoadmapGateEvents.AsNoTracking().Where(e => e.GateId == gateId).OrderByDescending(e => e.Id).ToListAsync(ct);
+        return [.. events.Select(ToView)];
     }
 
     public async Task<IReadOnlyList<ChangeView>> ChangesAsync(int? milestoneId, int take, CancellationToken ct)
@@ -63,8 +75,9 @@ public sealed class RoadmapService(
             query = query.Where(c => ((c.Entity == RoadmapEntities.Milestone || c.Entity == RoadmapEntities.Dependency) && c.EntityId == id)
                 || (c.Entity == RoadmapEntities.Gate && ((c.After != null && c.After.Contains(marker)) || (c.Before != null && c.Before.Contains(marker)))));
         }
-        return await query.OrderByDescending(c => c.Id).Take(Math.Clamp(take, 1, MaxTake))
-            .Select(c => new ChangeView(c.Id, c.At, c.User, c.Entity, c.EntityId, c.Action, c.Summary)).ToListAsync(ct);
+        var rows = await query.OrderByDescending(c => c.Id).Take(Math.Clamp(take, 1, MaxTake))
+            .Select(c => new { c.Id, c.At, c.User, c.Entity, c.EntityId, c.Action, c.Summary, c.SummaryCode, c.SummaryArgs }).ToListAsync(ct);
+        return [.. rows.Select(c => new ChangeView(c.Id, c.At, c.User, c.Entity, c.EntityId, c.Action, c.Summary, RoadmapMessage.Parse(c.SummaryCode, c.SummaryArgs)))];
     }
 
     // ---------------------------------------------------------------- phases
@@ -79,7 +92,7 @@ public sealed class RoadmapService(
             phase.Order = await db.RoadmapPhases.Select(p => (int?)p.Order).MaxAsync(ct) is { } max ? max + 1 : 0;
         db.RoadmapPhases.Add(phase);
         await db.SaveChangesAsync(ct);
-        Record(user, RoadmapEntities.Phase, phase.Id, RoadmapEntities.Create, $"Created phase \"{phase.Name}\"", null, phase);
+        Record(user, RoadmapEntities.Phase, phase.Id, RoadmapEntities.Create, RoadmapMessage.Of(PhaseCreated, NameOf(phase)), null, phase);
         await db.SaveChangesAsync(ct);
         return ToView(phase);
     }, ct);
@@ -92,14 +105,14 @@ public sealed class RoadmapService(
         var old = new RoadmapPhase { Name = phase.Name, NameZh = phase.NameZh, Order = phase.Order, Description = phase.Description };
         ApplyPhase(rules, phase, input with { Order = input.Order ?? phase.Order });
         rules.ThrowIfAny();
-        var changes = new List<string>();
+        var changes = new List<RoadmapMessage>();
         Diff(changes, "Name", old.Name, phase.Name);
-        Diff(changes, "Chinese name", old.NameZh, phase.NameZh);
-        Diff(changes, "Order", old.Order.ToString(), phase.Order.ToString());
-        if (old.Description != phase.Description) changes.Add("Description changed");
+        Diff(changes, "NameZh", old.NameZh, phase.NameZh);
+        Diff(changes, "Order", old.Order.ToString(), phase.Order.ToString(), quote: false);
+        if (old.Description != phase.Description) changes.Add(RoadmapMessage.Of(Changed, Field("Description")));
         if (changes.Count > 0)
         {
-            Record(user, RoadmapEntities.Phase, phase.Id, RoadmapEntities.Update, $"Phase \"{phase.Name}\": {string.Join("; ", changes)}", before, phase);
+            Record(user, RoadmapEntities.Phase, phase.Id, RoadmapEntities.Update, RoadmapMessage.Of(PhaseUpdated, NameOf(phase), RoadmapMessage.Join(changes)), before, phase);
             await db.SaveChangesAsync(ct);
         }
         return ToView(phase);
@@ -112,7 +125,7 @@ public sealed class RoadmapService(
         foreach (var milestone in milestones)
             await RemoveMilestoneAsync(milestone, user, ct);
         Record(user, RoadmapEntities.Phase, phase.Id, RoadmapEntities.Delete,
-            $"Deleted phase \"{phase.Name}\"" + (milestones.Count > 0 ? $" with {milestones.Count} milestone(s)" : ""), phase, null);
+            milestones.Count > 0 ? RoadmapMessage.Of(PhaseDeletedWith, NameOf(phase), milestones.Count) : RoadmapMessage.Of(PhaseDeleted, NameOf(phase)), phase, null);
         db.RoadmapPhases.Remove(phase);
         await db.SaveChangesAsync(ct);
         return true;
@@ -145,7 +158,7 @@ public sealed class RoadmapService(
         db.RoadmapMilestones.Add(milestone);
         await db.SaveChangesAsync(ct);
         Record(user, RoadmapEntities.Milestone, milestone.Id, RoadmapEntities.Create,
-            $"Created milestone \"{milestone.Title}\" ({RoadmapRules.Iso(milestone.Start)} – {RoadmapRules.Iso(milestone.End)}, owner {milestone.Owner})",
+            RoadmapMessage.Of(MilestoneCreated, NameOf(milestone), RoadmapRules.Iso(milestone.Start), RoadmapRules.Iso(milestone.End), milestone.Owner),
             null, Snapshot(milestone, dependsOn));
         await SetDependenciesAsync(milestone, [], dependsOn, user, ct);
         await db.SaveChangesAsync(ct);
@@ -156,6 +169,9 @@ public sealed class RoadmapService(
     {
         var rules = Rules();
         var milestone = await FindMilestoneAsync(rules, id, input.Version, ct);
+        // A full update without the version read would silently overwrite whatever another manager saved meanwhile
+        // (a move is relative, so it may leave the version out).
+        if (input.Version is null) rules.Add("version", "RmErrVersionRequired");
         var current = await DependenciesOfAsync(id, ct);
         var before = Snapshot(milestone, current);
         var dependsOn = await ApplyMilestoneAsync(rules, milestone, input, current, ct);
@@ -168,7 +184,7 @@ public sealed class RoadmapService(
             return await ViewAsync(id, ct); // nothing to record; the unchanged entity is dropped from the tracker on the way out
         Touch(milestone, user);
         if (changes.Count > 0)
-            Record(user, RoadmapEntities.Milestone, id, RoadmapEntities.Update, $"\"{milestone.Title}\": {string.Join("; ", changes)}", before, after with { Version = milestone.Version });
+            Record(user, RoadmapEntities.Milestone, id, RoadmapEntities.Update, RoadmapMessage.Of(MilestoneUpdated, NameOf(milestone), RoadmapMessage.Join(changes)), before, after with { Version = milestone.Version });
         await SetDependenciesAsync(milestone, current, dependsOn, user, ct);
         await SaveMilestoneAsync(rules, ct);
         return await ViewAsync(id, ct);
@@ -189,7 +205,8 @@ public sealed class RoadmapService(
         milestone.End = milestone.End.AddDays(move.Days);
         Touch(milestone, user);
         Record(user, RoadmapEntities.Milestone, id, RoadmapEntities.Update,
-            $"Moved \"{milestone.Title}\" by {move.Days:+0;-0} days: Start {RoadmapRules.Iso(before.Start)} → {RoadmapRules.Iso(milestone.Start)}; End {RoadmapRules.Iso(before.End)} → {RoadmapRules.Iso(milestone.End)}",
+            RoadmapMessage.Of(MilestoneMoved, NameOf(milestone), move.Days.ToString("+0;-0", System.Globalization.CultureInfo.InvariantCulture),
+                RoadmapRules.Iso(before.Start), RoadmapRules.Iso(milestone.Start), RoadmapRules.Iso(before.End), RoadmapRules.Iso(milestone.End)),
             before, Snapshot(milestone, dependsOn));
         await SaveMilestoneAsync(rules, ct);
         return await ViewAsync(id, ct);
@@ -287,38 +304,34 @@ public sealed class RoadmapService(
         var removed = current.Except(wanted).ToList();
         var added = wanted.Except(current).ToList();
         if (removed.Count + added.Count == 0) return;
-        var titles = await db.RoadmapMilestones.Where(m => removed.Contains(m.Id) || added.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.Title, ct);
+        var titles = await TitlesAsync([.. removed, .. added], ct);
         foreach (var other in removed)
         {
             db.RoadmapDependencies.Remove(await db.RoadmapDependencies.FirstAsync(d => d.MilestoneId == milestone.Id && d.DependsOnId == other, ct));
             Record(user, RoadmapEntities.Dependency, milestone.Id, RoadmapEntities.Delete,
-                $"\"{milestone.Title}\" no longer depends on \"{titles.GetValueOrDefault(other)}\"", new MilestoneDependency { MilestoneId = milestone.Id, DependsOnId = other }, null);
+                RoadmapMessage.Of(DependencyRemoved, NameOf(milestone), titles.GetValueOrDefault(other)), new MilestoneDependency { MilestoneId = milestone.Id, DependsOnId = other }, null);
         }
         foreach (var other in added)
         {
             db.RoadmapDependencies.Add(new MilestoneDependency { MilestoneId = milestone.Id, DependsOnId = other });
             Record(user, RoadmapEntities.Dependency, milestone.Id, RoadmapEntities.Create,
-                $"\"{milestone.Title}\" depends on \"{titles.GetValueOrDefault(other)}\"", null, new MilestoneDependency { MilestoneId = milestone.Id, DependsOnId = other });
+                RoadmapMessage.Of(DependencyAdded, NameOf(milestone), titles.GetValueOrDefault(other)), null, new MilestoneDependency { MilestoneId = milestone.Id, DependsOnId = other });
         }
     }
 
-    /// <summary>Removes a milestone with its gates and every dependency on or of it, each recorded.</summary>
+    /// <summary>Removes a milestone with its gates (their state history kept in the deletion records) and every dependency on or of it, each recorded.</summary>
     private async Task RemoveMilestoneAsync(RoadmapMilestone milestone, string? user, CancellationToken ct)
     {
         var gates = await db.RoadmapGates.Where(g => g.MilestoneId == milestone.Id).ToListAsync(ct);
         foreach (var gate in gates)
-        {
-            Record(user, RoadmapEntities.Gate, gate.Id, RoadmapEntities.Delete, $"Deleted gate {GateText(gate)} of \"{milestone.Title}\"", gate, null);
-            db.RoadmapGates.Remove(gate);
-        }
+            await RemoveGateAsync(gate, NameOf(milestone), user, ct);
         var dependencies = await db.RoadmapDependencies.Where(d => d.MilestoneId == milestone.Id || d.DependsOnId == milestone.Id).ToListAsync(ct);
-        var ids = dependencies.SelectMany(d => new[] { d.MilestoneId, d.DependsOnId }).Distinct().ToList();
-        var titles = await db.RoadmapMilestones.Where(m => ids.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.Title, ct);
+        var titles = await TitlesAsync([.. dependencies.Select(d => d.MilestoneId)], ct);
         foreach (var dependency in dependencies.Where(d => d.DependsOnId == milestone.Id))
             Record(user, RoadmapEntities.Dependency, dependency.MilestoneId, RoadmapEntities.Delete,
-                $"\"{titles.GetValueOrDefault(dependency.MilestoneId)}\" no longer depends on \"{milestone.Title}\" (deleted)", dependency, null);
+                RoadmapMessage.Of(DependencyRemovedDeleted, titles.GetValueOrDefault(dependency.MilestoneId), NameOf(milestone)), dependency, null);
         db.RoadmapDependencies.RemoveRange(dependencies);
-        Record(user, RoadmapEntities.Milestone, milestone.Id, RoadmapEntities.Delete, $"Deleted milestone \"{milestone.Title}\"",
+        Record(user, RoadmapEntities.Milestone, milestone.Id, RoadmapEntities.Delete, RoadmapMessage.Of(MilestoneDeleted, NameOf(milestone)),
             Snapshot(milestone, [.. dependencies.Where(d => d.MilestoneId == milestone.Id).Select(d => d.DependsOnId)]), null);
         db.RoadmapMilestones.Remove(milestone);
     }
@@ -359,29 +372,40 @@ public sealed class RoadmapService(
         var milestone = await db.RoadmapMilestones.AsNoTracking().FirstAsync(m => m.Id == id, ct);
         var dependsOn = await DependenciesOfAsync(id, ct);
         var gates = await db.RoadmapGates.AsNoTracking().Where(g => g.MilestoneId == id).OrderBy(g => g.Id).ToListAsync(ct);
-        return ToView(milestone, dependsOn, gates, Today);
+        var ends = await db.RoadmapMilestones.AsNoTracking().Where(m => dependsOn.Contains(m.Id)).ToDictionaryAsync(m => m.Id, m => m.End, ct);
+        return ToView(milestone, dependsOn, gates, ends, Today);
     }
 
-    private static List<string> MilestoneDiff(MilestoneSnapshot a, MilestoneSnapshot b)
+    /// <summary>Milestone titles (with their Chinese titles) for summaries, by id.</summary>
+    private async Task<Dictionary<int, JsonNode>> TitlesAsync(IReadOnlyList<int> ids, CancellationToken ct) =>
+        (await db.RoadmapMilestones.AsNoTracking().Where(m => ids.Contains(m.Id)).Select(m => new { m.Id, m.Title, m.TitleZh }).ToListAsync(ct))
+            .ToDictionary(m => m.Id, m => RoadmapMessage.Name(m.Title, m.TitleZh));
+
+    private static JsonNode NameOf(RoadmapPhase p) => RoadmapMessage.Name(p.Name, p.NameZh);
+    private static JsonNode NameOf(RoadmapMilestone m) => RoadmapMessage.Name(m.Title, m.TitleZh);
+
+    private static List<RoadmapMessage> MilestoneDiff(MilestoneSnapshot a, MilestoneSnapshot b)
     {
-        var changes = new List<string>();
+        var changes = new List<RoadmapMessage>();
         Diff(changes, "Phase", a.PhaseId.ToString(), b.PhaseId.ToString());
         Diff(changes, "Title", a.Title, b.Title);
-        Diff(changes, "Chinese title", a.TitleZh, b.TitleZh);
+        Diff(changes, "TitleZh", a.TitleZh, b.TitleZh);
         Diff(changes, "Owner", a.Owner, b.Owner);
         Diff(changes, "Start", RoadmapRules.Iso(a.Start), RoadmapRules.Iso(b.Start), quote: false);
         Diff(changes, "End", RoadmapRules.Iso(a.End), RoadmapRules.Iso(b.End), quote: false);
-        Diff(changes, "Baseline end", RoadmapRules.Iso(a.BaselineEnd), RoadmapRules.Iso(b.BaselineEnd), quote: false);
-        Diff(changes, "Status", a.Status.ToString(), b.Status.ToString(), quote: false);
-        if (a.Notes != b.Notes) changes.Add("Notes changed");
+        Diff(changes, "BaselineEnd", RoadmapRules.Iso(a.BaselineEnd), RoadmapRules.Iso(b.BaselineEnd), quote: false);
+        if (a.Status != b.Status)
+            changes.Add(RoadmapMessage.Of(RoadmapSentences.Diff, Field("Status"), RoadmapMessage.Key("RmStatus_" + a.Status), RoadmapMessage.Key("RmStatus_" + b.Status)));
+        if (a.Notes != b.Notes) changes.Add(RoadmapMessage.Of(Changed, Field("Notes")));
         return changes;
     }
 
-    private static void Diff(List<string> changes, string what, string? before, string? after, bool quote = true)
+    /// <summary>"Name "a" → "b"", "End 2027-03-31 → 2027-04-15", "Chinese name (none) → "试点"".</summary>
+    private static void Diff(List<RoadmapMessage> changes, string field, string? before, string? after, bool quote = true)
     {
         if (before == after) return;
-        string Show(string? s) => s is null ? "(none)" : quote ? $"\"{s}\"" : s;
-        changes.Add($"{what} {Show(before)} → {Show(after)}");
+        object Show(string? s) => s is null ? RoadmapMessage.Of(None) : quote ? RoadmapMessage.Of(Quoted, s) : s;
+        changes.Add(RoadmapMessage.Of(RoadmapSentences.Diff, Field(field), Show(before), Show(after)));
     }
 
     // ---------------------------------------------------------------- gates
@@ -395,7 +419,7 @@ public sealed class RoadmapService(
         rules.ThrowIfAny();
         db.RoadmapGates.Add(gate);
         await db.SaveChangesAsync(ct);
-        Record(user, RoadmapEntities.Gate, gate.Id, RoadmapEntities.Create, $"Added gate {GateText(gate)} to \"{milestone.Title}\"", null, gate);
+        Record(user, RoadmapEntities.Gate, gate.Id, RoadmapEntities.Create, RoadmapMessage.Of(GateAdded, GateMessage(gate), NameOf(milestone)), null, gate);
         await new KpiGateChecker(db).CheckAsync([gate], Now, ct);
         await db.SaveChangesAsync(ct);
         return ToView(gate);
@@ -406,16 +430,18 @@ public sealed class RoadmapService(
         var rules = Rules();
         var gate = await db.RoadmapGates.FirstOrDefaultAsync(g => g.Id == gateId, ct) ?? throw new RoadmapNotFoundException(rules.Text("RmErrGateNotFound", gateId));
         var before = JsonSerializer.Serialize(gate, Json);
-        var old = GateText(gate);
+        var old = GateMessage(gate);
         ApplyGate(rules, gate, input);
         rules.ThrowIfAny();
-        if (GateText(gate) != old)
+        if (GateText(gate) != old.English())
         {
-            var title = await db.RoadmapMilestones.Where(m => m.Id == gate.MilestoneId).Select(m => m.Title).FirstAsync(ct);
+            var titles = await TitlesAsync([gate.MilestoneId], ct);
+            var summary = RoadmapMessage.Of(GateUpdated, titles.GetValueOrDefault(gate.MilestoneId), old, GateMessage(gate));
             db.RoadmapChanges.Add(new RoadmapChange
             {
                 At = Now, User = user, Entity = RoadmapEntities.Gate, EntityId = gate.Id, Action = RoadmapEntities.Update,
-                Summary = $"Gate of \"{title}\": {old} → {GateText(gate)}", Before = before, After = JsonSerializer.Serialize(gate, Json),
+                Summary = summary.English(), SummaryCode = summary.Code, SummaryArgs = summary.ArgsJson(),
+                Before = before, After = JsonSerializer.Serialize(gate, Json),
             });
             await new KpiGateChecker(db).CheckAsync([gate], Now, ct);
             await db.SaveChangesAsync(ct);
@@ -426,12 +452,25 @@ public sealed class RoadmapService(
     public Task DeleteGateAsync(int gateId, string? user, CancellationToken ct) => InTransactionAsync(async () =>
     {
         var gate = await db.RoadmapGates.FirstOrDefaultAsync(g => g.Id == gateId, ct) ?? throw new RoadmapNotFoundException(Rules().Text("RmErrGateNotFound", gateId));
-        var title = await db.RoadmapMilestones.Where(m => m.Id == gate.MilestoneId).Select(m => m.Title).FirstAsync(ct);
-        Record(user, RoadmapEntities.Gate, gate.Id, RoadmapEntities.Delete, $"Deleted gate {GateText(gate)} of \"{title}\"", gate, null);
-        db.RoadmapGates.Remove(gate);
+        var titles = await TitlesAsync([gate.MilestoneId], ct);
+        await RemoveGateAsync(gate, titles.GetValueOrDefault(gate.MilestoneId), user, ct);
         await db.SaveChangesAsync(ct);
         return true;
     }, ct);
+
+    /// <summary>
+    /// Removes a gate; its state history (which the database drops with it) goes into the deletion's record first, as
+    /// <see cref="DeletedGate.Events"/> in <see cref="RoadmapChange.Before"/>: the change history keeps why the gate was
+    /// met or missed and when, while the live tables hold only live gates (no soft-deleted rows for every read to skip).
+    /// </summary>
+    private async Task RemoveGateAsync(KpiGate gate, JsonNode? milestoneTitle, string? user, CancellationToken ct)
+    {
+        var events = await db.RoadmapGateEvents.AsNoTracking().Where(e => e.GateId == gate.Id).OrderBy(e => e.Id).ToListAsync(ct);
+        Record(user, RoadmapEntities.Gate, gate.Id, RoadmapEntities.Delete, RoadmapMessage.Of(GateDeleted, GateMessage(gate), milestoneTitle),
+            new DeletedGate(gate.Id, gate.MilestoneId, gate.Metric, gate.Scope, gate.TargetLabel, gate.Comparison, gate.Target, gate.State,
+                gate.EvaluationId, gate.Value, gate.CheckedAt, [.. events.Select(ToView)]), null);
+        db.RoadmapGates.Remove(gate);
+    }
 
     public Task RefreshGatesAsync(CancellationToken ct) => InTransactionAsync(async () =>
     {
@@ -460,9 +499,16 @@ public sealed class RoadmapService(
     }
 
     /// <summary>"bleu ≥ 30", "f1 (slice:domain) ≥ 70 for "model A"".</summary>
-    internal static string GateText(KpiGate gate) =>
-        gate.Metric + (gate.Scope == "all" ? "" : $" ({gate.Scope})") + (gate.Comparison == GateComparison.AtLeast ? " ≥ " : " ≤ ")
-        + RoadmapRules.Number(gate.Target) + (gate.TargetLabel is null ? "" : $" for \"{gate.TargetLabel}\"");
+    internal static RoadmapMessage GateMessage(KpiGate gate)
+    {
+        var what = RoadmapMessage.MetricIn(gate.Metric, gate.Scope);
+        var sign = gate.Comparison == GateComparison.AtLeast ? "≥" : "≤";
+        return gate.TargetLabel is null
+            ? RoadmapMessage.Of(RoadmapSentences.Gate, what, sign, RoadmapRules.Number(gate.Target))
+            : RoadmapMessage.Of(GateFor, what, sign, RoadmapRules.Number(gate.Target), gate.TargetLabel);
+    }
+
+    internal static string GateText(KpiGate gate) => GateMessage(gate).English();
 
     // ---------------------------------------------------------------- shared
 
@@ -490,10 +536,11 @@ public sealed class RoadmapService(
         }
     }
 
-    private void Record(string? user, string entity, int entityId, string action, string summary, object? before, object? after) =>
+    private void Record(string? user, string entity, int entityId, string action, RoadmapMessage summary, object? before, object? after) =>
         db.RoadmapChanges.Add(new RoadmapChange
         {
-            At = Now, User = user, Entity = entity, EntityId = entityId, Action = action, Summary = summary,
+            At = Now, User = user, Entity = entity, EntityId = entityId, Action = action,
+            Summary = summary.English(), SummaryCode = summary.Code, SummaryArgs = summary.ArgsJson(),
             Before = before is null ? null : JsonSerializer.Serialize(before, before.GetType(), Json),
             After = after is null ? null : JsonSerializer.Serialize(after, after.GetType(), Json),
         });
@@ -511,16 +558,28 @@ public sealed class RoadmapService(
     internal static GateView ToView(KpiGate g) =>
         new(g.Id, g.MilestoneId, g.Metric, g.Scope, g.TargetLabel, g.Comparison, g.Target, g.State, g.EvaluationId, g.Value, g.CheckedAt);
 
-    internal static MilestoneView ToView(RoadmapMilestone m, IEnumerable<int> dependsOn, IEnumerable<KpiGate> gates, DateOnly today)
+    internal static GateEventView ToView(KpiGateEvent e) =>
+        new(e.Id, e.GateId, e.At, e.From, e.To, e.EvaluationId, e.Value, e.Reason, RoadmapMessage.Parse(e.ReasonCode, e.ReasonArgs));
+
+    /// <param name="ends">The end of (at least) every milestone <paramref name="m"/> depends on.</param>
+    internal static MilestoneView ToView(RoadmapMilestone m, IEnumerable<int> dependsOn, IEnumerable<KpiGate> gates, IReadOnlyDictionary<int, DateOnly> ends, DateOnly today)
     {
         var gateViews = gates.Select(ToView).ToList();
+        var dependencies = dependsOn.Order().ToList();
         return new MilestoneView(m.Id, m.PhaseId, m.Title, m.TitleZh, m.Owner, m.Start, m.End, m.BaselineEnd, m.Status, m.Notes, m.Version,
-            [.. dependsOn.Order()], gateViews,
+            dependencies, gateViews,
             SlipDays: Math.Max(0, m.End.DayNumber - m.BaselineEnd.DayNumber),
             Overdue: m.End < today && m.Status != MilestoneStatus.Done,
             GatesMet: gateViews.All(g => g.State == GateState.Met),
-            m.UpdatedAt, m.UpdatedBy);
+            m.UpdatedAt, m.UpdatedBy,
+            // Finish-to-start: it may start the day after a dependency's (inclusive) end, not earlier.
+            DependencyConflicts: [.. dependencies.Where(d => ends.TryGetValue(d, out var end) && m.Start <= end)]);
     }
+
+    /// <summary>A deleted gate as its deletion record keeps it: the gate and its whole state history, oldest first.</summary>
+    private sealed record DeletedGate(
+        int Id, int MilestoneId, string Metric, string Scope, string? TargetLabel, GateComparison Comparison, double Target, GateState State,
+        int? EvaluationId, double? Value, DateTimeOffset? CheckedAt, IReadOnlyList<GateEventView> Events);
 
     private sealed record PhaseSnapshot(int Id, string Name, string? NameZh, int Order, string? Description);
 

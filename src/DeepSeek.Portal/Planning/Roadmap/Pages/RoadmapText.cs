@@ -49,4 +49,10 @@ public sealed class RoadmapText(IStringLocalizer<SharedResource> l, ReportText r
     public static string Date(DateOnly date) => date.ToString("d", CultureInfo.CurrentCulture);
 
     public string Days(int days) => l["RmUiDays", days].Value;
+
+    /// <summary>A change's one line in the reader's language; the stored English for changes recorded before lines were stored as keys.</summary>
+    public string Summary(ChangeView change) => change.SummaryText?.Render(l) ?? change.Summary;
+
+    /// <summary>Why a gate changed state, in the reader's language (the stored English for older events).</summary>
+    public string Reason(GateEventView e) => e.ReasonText?.Render(l) ?? e.Reason;
 }
