@@ -20,7 +20,9 @@ public sealed class RoadmapInBrowserTests(BrowserPortal portal) : IClassFixture<
 
     // Words that stay as they are in Chinese: metric names, KPI, file formats, product names in the default roadmap's
     // Chinese titles; the default roadmap's bilingual owners.
-    private static readonly string[] Allowed = ["KPI", "BLEU", "F1", "NPS", "Excel", "PPL", "ROUGE", "INT4", "Jetson", "AGX", "Orin"];
+    // Product names and technical terms a Chinese text keeps as they are (the default notes name them).
+    private static readonly string[] Allowed = ["KPI", "BLEU", "F1", "NPS", "Excel", "PPL", "ROUGE", "INT4", "Jetson", "AGX", "Orin",
+        "A100", "QPS", "RoCE", "SGLang", "vLLM", "SHAP", "SM4", "TEE"];
     private static readonly string[] Owners = ["ML engineering", "Data engineering", "Technical team", "Business", "system"];
 
     private static readonly SemaphoreSlim UsersLock = new(1, 1);
@@ -164,6 +166,9 @@ public sealed class RoadmapInBrowserTests(BrowserPortal portal) : IClassFixture<
         foreach (var control in new[] { "add-milestone", "add-phase", "move-plus-week", "move-minus-week", "edit-milestone", "delete-milestone", "edit-phase", "add-gate", "edit-gate", "delete-gate" })
             Assert.Equal(0, await page.Locator($"[data-testid={control}]").CountAsync());
         Assert.True(await page.Locator("[data-testid=gate-chip]").CountAsync() > 0);
+        // The default roadmap's notes and phase descriptions are in the reader's language.
+        var notes = await page.Locator("[data-testid=milestone-row] .roadmap-notes").First.InnerTextAsync();
+        Assert.StartsWith(culture == "zh-Hans" ? "硬件按部署规划的估算配置" : "Hardware from the planner's estimate", notes, StringComparison.Ordinal);
 
         // A gate's history opens in its panel (the default gates have had no evaluation yet: no state changes).
         var gate = await page.Locator("[data-testid=gate-chip]").First.GetAttributeAsync("data-gate");

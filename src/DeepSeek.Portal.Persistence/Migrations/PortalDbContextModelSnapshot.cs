@@ -845,6 +845,9 @@ namespace DeepSeek.Portal.Data.Migrations
                     b.Property<string>("Notes")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("NotesZh")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Owner")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -894,6 +897,9 @@ namespace DeepSeek.Portal.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Description")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DescriptionZh")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Name")

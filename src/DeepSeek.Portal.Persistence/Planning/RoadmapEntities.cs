@@ -40,6 +40,8 @@ public sealed class RoadmapPhase
     /// <summary>Position in the roadmap, from 0.</summary>
     public int Order { get; set; }
     public string? Description { get; set; }
+    /// <summary>An optional Simplified Chinese description shown on zh-Hans pages; <see cref="Description"/> when absent.</summary>
+    public string? DescriptionZh { get; set; }
 }
 
 /// <summary>A milestone: one bar of the Gantt chart, with an owner, dates, a status, dependencies and KPI gates.</summary>
@@ -59,6 +61,8 @@ public sealed class RoadmapMilestone
     public DateOnly BaselineEnd { get; set; }
     public MilestoneStatus Status { get; set; }
     public string? Notes { get; set; }
+    /// <summary>Optional Simplified Chinese notes shown on zh-Hans pages; <see cref="Notes"/> when absent.</summary>
+    public string? NotesZh { get; set; }
     /// <summary>Bumped on every change; an edit naming an older version is refused (two managers racing).</summary>
     public int Version { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using DeepSeek.Portal.Accounts;
 using DeepSeek.Portal.Data;
 using DeepSeek.Portal.Evaluation.Scoring;
+using DeepSeek.Portal.Feeding.Text;
 using DeepSeek.Portal.Planning.Roadmap;
 
 namespace DeepSeek.Portal.Tests.Planning;
@@ -24,9 +25,12 @@ public sealed class DefaultRoadmapTests
                 Assert.Equal(["试点验证", "领域数据投喂", "私有化部署", "边缘部署", "持续优化"], roadmap.Phases.Select(p => p.NameZh));
                 Assert.Equal(["Pilot validation", "Domain data feeding", "Private deployment", "Edge rollout", "Continuous optimisation"], roadmap.Phases.Select(p => p.Name));
                 Assert.All(roadmap.Phases, p => Assert.InRange(roadmap.Milestones.Count(m => m.PhaseId == p.Id), 2, 3));
+                // Chinese readers get Chinese descriptions and notes, not the English ones.
+                Assert.All(roadmap.Phases, p => Assert.Contains(p.DescriptionZh!, c => LanguageGuess.IsHan(c)));
                 Assert.All(roadmap.Milestones, m =>
                 {
                     Assert.False(string.IsNullOrEmpty(m.TitleZh));
+                    Assert.Contains(m.NotesZh!, c => LanguageGuess.IsHan(c));
                     Assert.Contains(m.Owner, new[] { "ML engineering 算法团队", "Data engineering 数据工程", "Technical team 技术团队", "Business 业务部门" });
                     Assert.True(m.End >= m.Start);
                     Assert.True(m.Start >= roadmap.Today);

@@ -6,7 +6,7 @@ namespace DeepSeek.Portal.Planning.Roadmap;
 /// <param name="Today">Today in the server's calendar (UTC), for the Gantt's today line and slips.</param>
 public sealed record RoadmapView(IReadOnlyList<PhaseView> Phases, IReadOnlyList<MilestoneView> Milestones, DateOnly Today);
 
-public sealed record PhaseView(int Id, string Name, string? NameZh, int Order, string? Description);
+public sealed record PhaseView(int Id, string Name, string? NameZh, int Order, string? Description, string? DescriptionZh = null);
 
 /// <summary>A milestone with its dependencies, gates and how far it has slipped.</summary>
 /// <param name="SlipDays">Days its end lies past the baseline end (0 when not later).</param>
@@ -19,7 +19,8 @@ public sealed record PhaseView(int Id, string Name, string? NameZh, int Order, s
 public sealed record MilestoneView(
     int Id, int PhaseId, string Title, string? TitleZh, string Owner, DateOnly Start, DateOnly End, DateOnly BaselineEnd,
     MilestoneStatus Status, string? Notes, int Version, IReadOnlyList<int> DependsOn, IReadOnlyList<GateView> Gates,
-    int SlipDays, bool Overdue, bool GatesMet, DateTimeOffset UpdatedAt, string? UpdatedBy, IReadOnlyList<int> DependencyConflicts);
+    int SlipDays, bool Overdue, bool GatesMet, DateTimeOffset UpdatedAt, string? UpdatedBy, IReadOnlyList<int> DependencyConflicts,
+    string? NotesZh = null);
 
 public sealed record GateView(
     int Id, int MilestoneId, string Metric, string Scope, string? TargetLabel, GateComparison Comparison, double Target,
@@ -36,7 +37,7 @@ public sealed record ChangeView(
     long Id, DateTimeOffset At, string? User, string Entity, int EntityId, string Action, string Summary, RoadmapMessage? SummaryText = null);
 
 /// <summary>A phase to create or the new state of one.</summary>
-public sealed record PhaseInput(string Name, string? NameZh = null, int? Order = null, string? Description = null);
+public sealed record PhaseInput(string Name, string? NameZh = null, int? Order = null, string? Description = null, string? DescriptionZh = null);
 
 /// <summary>
 /// A milestone to create or the new state of one. <paramref name="Version"/> (on update) must be the version read;
@@ -45,7 +46,7 @@ public sealed record PhaseInput(string Name, string? NameZh = null, int? Order =
 public sealed record MilestoneInput(
     int PhaseId, string Title, string Owner, DateOnly Start, DateOnly End,
     MilestoneStatus Status = MilestoneStatus.NotStarted, string? TitleZh = null, string? Notes = null,
-    IReadOnlyList<int>? DependsOn = null, DateOnly? BaselineEnd = null, int? Version = null);
+    IReadOnlyList<int>? DependsOn = null, DateOnly? BaselineEnd = null, int? Version = null, string? NotesZh = null);
 
 /// <summary>Shift a milestone by whole days (start and end together), as dragging a Gantt bar does; the version is optional here (a move is relative).</summary>
 public sealed record MilestoneMove(int Days, int? Version = null);

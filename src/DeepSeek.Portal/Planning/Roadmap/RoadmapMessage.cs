@@ -164,7 +164,7 @@ public static class RoadmapSentences
 
     /// <summary>Field names in summaries (<c>RmSumField_</c> + the name).</summary>
     public static readonly IReadOnlyList<string> Fields =
-        ["Name", "NameZh", "Order", "Description", "Phase", "Title", "TitleZh", "Owner", "Start", "End", "BaselineEnd", "Status", "Notes"];
+        ["Name", "NameZh", "Order", "Description", "DescriptionZh", "Phase", "Title", "TitleZh", "Owner", "Start", "End", "BaselineEnd", "Status", "Notes", "NotesZh"];
 
     public static JsonNode Field(string field) => RoadmapMessage.Key("RmSumField_" + field);
 

@@ -102,7 +102,7 @@ public sealed class RoadmapService(
         var rules = Rules();
         var phase = await db.RoadmapPhases.FirstOrDefaultAsync(p => p.Id == id, ct) ?? throw PhaseNotFound(rules, id);
         var before = Snapshot(phase);
-        var old = new RoadmapPhase { Name = phase.Name, NameZh = phase.NameZh, Order = phase.Order, Description = phase.Description };
+        var old = new RoadmapPhase { Name = phase.Name, NameZh = phase.NameZh, Order = phase.Order, Description = phase.Description, DescriptionZh = phase.DescriptionZh };
         ApplyPhase(rules, phase, input with { Order = input.Order ?? phase.Order });
         rules.ThrowIfAny();
         var changes = new List<RoadmapMessage>();
@@ -110,6 +110,7 @@ public sealed class RoadmapService(
         Diff(changes, "NameZh", old.NameZh, phase.NameZh);
         Diff(changes, "Order", old.Order.ToString(), phase.Order.ToString(), quote: false);
         if (old.Description != phase.Description) changes.Add(RoadmapMessage.Of(Changed, Field("Description")));
+        if (old.DescriptionZh != phase.DescriptionZh) changes.Add(RoadmapMessage.Of(Changed, Field("DescriptionZh")));
         if (changes.Count > 0)
         {
             Record(user, RoadmapEntities.Phase, phase.Id, RoadmapEntities.Update, RoadmapMessage.Of(PhaseUpdated, NameOf(phase), RoadmapMessage.Join(changes)), before, phase);
@@ -136,6 +137,7 @@ public sealed class RoadmapService(
         phase.Name = rules.Required("name", input.Name, RoadmapRules.NameMax);
         phase.NameZh = rules.Optional("nameZh", input.NameZh, RoadmapRules.NameMax);
         phase.Description = rules.Optional("description", input.Description, RoadmapRules.DescriptionMax);
+        phase.DescriptionZh = rules.Optional("descriptionZh", input.DescriptionZh, RoadmapRules.DescriptionMax);
         if (input.Order is { } order)
         {
             if (order is < 0 or > 10_000) rules.Add("order", "RmErrOrder");
@@ -230,6 +232,7 @@ public sealed class RoadmapService(
         milestone.TitleZh = rules.Optional("titleZh", input.TitleZh, RoadmapRules.TitleMax);
         milestone.Owner = rules.Required("owner", input.Owner, RoadmapRules.OwnerMax);
         milestone.Notes = rules.Optional("notes", input.Notes, RoadmapRules.NotesMax);
+        milestone.NotesZh = rules.Optional("notesZh", input.NotesZh, RoadmapRules.NotesMax);
         milestone.Start = input.Start;
         milestone.End = input.End;
         if (input.Start == default) rules.Add("start", "RmErrDateRequired");
@@ -397,6 +400,7 @@ public sealed class RoadmapService(
         if (a.Status != b.Status)
             changes.Add(RoadmapMessage.Of(RoadmapSentences.Diff, Field("Status"), RoadmapMessage.Key("RmStatus_" + a.Status), RoadmapMessage.Key("RmStatus_" + b.Status)));
         if (a.Notes != b.Notes) changes.Add(RoadmapMessage.Of(Changed, Field("Notes")));
+        if (a.NotesZh != b.NotesZh) changes.Add(RoadmapMessage.Of(Changed, Field("NotesZh")));
         return changes;
     }
 
@@ -548,12 +552,12 @@ public sealed class RoadmapService(
     private static RoadmapNotFoundException PhaseNotFound(RoadmapRules rules, int id) => new(rules.Text("RmErrPhaseNotFound", id));
     private static RoadmapNotFoundException MilestoneNotFound(RoadmapRules rules, int id) => new(rules.Text("RmErrMilestoneNotFound", id));
 
-    private static PhaseSnapshot Snapshot(RoadmapPhase p) => new(p.Id, p.Name, p.NameZh, p.Order, p.Description);
+    private static PhaseSnapshot Snapshot(RoadmapPhase p) => new(p.Id, p.Name, p.NameZh, p.Order, p.Description, p.DescriptionZh);
 
     private static MilestoneSnapshot Snapshot(RoadmapMilestone m, IReadOnlyList<int> dependsOn) =>
-        new(m.Id, m.PhaseId, m.Title, m.TitleZh, m.Owner, m.Start, m.End, m.BaselineEnd, m.Status, m.Notes, m.Version, [.. dependsOn.Order()]);
+        new(m.Id, m.PhaseId, m.Title, m.TitleZh, m.Owner, m.Start, m.End, m.BaselineEnd, m.Status, m.Notes, m.Version, [.. dependsOn.Order()], m.NotesZh);
 
-    internal static PhaseView ToView(RoadmapPhase p) => new(p.Id, p.Name, p.NameZh, p.Order, p.Description);
+    internal static PhaseView ToView(RoadmapPhase p) => new(p.Id, p.Name, p.NameZh, p.Order, p.Description, p.DescriptionZh);
 
     internal static GateView ToView(KpiGate g) =>
         new(g.Id, g.MilestoneId, g.Metric, g.Scope, g.TargetLabel, g.Comparison, g.Target, g.State, g.EvaluationId, g.Value, g.CheckedAt);
@@ -573,7 +577,8 @@ public sealed class RoadmapService(
             GatesMet: gateViews.All(g => g.State == GateState.Met),
             m.UpdatedAt, m.UpdatedBy,
             // Finish-to-start: it may start the day after a dependency's (inclusive) end, not earlier.
-            DependencyConflicts: [.. dependencies.Where(d => ends.TryGetValue(d, out var end) && m.Start <= end)]);
+            DependencyConflicts: [.. dependencies.Where(d => ends.TryGetValue(d, out var end) && m.Start <= end)],
+            m.NotesZh);
     }
 
     /// <summary>A deleted gate as its deletion record keeps it: the gate and its whole state history, oldest first.</summary>
@@ -581,11 +586,11 @@ public sealed class RoadmapService(
         int Id, int MilestoneId, string Metric, string Scope, string? TargetLabel, GateComparison Comparison, double Target, GateState State,
         int? EvaluationId, double? Value, DateTimeOffset? CheckedAt, IReadOnlyList<GateEventView> Events);
 
-    private sealed record PhaseSnapshot(int Id, string Name, string? NameZh, int Order, string? Description);
+    private sealed record PhaseSnapshot(int Id, string Name, string? NameZh, int Order, string? Description, string? DescriptionZh);
 
     private sealed record MilestoneSnapshot(
         int Id, int PhaseId, string Title, string? TitleZh, string Owner, DateOnly Start, DateOnly End, DateOnly BaselineEnd,
-        MilestoneStatus Status, string? Notes, int Version, IReadOnlyList<int> DependsOn);
+        MilestoneStatus Status, string? Notes, int Version, IReadOnlyList<int> DependsOn, string? NotesZh);
 }
 
 /// <summary>The words stored in <see cref="RoadmapChange.Entity"/> and <see cref="RoadmapChange.Action"/>.</summary>

@@ -30,6 +30,12 @@ public sealed class RoadmapText(IStringLocalizer<SharedResource> l, ReportText r
 
     public string Milestone(MilestoneView m) => Chinese && !string.IsNullOrWhiteSpace(m.TitleZh) ? m.TitleZh! : m.Title;
 
+    /// <summary>The phase's description in the reader's language (the Chinese one on zh pages when entered).</summary>
+    public static string? Description(PhaseView phase) => Chinese && !string.IsNullOrWhiteSpace(phase.DescriptionZh) ? phase.DescriptionZh : phase.Description;
+
+    /// <summary>The milestone's notes in the reader's language (the Chinese ones on zh pages when entered).</summary>
+    public static string? Notes(MilestoneView m) => Chinese && !string.IsNullOrWhiteSpace(m.NotesZh) ? m.NotesZh : m.Notes;
+
     public string Status(MilestoneStatus status) => l["RmStatus_" + status].Value;
 
     public string GateState(GateState state) => l["RmGate_" + state].Value;
