@@ -1,11 +1,12 @@
 using DeepSeek.Portal.Planning.Catalogue;
 using DeepSeek.Portal.Planning.Estimates;
+using PlanEstimator = DeepSeek.Portal.Planning.Estimates.Planner;
 
 namespace DeepSeek.Portal.Planning.Tests.Notes;
 
 /// <summary>
 /// Every sentence the planning library can say, found by planning: each catalogue model × precision × mode × device
-/// (the GPU catalogue and a CPU) × GPU count (fewest, 3, 1024) × checkpointing, the requests it refuses, and the seed
+/// (the GPU catalogue and a CPU) × GPU count (fewest, 3, 1024) × checkpointing (training), 4 sequences, the requests it refuses, and the seed
 /// claims. Shared with the portal's tests (linked there), which check a translation exists for each code.
 /// </summary>
 public static class PlanNoteSweep
@@ -13,20 +14,23 @@ public static class PlanNoteSweep
     /// <summary>A CPU device as the portal describes this machine.</summary>
     public static GpuSpec Cpu { get; } = GpuCatalogue.Cpu(24, 20, "test");
 
-    /// <summary>Every note of every plan and refusal of the sweep, and of the seed claims.</summary>
-    public static IEnumerable<PlanNote> All()
+    private static readonly Lazy<IReadOnlyList<PlanNote>> Swept = new(() => [.. Sweep()]);
+
+    /// <summary>Every note of every plan and refusal of the sweep, and of the seed claims (computed once).</summary>
+    public static IReadOnlyList<PlanNote> All() => Swept.Value;
+
+    private static IEnumerable<PlanNote> Sweep()
     {
         foreach (var model in ModelCatalogue.All)
         foreach (var gpu in GpuCatalogue.All.Append(Cpu))
         foreach (var precision in Enum.GetValues<Precision>())
         foreach (var mode in Enum.GetValues<PlanMode>())
         foreach (int? count in new int?[] { null, 3, 1024 })
-        foreach (var checkpointing in new[] { true, false })
-        foreach (var sequences in new[] { 1, 4 })
+        foreach (var checkpointing in mode == PlanMode.Inference ? [true] : new[] { true, false })
         {
-            var request = new PlanRequest(model.Id, precision, 4096, sequences, mode, gpu.Id, count, checkpointing,
+            var request = new PlanRequest(model.Id, precision, 4096, 4, mode, gpu.Id, count, checkpointing,
                 precision == Precision.Fp8 ? Precision.Fp8 : null);
-            foreach (var note in NotesOf(() => Planner.Compute(request, model, gpu)))
+            foreach (var note in NotesOf(() => PlanEstimator.Compute(request, model, gpu)))
                 yield return note;
         }
 
@@ -43,12 +47,12 @@ public static class PlanNoteSweep
             Bad(r => r with { Mode = PlanMode.QLora }),
         ];
         foreach (var request in refused)
-        foreach (var note in NotesOf(() => Planner.Compute(request, seven, h200)))
+        foreach (var note in NotesOf(() => PlanEstimator.Compute(request, seven, h200)))
             yield return note;
-        foreach (var note in NotesOf(() => Planner.Compute(new PlanRequest("no-such-model", Precision.Bf16, 4096, 1, PlanMode.Inference, "no-such-gpu"))))
+        foreach (var note in NotesOf(() => PlanEstimator.Compute(new PlanRequest("no-such-model", Precision.Bf16, 4096, 1, PlanMode.Inference, "no-such-gpu"))))
             yield return note;
 
-        foreach (var claim in Planner.SeedClaims())
+        foreach (var claim in PlanEstimator.SeedClaims())
         {
             yield return claim.Computation;
             yield return claim.Verdict;

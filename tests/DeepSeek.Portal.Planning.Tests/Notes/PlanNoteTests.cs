@@ -38,7 +38,7 @@ public partial class PlanNoteTests
     [Fact]
     public void Every_code_the_sweep_finds_has_one_English_template_whose_holes_match_its_arguments()
     {
-        var notes = PlanNoteSweep.All().ToList();
+        var notes = PlanNoteSweep.All();
         foreach (var group in notes.GroupBy(n => n.Code))
         {
             Assert.Matches("^[A-Z][A-Za-z0-9]*$", group.Key);
