@@ -74,7 +74,10 @@ public sealed partial class PlanNoteTranslationTests : IDisposable
             Assert.StartsWith("装不下：需要 6 块 NVIDIA H200", text, StringComparison.Ordinal);
             Assert.Contains("而请求只给了 4 块", text, StringComparison.Ordinal);
 
-            // Words among the values translate too (a mode, a yes/no), numbers and product names stay.
+            // Words among the values translate too (a mode, a yes/no, a list of figure names), numbers and product names stay.
+            var h20 = GpuCatalogue.Find("h20")!;
+            var uncertain = PlanEstimator.Compute(new PlanRequest("deepseek-llm-7b", Precision.Bf16, 4096, 1, PlanMode.Inference, h20.Id)).Warnings.Single(w => w.Code == "GpuFiguresUncertain");
+            Assert.Equal($"{h20.Name}：部分数据来自第三方或来源互相矛盾（显存、带宽、BF16 算力、INT8 算力）；请查看出处。", PlanNoteText.Text(l, uncertain));
             var refused = await Assert.ThrowsAsync<PlannerRequestException>(() => Service().PlanAsync(
                 new PlanRequest("deepseek-llm-7b", Precision.Fp8, 4096, 1, PlanMode.FullFineTune, "h200"), default));
             Assert.Equal(["全参数微调 需在 FP32、BF16 或 FP16 权重上训练，不能用 FP8（常用训练框架没有 FP8 训练路径）；4 位基座请使用 QLoRA。"],

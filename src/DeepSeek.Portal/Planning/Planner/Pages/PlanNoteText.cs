@@ -25,7 +25,7 @@ public static class PlanNoteText
         var template = l[KeyPrefix + note.Code];
         if (template.ResourceNotFound)
             return (note.Text, true);
-        var args = note.Args.Select(a => Word(l, a)).ToArray<object?>();
+        var args = note.Args.Select(a => Argument(l, a)).ToArray<object?>();
         try
         {
             return (string.Format(CultureInfo.CurrentCulture, template.Value, args), false);
@@ -54,6 +54,19 @@ public static class PlanNoteText
                 : leadIn is null ? messages : [leadIn(string.Join(" ", messages))];
         }
         return result;
+    }
+
+    /// <summary>
+    /// An argument in the UI language: a word with a <see cref="ArgPrefix"/> key becomes its translation; a list of
+    /// names (<c>MemoryGB, BandwidthGBps</c>) has each translated and is joined with the language's separator.
+    /// </summary>
+    private static string Argument(IStringLocalizer l, string arg)
+    {
+        var parts = arg.Split(", ");
+        if (parts.Length < 2 || !parts.All(p => p.Length > 0 && p.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_')))
+            return Word(l, arg);
+        var separator = l["PlNoteListSeparator"];
+        return string.Join(separator.ResourceNotFound ? ", " : separator.Value, parts.Select(p => Word(l, p)));
     }
 
     private static string Word(IStringLocalizer l, string arg)
