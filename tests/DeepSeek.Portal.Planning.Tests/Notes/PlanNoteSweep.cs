@@ -1,4 +1,5 @@
 using DeepSeek.Portal.Planning.Catalogue;
+using DeepSeek.Portal.Planning.Deployment;
 using DeepSeek.Portal.Planning.Estimates;
 using PlanEstimator = DeepSeek.Portal.Planning.Estimates.Planner;
 
@@ -51,6 +52,33 @@ public static class PlanNoteSweep
             yield return note;
         foreach (var note in NotesOf(() => PlanEstimator.Compute(new PlanRequest("no-such-model", Precision.Bf16, 4096, 1, PlanMode.Inference, "no-such-gpu"))))
             yield return note;
+
+        // The deployment library's shared field checks, through the serving files.
+        var spec = new ServingSpec(ServingEngine.Vllm, "deepseek-ai/DeepSeek-V3", "v3", 8, 1, 8, 4096, null, 8000, "vllm/vllm-openai:v0.10.2", null, null);
+        ServingSpec[] badSpecs =
+        [
+            spec with { Port = 0 },
+            spec with { Image = "" },
+            spec with { Image = "vllm latest" },
+            spec with { HostModelPath = "/srv/../etc" },
+            spec with { HostModelPath = "/srv/models:rw" },
+            spec with { ServedName = "" },
+            spec with { ServedName = "Not A Label" },
+            spec with { ServedName = "7b" },
+        ];
+        foreach (var bad in badSpecs)
+        {
+            PlanNote? note = null;
+            try
+            {
+                ServingArtefacts.Compose(bad);
+            }
+            catch (SpecFieldException e)
+            {
+                note = e.Note;
+            }
+            yield return note ?? throw new InvalidOperationException($"{bad} was not refused by a shared check.");
+        }
 
         foreach (var claim in PlanEstimator.SeedClaims())
         {

@@ -156,7 +156,12 @@ public sealed class PlannerApiTests : IAsyncLifetime
         Assert.Contains("plan.contextLength", problem.Errors.Keys);
         var badName = await _engineer.PostAsJsonAsync("/api/planner/artefacts/compose", new { plan = V3OnH200(), engine = "vllm", options = new { servedName = "Not A Label" } });
         Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
-        Assert.Contains("options.servedName", (await badName.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+        var badNameBody = JsonNode.Parse(await badName.Content.ReadAsStringAsync())!;
+        Assert.NotNull(badNameBody["errors"]!["options.servedName"]);
+        // The deployment library's check, with its code: the served name and the limit as arguments.
+        var nameNote = badNameBody["notes"]!["options.servedName"]!.AsArray().Single()!;
+        Assert.Equal("SpecNameInvalid", (string?)nameNote["code"]);
+        Assert.Equal(["ServedName", "40", "Not A Label"], nameNote["args"]!.AsArray().Select(a => (string?)a));
     }
 
     [Fact]

@@ -212,7 +212,9 @@ public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevic
                 nameof(ServingSpec.Engine) => "engine",
                 _ => "plan",
             };
-            throw new PlannerRequestException(field, e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+            throw e is SpecFieldException refused
+                ? new PlannerRequestException(field, refused.Note)
+                : new PlannerRequestException(field, e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
         }
     }
 
