@@ -133,7 +133,8 @@ public sealed partial class PlanNoteTranslationTests : IDisposable
         {
             notes.AddRange((await service.ServingAsync(new ServingArtefactRequest(request, engine), default)).Notes);
         }
-        notes.AddRange(MachineCheck.Notes("measured", "measured: a copy"));
+        notes.AddRange(MachineCheck.Notes(configured: false, 12.34));
+        notes.AddRange(MachineCheck.Notes(configured: true, 20));
         Assert.Contains(notes, n => n.Code == "ServingDoesNotFit");
         Assert.Contains(notes, n => n.Code == "ServingFp8Conversion");
         return notes;

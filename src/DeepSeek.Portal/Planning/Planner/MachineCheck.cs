@@ -85,7 +85,7 @@ public sealed class MachineCheck(CpuDevice cpu, TimeProvider clock, ILogger<Mach
                 plan.DecodeTokensPerSecond, measured.TokensPerSecond,
                 measured.TokensPerSecond > 0 ? plan.DecodeTokensPerSecond / measured.TokensPerSecond : null,
                 plan, measured, clock.GetUtcNow(),
-                Notes(cpu.BandwidthSource, device.Source));
+                Notes(cpu.BandwidthSource == "configured", device.BandwidthGBps));
             logger.LogInformation("Machine check: memory estimate {Estimate:N0} B (without overhead) vs measured {Measured:N0} B; decode {EstimateRate:0.#} vs {MeasuredRate:0.#} tokens/s",
                 withoutOverhead, measuredBytes, plan.DecodeTokensPerSecond, measured.TokensPerSecond);
             _latest = result;
@@ -97,12 +97,14 @@ public sealed class MachineCheck(CpuDevice cpu, TimeProvider clock, ILogger<Mach
         }
     }
 
-    /// <summary>How to read a check, with where this machine's bandwidth comes from (<c>configured</c> or <c>measured</c>, and how).</summary>
-    internal static IReadOnlyList<PlanNote> Notes(string bandwidthSource, string deviceSource) =>
+    /// <summary>How to read a check, with where this machine's bandwidth (<paramref name="gbps"/>) comes from: configured, or measured and how.</summary>
+    internal static IReadOnlyList<PlanNote> Notes(bool configured, double gbps) =>
     [
         PlanNote.Of("MachineRatios", $"Ratios are estimate ÷ measured: above 1 the planner over-estimates, below 1 it under-estimates. Memory leaves out the planner's fixed runtime overhead line, which a growth measurement cannot see."),
         PlanNote.Of("MachineDecodeBound", $"The decode estimate is a memory-bandwidth bound (every weight read once per step); a model this small fits in cache and is bound by per-operation overhead instead, so the measured rate is far below it (docs/PERFORMANCE.md §11)."),
         PlanNote.Of("MachineInProcess", $"Measured inside the portal's process: memory another run freed stays in the allocator and is reused, so the growth reads low while or after training; the benchmark measures in a fresh process."),
-        PlanNote.Of("MachineBandwidthSource", $"The CPU's bandwidth is {bandwidthSource}: {deviceSource}."),
+        configured
+            ? PlanNote.Of("MachineBandwidthConfigured", $"The CPU's bandwidth is configured (Portal:Planner:CpuBandwidthGBps = {gbps:0.##} GB/s).")
+            : PlanNote.Of("MachineBandwidthMeasured", $"The CPU's bandwidth is measured: the best of {CpuDevice.Passes} copies of {CpuDevice.CopyBytes >> 20} MiB on one thread, read + write bytes ÷ time = {gbps:0.##} GB/s (set Portal:Planner:CpuBandwidthGBps to override)."),
     ];
 }
