@@ -17,6 +17,8 @@ public sealed class PlannerInBrowserTests(BrowserPortal portal) : IClassFixture<
     // Engine, framework, format and product names that stay as they are in Chinese (model and GPU names are added from the catalogues).
     internal static readonly string[] Allowed = ["vLLM", "SGLang", "DeepSpeed", "LLaMA", "Factory", "QLoRA", "FP8", "FP16", "BF16", "FP32", "INT8", "INT4",
         "TP", "PP", "KV", "MASTER", "ADDR", "compose", "yaml", "Kubernetes", "zip", "TFLOPS", "http", "v1", "OpenAI", "URL", "torchrun", "NCCL",
+        // Technical names the core's notes keep in Chinese too (DeepSeek-V3 as the FP8 format's origin).
+        "MLP", "FlashAttention", "logits", "cuBLAS", "V3",
         // Product names in the seed's own (Chinese) quotes.
         "NVIDIA", "A100", "Intel", "Xeon", "Platinum", "Jetson", "AGX", "Orin"];
 
@@ -51,6 +53,24 @@ public sealed class PlannerInBrowserTests(BrowserPortal portal) : IClassFixture<
         await page.WaitForSelectorAsync("#planner-memory-chart .main-svg");
         Assert.Equal(Planner.SeedClaims().Count, await page.Locator("[data-testid=seed-claim]").CountAsync());
 
+        // The core's sentences are rendered by code in the page's language: MLA's KV copies on every tensor-parallel
+        // rank (a memory note) and a seed claim's verdict, in Chinese on the Chinese page and never marked English.
+        var mlaNote = page.Locator("[data-note=NoteKvCopiesMla]");
+        var verdict = page.Locator("[data-claim=int8-quarter] [data-note=ClaimInt8QuarterVerdict]");
+        Assert.Null(await mlaNote.GetAttributeAsync("lang"));
+        Assert.Null(await verdict.GetAttributeAsync("lang"));
+        if (culture == "zh-Hans")
+        {
+            Assert.Contains($"{expected.TensorParallel} 个张量并行进程各自保存完整的一份", await mlaNote.TextContentAsync() ?? "", StringComparison.Ordinal);
+            Assert.StartsWith("INT8 只把权重减半", (await verdict.TextContentAsync() ?? "").Trim(), StringComparison.Ordinal);
+            Assert.Contains("能否装下：否", await page.Locator("[data-claim=a100x4-13b] [data-testid=claim-computation]").TextContentAsync() ?? "", StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains($"each of the {expected.TensorParallel} tensor-parallel ranks holds all of it", await mlaNote.TextContentAsync() ?? "", StringComparison.Ordinal);
+        }
+        Assert.Equal(0, await page.Locator("[data-testid=plan-result] [lang=en], [data-testid=seed-claims] [data-note][lang=en]").CountAsync());
+
         var problems = new List<string>();
         var names = ModelCatalogue.All.Select(m => m.Name).Concat(GpuCatalogue.All.Select(g => g.Name)).Append(BrowserPortal.Email).ToArray();
         await AuditAsync(page, $"{culture}-1280-planner", culture, 1280, names, problems);
@@ -81,7 +101,10 @@ public sealed class PlannerInBrowserTests(BrowserPortal portal) : IClassFixture<
             await PageAudit.ScreenshotAsync(page, $"{culture}-planner-context-error-missing");
             Assert.Fail("no context error: " + await page.EvaluateAsync<string>("() => document.querySelector('[data-testid=planner-context]').closest('.mud-grid-item, .mud-input-control').parentElement.outerHTML.slice(0, 3000)"));
         }
-        Assert.Contains(v3.MaxContext.ToString("N0"), await error.First.TextContentAsync() ?? "", StringComparison.Ordinal);
+        var errorText = await error.First.TextContentAsync() ?? "";
+        Assert.Contains(v3.MaxContext.ToString("N0"), errorText, StringComparison.Ordinal);
+        // The core's refusal in the page's language, by its code (ErrContextTooLong), with the model's maximum.
+        Assert.Contains(culture == "zh-Hans" ? $"超过了 {v3.Name} 的最大上下文" : $"exceeds {v3.Name}'s maximum context", errorText, StringComparison.Ordinal);
         await page.WaitForSelectorAsync("[data-testid=planner-error]");
         Assert.Equal(0, await page.Locator("[data-testid=plan-result]").CountAsync());
         await PageAudit.ScreenshotAsync(page, $"{culture}-390-planner-context-error");

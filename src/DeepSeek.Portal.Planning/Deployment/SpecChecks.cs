@@ -20,40 +20,50 @@ internal static partial class SpecChecks
         if (!ok) throw new ArgumentException($"{field}: {expected}", field);
     }
 
-    public static void Range(int value, int min, int max, string field) =>
-        Require(value >= min && value <= max, field, $"expected {min}–{max}, got {value}.");
+    /// <summary>Refuses <paramref name="field"/> with a translatable message (which starts with the field's name, as <see cref="Require"/>'s do).</summary>
+    private static void Refuse(string field, PlanNote message) => throw new SpecFieldException(field, message);
+
+    public static void Range(int value, int min, int max, string field)
+    {
+        if (value < min || value > max)
+            Refuse(field, PlanNote.Of("SpecRange", $"{field}: expected {min}–{max}, got {value}."));
+    }
 
     public static void Port(int value, string field) => Range(value, 1, 65535, field);
 
     /// <summary>Non-empty, no whitespace, quotes, <c>$</c>, backquotes or control characters (image refs, model ids, paths).</summary>
     public static void Word(string? value, string field, string example)
     {
-        Require(!string.IsNullOrEmpty(value), field, $"expected a value such as {example}, got nothing.");
-        Require(SafeWord().IsMatch(value!), field,
-            $"expected letters, digits and . _ - / : @ + = only (such as {example}), got \"{Printable(value!)}\".");
+        if (string.IsNullOrEmpty(value))
+            Refuse(field, PlanNote.Of("SpecWordMissing", $"{field}: expected a value such as {example}, got nothing."));
+        if (!SafeWord().IsMatch(value!))
+            Refuse(field, PlanNote.Of("SpecWordUnsafe", $"{field}: expected letters, digits and . _ - / : @ + = only (such as {example}), got \"{Printable(value!)}\"."));
     }
 
     /// <summary>An absolute container or host path without <c>..</c> segments.</summary>
     public static void AbsolutePath(string? value, string field)
     {
         Word(value, field, "/srv/models/deepseek-7b");
-        Require(value!.StartsWith('/') && !value.Split('/').Contains(".."), field,
-            $"expected an absolute path without '..', got \"{value}\".");
-        Require(!value.Contains(':'), field, $"expected a path without ':' (a volume separator), got \"{value}\".");
+        if (!value!.StartsWith('/') || value.Split('/').Contains(".."))
+            Refuse(field, PlanNote.Of("SpecPathNotAbsolute", $"{field}: expected an absolute path without '..', got \"{value}\"."));
+        if (value.Contains(':'))
+            Refuse(field, PlanNote.Of("SpecPathColon", $"{field}: expected a path without ':' (a volume separator), got \"{value}\"."));
     }
 
     public static void DnsLabel(string? value, string field, int maxLength)
     {
-        Require(!string.IsNullOrEmpty(value), field, "expected a lower-case name such as deepseek-r1-7b, got nothing.");
-        Require(value!.Length <= maxLength && Dns1123Label().IsMatch(value), field,
-            $"expected lower-case letters, digits and '-', starting and ending with a letter or digit, at most {maxLength} characters (such as deepseek-r1-7b), got \"{Printable(value)}\".");
+        if (string.IsNullOrEmpty(value))
+            Refuse(field, PlanNote.Of("SpecNameMissing", $"{field}: expected a lower-case name such as deepseek-r1-7b, got nothing."));
+        if (value!.Length > maxLength || !Dns1123Label().IsMatch(value))
+            Refuse(field, PlanNote.Of("SpecNameInvalid", $"{field}: expected lower-case letters, digits and '-', starting and ending with a letter or digit, at most {maxLength} characters (such as deepseek-r1-7b), got \"{Printable(value)}\"."));
     }
 
     /// <summary>A DNS-1035 label (a Service name must start with a letter), at most <paramref name="maxLength"/>.</summary>
     public static void Dns1035(string? value, string field, int maxLength)
     {
         DnsLabel(value, field, maxLength);
-        Require(char.IsAsciiLetterLower(value![0]), field, $"expected a name that starts with a letter (Kubernetes Service names do), got \"{value}\".");
+        if (!char.IsAsciiLetterLower(value![0]))
+            Refuse(field, PlanNote.Of("SpecNameStartsWithDigit", $"{field}: expected a name that starts with a letter (Kubernetes Service names do), got \"{value}\"."));
     }
 
     public static bool IsDnsLabel(string value) => Dns1123Label().IsMatch(value) && value.Length <= 63;
@@ -83,4 +93,14 @@ internal static partial class SpecChecks
 
     [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9_.-]*\\.(json|jsonl)$")]
     public static partial Regex DatasetFile();
+}
+
+/// <summary>
+/// A spec field refused by one of <see cref="SpecChecks"/>' shared checks: an <see cref="ArgumentException"/> on the field
+/// (as every refusal is) that also carries its message as a translatable <see cref="PlanNote"/>.
+/// </summary>
+public sealed class SpecFieldException(string field, PlanNote note) : ArgumentException(note.Text, field)
+{
+    /// <summary>The message with its code and arguments.</summary>
+    public PlanNote Note { get; } = note;
 }

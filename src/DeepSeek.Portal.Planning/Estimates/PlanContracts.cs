@@ -29,17 +29,24 @@ public sealed record PlanRequest(
 /// <param name="Key"><c>weights</c>, <c>kvCache</c>, <c>activations</c>, <c>gradients</c>, <c>optimizer</c>, <c>adapters</c>, <c>overhead</c>.</param>
 /// <param name="Bytes">The total over all devices.</param>
 /// <param name="Formula">How it was computed, with the numbers put in (<c>6.91e9 params × 2 B = 13.8 GB</c>).</param>
-/// <param name="Note">A caveat or source, if any.</param>
-public sealed record MemoryLine(string Key, double Bytes, string Formula, string? Note = null);
+/// <param name="Notes">Caveats and sources, each a translatable sentence; none when empty.</param>
+public sealed record MemoryLine(string Key, double Bytes, string Formula, IReadOnlyList<PlanNote>? Notes = null)
+{
+    /// <summary>The caveats and sources, each a translatable sentence (empty for none).</summary>
+    public IReadOnlyList<PlanNote> Notes { get; init; } = Notes ?? [];
+
+    /// <summary>The notes in English, one text (null for none), as clients read it before notes had codes.</summary>
+    public string? Note => PlanNote.Join(Notes);
+}
 
 /// <summary>Where a statement of the seed document stands against the computation.</summary>
 /// <param name="Id">Stable id (<c>int8-quarter</c>, <c>a100x4-13b</c>, …).</param>
 /// <param name="Quote">The seed's words (Chinese, verbatim).</param>
 /// <param name="Claim">The claim in English.</param>
 /// <param name="Holds">Whether the computation agrees.</param>
-/// <param name="Computation">The computation, with numbers.</param>
-/// <param name="Verdict">What is true instead, in one sentence.</param>
-public sealed record ClaimVerdict(string Id, string Quote, string Claim, bool Holds, string Computation, string Verdict);
+/// <param name="Computation">The computation, with numbers (a translatable sentence: the numbers are its arguments).</param>
+/// <param name="Verdict">What is true instead, in one sentence (translatable).</param>
+public sealed record ClaimVerdict(string Id, string Quote, string Claim, bool Holds, PlanNote Computation, PlanNote Verdict);
 
 /// <summary>The planner's answer.</summary>
 /// <param name="Request">What was asked (with the GPU count filled in).</param>
@@ -56,7 +63,7 @@ public sealed record ClaimVerdict(string Id, string Quote, string Claim, bool Ho
 /// <param name="Fits">Whether the plan fits the devices planned on.</param>
 /// <param name="DecodeTokensPerSecond">Aggregate decode tokens/s bound by memory bandwidth (inference), null for training.</param>
 /// <param name="DecodeFormula">How that was computed.</param>
-/// <param name="Warnings">Caveats (FP8 on hardware without FP8, uncertain GPU figures, …).</param>
+/// <param name="Warnings">Caveats (FP8 on hardware without FP8, uncertain GPU figures, …), each a translatable sentence.</param>
 /// <param name="Formulas">Derived figures other than memory, each with its formula (<c>gpus</c>, <c>tp</c>, …).</param>
 public sealed record Plan(
     PlanRequest Request,
@@ -73,12 +80,17 @@ public sealed record Plan(
     bool Fits,
     double? DecodeTokensPerSecond,
     string? DecodeFormula,
-    IReadOnlyList<string> Warnings,
+    IReadOnlyList<PlanNote> Warnings,
     IReadOnlyDictionary<string, string> Formulas);
 
 /// <summary>A request the planner cannot answer: field (of <see cref="PlanRequest"/>) → what is wrong and what is expected.</summary>
-public sealed class PlanValidationException(IReadOnlyDictionary<string, string[]> errors)
-    : Exception(string.Join(" ", errors.SelectMany(e => e.Value)))
+/// <param name="notes">Field → its errors, each a translatable sentence.</param>
+public sealed class PlanValidationException(IReadOnlyDictionary<string, PlanNote[]> notes)
+    : Exception(string.Join(" ", notes.SelectMany(e => e.Value).Select(n => n.Text)))
 {
-    public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
+    /// <summary>Field → its errors with codes and arguments (for a user interface to translate).</summary>
+    public IReadOnlyDictionary<string, PlanNote[]> Notes { get; } = notes;
+
+    /// <summary>Field → its errors in English.</summary>
+    public IReadOnlyDictionary<string, string[]> Errors { get; } = notes.ToDictionary(e => e.Key, e => e.Value.Select(n => n.Text).ToArray());
 }

@@ -44,11 +44,11 @@ public static partial class Planner
         ArgumentNullException.ThrowIfNull(request);
         var model = ModelCatalogue.Find(request.ModelId ?? "");
         var gpu = GpuCatalogue.Find(request.GpuId ?? "");
-        var errors = new Dictionary<string, string[]>();
+        var errors = new Dictionary<string, PlanNote[]>();
         if (model is null)
-            errors[nameof(PlanRequest.ModelId)] = [$"Unknown model '{request.ModelId}'; expected one of {string.Join(", ", ModelCatalogue.All.Select(m => m.Id))}."];
+            errors[nameof(PlanRequest.ModelId)] = [PlanNote.Of("ErrUnknownModel", $"Unknown model '{request.ModelId}'; expected one of {string.Join(", ", ModelCatalogue.All.Select(m => m.Id))}.")];
         if (gpu is null)
-            errors[nameof(PlanRequest.GpuId)] = [$"Unknown GPU '{request.GpuId}'; expected one of {string.Join(", ", GpuCatalogue.All.Select(g => g.Id))}."];
+            errors[nameof(PlanRequest.GpuId)] = [PlanNote.Of("ErrUnknownGpu", $"Unknown GPU '{request.GpuId}'; expected one of {string.Join(", ", GpuCatalogue.All.Select(g => g.Id))}.")];
         if (errors.Count > 0) throw new PlanValidationException(errors);
         return Compute(request, model!, gpu!);
     }
@@ -65,7 +65,7 @@ public static partial class Planner
         ArgumentNullException.ThrowIfNull(gpu);
         Validate(request, model, gpu);
 
-        var warnings = new List<string>();
+        var warnings = new List<PlanNote>();
         var formulas = new Dictionary<string, string>();
         bool training = request.Mode != PlanMode.Inference;
         var lines = new List<MemoryLine>
@@ -106,7 +106,7 @@ public static partial class Planner
             count = asked;
             pp = Math.Max(1, asked / tp);
             if (tp * pp < asked)
-                warnings.Add(I($"{asked} GPUs do not split as tensor × pipeline parallel ({tp} × {pp} = {tp * pp}); {asked - tp * pp} would stay idle."));
+                warnings.Add(PlanNote.Of("GpusIdle", $"{asked} GPUs do not split as tensor × pipeline parallel ({tp} × {pp} = {tp * pp}); {asked - tp * pp} would stay idle."));
             formulas["tensorParallel"] = I($"largest power of two ≤ min({asked} GPUs, {gpu.GpusPerNode} per node) dividing {model.AttentionHeads} heads = {tp}");
         }
         else
@@ -120,20 +120,21 @@ public static partial class Planner
         formulas["pipelineParallel"] = I($"{pp} stage(s) of {tp} GPUs") + (pp > 1 ? " (layers split across stages)" : "");
         formulas["nodes"] = I($"ceil({count} GPUs ÷ {gpu.GpusPerNode} per node) = {nodes}");
         if (pp > 1 && nodes == 1 && !cpu)
-            warnings.Add(I($"{model.AttentionHeads} attention heads allow tensor parallelism up to {maxTp} here; the other devices become pipeline stages."));
+            warnings.Add(PlanNote.Of("HeadsLimitTensorParallel", $"{model.AttentionHeads} attention heads allow tensor parallelism up to {maxTp} here; the other devices become pipeline stages."));
         if (pp > model.Layers)
-            warnings.Add(I($"{pp} pipeline stages exceed the model's {model.Layers} layers."));
+            warnings.Add(PlanNote.Of("StagesExceedLayers", $"{pp} pipeline stages exceed the model's {model.Layers} layers."));
 
         double overhead = used * perDevice;
         lines.Add(new MemoryLine("overhead", overhead,
             I($"{used} device(s) × {Size(perDevice)} = {Size(overhead)}"),
-            cpu ? "The process runtime (.NET and libtorch) on the CPU." : "Per GPU: CUDA context, cuBLAS and NCCL workspaces; fragmentation slack is what the 90% utilisation leaves."));
+            [cpu ? PlanNote.Of("NoteOverheadCpu", $"The process runtime (.NET and libtorch) on the CPU.")
+                 : PlanNote.Of("NoteOverheadGpu", $"Per GPU: CUDA context, cuBLAS and NCCL workspaces; fragmentation slack is what the {Utilisation * 100:0}% utilisation leaves.")]));
         double total = lines.Sum(l => l.Bytes);
         double perGpu = total / used;
         bool fits = perGpu <= capacity;
         formulas["perGpu"] = I($"{Size(total)} ÷ {used} = {Size(perGpu)} per device (limit {gpu.MemoryGB:0.###} GB × {Utilisation} = {Size(capacity)})");
         if (!fits)
-            warnings.Add(I($"Does not fit: it needs {needed} × {gpu.Name} (at {Utilisation * 100:0}% of {gpu.MemoryGB:0.###} GB each) and the request gives {count}; each would hold {Size(perGpu)} of {Size(capacity)} usable."));
+            warnings.Add(PlanNote.Of("DoesNotFit", $"Does not fit: it needs {needed} × {gpu.Name} (at {Utilisation * 100:0}% of {gpu.MemoryGB:0.###} GB each) and the request gives {count}; each would hold {Size(perGpu)} of {Size(capacity)} usable."));
 
         double? tokensPerSecond = null;
         string? decodeFormula = null;
@@ -150,21 +151,21 @@ public static partial class Planner
                 + I($" + KV cache {Size(kv)} = {Size(stepBytes)} read ÷ ({tp} × {gpu.BandwidthGBps:0.###} GB/s) = {stepSeconds * 1000:0.###} ms; {request.ConcurrentSequences} sequence(s) ÷ {stepSeconds * 1000:0.###} ms = {tokensPerSecond:0.#} tokens/s")
                 + " (an upper bound: every weight and the whole KV cache, at full context, read once per step at peak bandwidth; pipeline stages run one after another).";
             if (model.IsMixtureOfExperts && request.ConcurrentSequences > 1)
-                warnings.Add("With several sequences a decode step routes to more experts than one token's top-k, so it reads more than the active weights: the decode bound is optimistic.");
+                warnings.Add(PlanNote.Of("MoeDecodeOptimistic", $"With several sequences a decode step routes to more experts than one token's top-k, so it reads more than the active weights: the decode bound is optimistic."));
         }
 
         if (training && used > 1)
-            warnings.Add("Training memory is split evenly across the devices, which assumes the model states are sharded (DeepSpeed ZeRO-3 / FSDP, or tensor parallelism); plain data parallelism keeps a full copy on every GPU.");
+            warnings.Add(PlanNote.Of("TrainingSharded", $"Training memory is split evenly across the devices, which assumes the model states are sharded (DeepSpeed ZeRO-3 / FSDP, or tensor parallelism); plain data parallelism keeps a full copy on every GPU."));
         if (gpu.Uncertain.Count > 0)
-            warnings.Add($"{gpu.Name}: figures from third-party or conflicting sources ({string.Join(", ", gpu.Uncertain)}); see the source.");
+            warnings.Add(PlanNote.Of("GpuFiguresUncertain", $"{gpu.Name}: figures from third-party or conflicting sources ({string.Join(", ", gpu.Uncertain)}); see the source."));
         if ((request.Precision == Precision.Fp8 || request.KvCachePrecision == Precision.Fp8) && !gpu.Fp8 && Fp8AsW8A16.Contains(gpu.Id))
-            warnings.Add($"{gpu.Name} has no FP8 units: vLLM runs FP8 checkpoints as W8A16 (Marlin), weights in 1 byte and compute in 16-bit, slower than on Hopper or Ada.");
+            warnings.Add(PlanNote.Of("Fp8AsW8A16", $"{gpu.Name} has no FP8 units: vLLM runs FP8 checkpoints as W8A16 (Marlin), weights in 1 byte and compute in 16-bit, slower than on Hopper or Ada."));
         if (model.NativePrecision == Precision.Fp8 && request.Precision is Precision.Bf16 or Precision.Fp16 or Precision.Fp32)
-            warnings.Add($"{model.Name} ships FP8 weights: {request.Precision} needs a converted checkpoint (fp8_cast_bf16.py).");
+            warnings.Add(PlanNote.Of("Fp8CheckpointConversion", $"{model.Name} ships FP8 weights: {request.Precision} needs a converted checkpoint (fp8_cast_bf16.py)."));
         if (request.Mode == PlanMode.Inference && request.Precision is Precision.Int8 or Precision.Int4)
-            warnings.Add($"{request.Precision} serving needs a quantised checkpoint (AWQ/GPTQ for 4-bit, W8A8 or per-channel INT8 for 8-bit); expect some accuracy loss.");
+            warnings.Add(PlanNote.Of("QuantisedCheckpointNeeded", $"{request.Precision} serving needs a quantised checkpoint (AWQ/GPTQ for 4-bit, W8A8 or per-channel INT8 for 8-bit); expect some accuracy loss."));
         if (gpu.Id.StartsWith("jetson", StringComparison.Ordinal))
-            warnings.Add("The Jetson's 64 GB are shared by the operating system, the CPU and the GPU.");
+            warnings.Add(PlanNote.Of("JetsonSharedMemory", $"The Jetson's {gpu.MemoryGB:0.###} GB are shared by the operating system, the CPU and the GPU."));
 
         var planned = request with { GpuCount = count };
         return new Plan(planned, model, gpu, lines, total, perGpu, needed, count, tp, pp, nodes, fits, tokensPerSecond, decodeFormula, warnings, formulas);
@@ -186,9 +187,9 @@ public static partial class Planner
     {
         Bytes = line.Bytes * copies,
         Formula = line.Formula + I($" × {copies} copies = {Size(line.Bytes * copies)}"),
-        Note = line.Note + (model.Attention == AttentionKind.Mla
-            ? I($" MLA's latent is shared by all heads, so each of the {tp} tensor-parallel ranks holds all of it (data-parallel attention avoids the copies).")
-            : I($" {model.KeyValueHeads} KV heads over {tp} tensor-parallel ranks: each KV head is replicated {copies}×.")),
+        Notes = [.. line.Notes, model.Attention == AttentionKind.Mla
+            ? PlanNote.Of("NoteKvCopiesMla", $"MLA's latent is shared by all heads, so each of the {tp} tensor-parallel ranks holds all of it (data-parallel attention avoids the copies).")
+            : PlanNote.Of("NoteKvCopiesHeads", $"{model.KeyValueHeads} KV heads over {tp} tensor-parallel ranks: each KV head is replicated {copies}×.")],
     };
 
     /// <summary>Elements one token adds to the KV cache over all layers (DeepSeek-V2 paper, Table 1).</summary>
@@ -213,7 +214,7 @@ public static partial class Planner
         Math.Min((double)model.TotalParameters, 2.0 * model.VocabSize * model.HiddenSize);
 
     /// <summary>Weight bytes of <paramref name="model"/> at <paramref name="precision"/> (QLoRA: NF4) and the formula.</summary>
-    internal static (double Bytes, string Formula, string? Note) WeightBytes(ModelArchitecture model, Precision precision, PlanMode mode)
+    internal static (double Bytes, string Formula, PlanNote? Note) WeightBytes(ModelArchitecture model, Precision precision, PlanMode mode)
     {
         double p = model.TotalParameters;
         if (mode == PlanMode.QLora)
@@ -222,7 +223,7 @@ public static partial class Planner
             double perParam = 0.5 + Nf4ConstantBytesPerParameter;
             double bytes = quantised * perParam + e * 2;
             return (bytes, I($"({Count(quantised)} params × (0.5 + 0.127/8) B NF4 with double-quantised constants) + {Count(e)} embedding/head params × 2 B = {Size(bytes)}"),
-                "QLoRA (arXiv 2305.14314): NF4 base, the embeddings and head stay 16-bit.");
+                PlanNote.Of("NoteWeightsNf4", $"QLoRA (arXiv 2305.14314): NF4 base, the embeddings and head stay 16-bit."));
         }
         switch (precision)
         {
@@ -234,11 +235,11 @@ public static partial class Planner
             default:
             {
                 double e = EmbeddingParameters(model), quantised = p - e;
-                (double perParam, string text, string note) = precision switch
+                (double perParam, string text, PlanNote note) = precision switch
                 {
-                    Precision.Fp8 => (1 + Fp8ScaleBytesPerParameter, "(1 + 4/16384) B (FP8 with one fp32 scale per 128×128 block)", "FP8 as DeepSeek-V3 ships it: block-scaled linear layers, BF16 embeddings and head."),
-                    Precision.Int8 => (1 + 2.0 / model.HiddenSize, I($"(1 + 2/{model.HiddenSize}) B (INT8 with an fp16 scale per output channel)"), "Per-channel INT8 linear layers; embeddings and head stay 16-bit."),
-                    _ => (0.5 + Int4ScaleBytesPerParameter, "(0.5 + 4/128) B (INT4 with an fp16 scale and zero per group of 128)", "Group-128 INT4 (AWQ/GPTQ) linear layers; embeddings and head stay 16-bit."),
+                    Precision.Fp8 => (1 + Fp8ScaleBytesPerParameter, "(1 + 4/16384) B (FP8 with one fp32 scale per 128×128 block)", PlanNote.Of("NoteWeightsFp8", $"FP8 as DeepSeek-V3 ships it: block-scaled linear layers, BF16 embeddings and head.")),
+                    Precision.Int8 => (1 + 2.0 / model.HiddenSize, I($"(1 + 2/{model.HiddenSize}) B (INT8 with an fp16 scale per output channel)"), PlanNote.Of("NoteWeightsInt8", $"Per-channel INT8 linear layers; embeddings and head stay 16-bit.")),
+                    _ => (0.5 + Int4ScaleBytesPerParameter, "(0.5 + 4/128) B (INT4 with an fp16 scale and zero per group of 128)", PlanNote.Of("NoteWeightsInt4", $"Group-128 INT4 (AWQ/GPTQ) linear layers; embeddings and head stay 16-bit.")),
                 };
                 double bytes = quantised * perParam + e * 2;
                 return (bytes, I($"{Count(quantised)} params × {text} + {Count(e)} embedding/head params × 2 B = {Size(bytes)}"), note);
@@ -250,13 +251,13 @@ public static partial class Planner
     {
         var (bytes, formula, note) = WeightBytes(model, request.Precision, request.Mode);
         formulas["parameters"] = I($"{model.TotalParameters:N0} total, {model.ActiveParameters:N0} active per token") + (model.ParametersApproximate ? " (published rounding)" : " (counted from the config)");
-        return new MemoryLine("weights", bytes, formula, note);
+        return new MemoryLine("weights", bytes, formula, note is null ? null : [note]);
     }
 
     private static MemoryLine KvCache(PlanRequest request, ModelArchitecture model)
     {
         if (request.Mode != PlanMode.Inference)
-            return new MemoryLine("kvCache", 0, "training keeps no KV cache: 0 B", "Keys and values of a training step are part of the activations.");
+            return new MemoryLine("kvCache", 0, "training keeps no KV cache: 0 B", [PlanNote.Of("NoteKvTraining", $"Keys and values of a training step are part of the activations.")]);
         long elements = KvElementsPerToken(model);
         var precision = request.KvCachePrecision ?? Precision.Bf16;
         double b = ElementBytes(precision);
@@ -269,7 +270,7 @@ public static partial class Planner
         };
         return new MemoryLine("kvCache", bytes,
             I($"{perToken} = {elements:N0} elements/token × {b} B = {elements * b:N0} B/token × {request.ContextLength:N0} tokens × {request.ConcurrentSequences} sequence(s) = {Size(bytes)}"),
-            $"KV cache in {precision}; every sequence at its full context.");
+            [PlanNote.Of("NoteKvPrecision", $"KV cache in {precision}; every sequence at its full context.")]);
     }
 
     /// <summary>Inference: one layer's transient working set for a prefill chunk, plus the logits; training: Korthikanti et al.</summary>
@@ -289,7 +290,7 @@ public static partial class Planner
             double bytes = layer + logits;
             return new MemoryLine("activations", bytes,
                 I($"{tokens:N0} prefill tokens × (4 × {h} + q {qWidth} + k,v {kvWidth} + 3 × {model.IntermediateSize} MLP) × 2 B = {Size(layer)} + logits {request.ConcurrentSequences} × {v:N0} × 4 B = {Size(logits)}; total {Size(bytes)}"),
-                I($"One layer's transient working set (residual, norm, q/k/v, attention output, gate/up/product of the MLP) for a prefill chunk of at most {PrefillChunkTokens} tokens, with flash attention (no score matrix), plus fp32 logits of each sequence's last position; layers run one after another, so only one layer's is live."));
+                [PlanNote.Of("NoteActivationsInference", $"One layer's transient working set (residual, norm, q/k/v, attention output, gate/up/product of the MLP) for a prefill chunk of at most {PrefillChunkTokens} tokens, with flash attention (no score matrix), plus fp32 logits of each sequence's last position; layers run one after another, so only one layer's is live.")]);
         }
 
         double s = request.ContextLength, b = request.ConcurrentSequences, a = model.AttentionHeads, l = model.Layers;
@@ -301,11 +302,14 @@ public static partial class Planner
         string withText = I($"{l} layers × 2·s·b·h = {Size(l * 2 * s * b * h)} + one layer recomputed {Size(perLayer)} + logits {Size(logitsBytes)}; total {Size(with)}");
         formulas["activationsWithoutCheckpointing"] = withoutText;
         formulas["activationsWithCheckpointing"] = withText;
-        var note = I($"Korthikanti et al. 2022 (arXiv 2205.05198), 16-bit activations, GPT block with a 4h MLP; logits and their gradient in fp32. ")
-            + (request.ActivationCheckpointing
-                ? I($"Full checkpointing keeps each layer's input; without it: {Size(without)}.")
-                : I($"With full checkpointing it would be {Size(with)}."))
-            + " Flash attention does not store the 5·a·s/h score term, so this is an upper bound for long contexts.";
+        PlanNote[] note =
+        [
+            PlanNote.Of("NoteActivationsTraining", $"Korthikanti et al. 2022 (arXiv 2205.05198), 16-bit activations, GPT block with a 4h MLP; logits and their gradient in fp32."),
+            request.ActivationCheckpointing
+                ? PlanNote.Of("NoteActivationsWithoutCheckpointing", $"Full checkpointing keeps each layer's input; without it: {Size(without)}.")
+                : PlanNote.Of("NoteActivationsWithCheckpointing", $"With full checkpointing it would be {Size(with)}."),
+            PlanNote.Of("NoteActivationsFlashBound", $"Flash attention does not store the 5·a·s/h score term, so this is an upper bound for long contexts."),
+        ];
         return new MemoryLine("activations", request.ActivationCheckpointing ? with : without, request.ActivationCheckpointing ? withText : withoutText, note);
     }
 
@@ -319,11 +323,11 @@ public static partial class Planner
                 bool fp32 = request.Precision == Precision.Fp32;
                 double gradientBytes = fp32 ? 4 : 2, optimizerBytes = fp32 ? 8 : 12;
                 yield return new MemoryLine("gradients", p * gradientBytes, I($"{Count(p)} params × {gradientBytes} B = {Size(p * gradientBytes)}"),
-                    fp32 ? "fp32 gradients." : "16-bit gradients (mixed precision, ZeRO's accounting).");
+                    [fp32 ? PlanNote.Of("NoteGradientsFp32", $"fp32 gradients.") : PlanNote.Of("NoteGradients16", $"16-bit gradients (mixed precision, ZeRO's accounting).")]);
                 yield return new MemoryLine("optimizer", p * optimizerBytes,
                     fp32 ? I($"{Count(p)} params × (m 4 + v 4) B = {Size(p * optimizerBytes)}")
                          : I($"{Count(p)} params × (fp32 master 4 + m 4 + v 4) B = {Size(p * optimizerBytes)}"),
-                    "AdamW, mixed precision: 16 B/param in all with the weights and gradients (ZeRO, arXiv 1910.02054); Hugging Face's \"Anatomy of Model's Memory\" counts 18 (fp32 gradients and both weight copies).");
+                    [PlanNote.Of("NoteOptimizerAdamW", $"AdamW, mixed precision: 16 B/param in all with the weights and gradients (ZeRO, arXiv 1910.02054); Hugging Face's \"Anatomy of Model's Memory\" counts 18 (fp32 gradients and both weight copies).")]);
                 yield break;
             }
             case PlanMode.Lora or PlanMode.QLora:
@@ -334,7 +338,7 @@ public static partial class Planner
                 double bytes = adapterParams * 16;
                 yield return new MemoryLine("adapters", bytes,
                     I($"r {r} × ({text}) × {model.Layers} layers = {Count(adapterParams)} params × (fp32 weight 4 + gradient 4 + AdamW 8) B = {Size(bytes)}"),
-                    "LoRA (arXiv 2106.09685) on every attention and MLP projection: r·(in + out) each; MoE layers counted as one MLP of the dense width (routed experts get no adapters). The frozen base has no gradients or optimizer state.");
+                    [PlanNote.Of("NoteAdaptersLora", $"LoRA (arXiv 2106.09685) on every attention and MLP projection: r·(in + out) each; MoE layers counted as one MLP of the dense width (routed experts get no adapters). The frozen base has no gradients or optimizer state.")]);
                 yield break;
             }
         }
@@ -356,46 +360,46 @@ public static partial class Planner
 
     private static void Validate(PlanRequest request, ModelArchitecture model, GpuSpec gpu)
     {
-        var errors = new Dictionary<string, List<string>>();
-        void Fail(string field, string message)
+        var errors = new Dictionary<string, List<PlanNote>>();
+        void Fail(string field, PlanNote message)
         {
             if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
             list.Add(message);
         }
 
         if (!string.Equals(request.ModelId, model.Id, StringComparison.OrdinalIgnoreCase))
-            Fail(nameof(PlanRequest.ModelId), $"ModelId '{request.ModelId}' does not name the model planned ('{model.Id}').");
+            Fail(nameof(PlanRequest.ModelId), PlanNote.Of("ErrModelIdMismatch", $"ModelId '{request.ModelId}' does not name the model planned ('{model.Id}')."));
         if (!string.Equals(request.GpuId, gpu.Id, StringComparison.OrdinalIgnoreCase))
-            Fail(nameof(PlanRequest.GpuId), $"GpuId '{request.GpuId}' does not name the device planned ('{gpu.Id}').");
+            Fail(nameof(PlanRequest.GpuId), PlanNote.Of("ErrGpuIdMismatch", $"GpuId '{request.GpuId}' does not name the device planned ('{gpu.Id}')."));
         if (request.ContextLength <= 0)
-            Fail(nameof(PlanRequest.ContextLength), I($"ContextLength must be at least 1 token (was {request.ContextLength}); {model.Name} allows up to {model.MaxContext:N0}."));
+            Fail(nameof(PlanRequest.ContextLength), PlanNote.Of("ErrContextTooShort", $"ContextLength must be at least 1 token (was {request.ContextLength}); {model.Name} allows up to {model.MaxContext:N0}."));
         else if (request.ContextLength > model.MaxContext)
-            Fail(nameof(PlanRequest.ContextLength), I($"ContextLength {request.ContextLength:N0} exceeds {model.Name}'s maximum context of {model.MaxContext:N0} tokens; expected 1 … {model.MaxContext:N0}."));
+            Fail(nameof(PlanRequest.ContextLength), PlanNote.Of("ErrContextTooLong", $"ContextLength {request.ContextLength:N0} exceeds {model.Name}'s maximum context of {model.MaxContext:N0} tokens; expected 1 … {model.MaxContext:N0}."));
         if (request.ConcurrentSequences <= 0)
-            Fail(nameof(PlanRequest.ConcurrentSequences), I($"ConcurrentSequences must be at least 1 (was {request.ConcurrentSequences})."));
+            Fail(nameof(PlanRequest.ConcurrentSequences), PlanNote.Of("ErrSequencesTooFew", $"ConcurrentSequences must be at least 1 (was {request.ConcurrentSequences})."));
         if (request.GpuCount is int count && count <= 0)
-            Fail(nameof(PlanRequest.GpuCount), I($"GpuCount must be at least 1, or empty for the fewest devices that hold the plan (was {count})."));
+            Fail(nameof(PlanRequest.GpuCount), PlanNote.Of("ErrGpuCountTooFew", $"GpuCount must be at least 1, or empty for the fewest devices that hold the plan (was {count})."));
         if (!Enum.IsDefined(request.Precision))
-            Fail(nameof(PlanRequest.Precision), I($"Precision {(int)request.Precision} is not one of FP32, BF16, FP16, FP8, INT8, INT4."));
+            Fail(nameof(PlanRequest.Precision), PlanNote.Of("ErrPrecisionUnknown", $"Precision {(int)request.Precision} is not one of FP32, BF16, FP16, FP8, INT8, INT4."));
         if (!Enum.IsDefined(request.Mode))
-            Fail(nameof(PlanRequest.Mode), I($"Mode {(int)request.Mode} is not one of Inference, FullFineTune, Lora, QLora."));
+            Fail(nameof(PlanRequest.Mode), PlanNote.Of("ErrModeUnknown", $"Mode {(int)request.Mode} is not one of Inference, FullFineTune, Lora, QLora."));
         if (request.KvCachePrecision is Precision kv && !Enum.IsDefined(kv))
-            Fail(nameof(PlanRequest.KvCachePrecision), I($"KvCachePrecision {(int)kv} is not one of FP32, BF16, FP16, FP8, INT8, INT4."));
+            Fail(nameof(PlanRequest.KvCachePrecision), PlanNote.Of("ErrKvPrecisionUnknown", $"KvCachePrecision {(int)kv} is not one of FP32, BF16, FP16, FP8, INT8, INT4."));
 
         if (request.Mode is (PlanMode.FullFineTune or PlanMode.Lora) && request.Precision is (Precision.Fp8 or Precision.Int8 or Precision.Int4))
             Fail(nameof(PlanRequest.Precision),
-                $"{request.Mode} trains on FP32, BF16 or FP16 weights, not {request.Precision} (the usual training frameworks have no {request.Precision} training path); for a 4-bit base use QLoRA.");
+                PlanNote.Of("ErrTrainingPrecision", $"{request.Mode} trains on FP32, BF16 or FP16 weights, not {request.Precision} (the usual training frameworks have no {request.Precision} training path); for a 4-bit base use QLoRA."));
         if (request.Mode == PlanMode.QLora && request.Precision != Precision.Int4)
-            Fail(nameof(PlanRequest.Precision), $"QLoRA keeps the base model in 4-bit NF4: choose Int4 (was {request.Precision}); for a 16-bit base use LoRA.");
+            Fail(nameof(PlanRequest.Precision), PlanNote.Of("ErrQLoraNeedsInt4", $"QLoRA keeps the base model in 4-bit NF4: choose Int4 (was {request.Precision}); for a 16-bit base use LoRA."));
         if (request.Mode is (PlanMode.Lora or PlanMode.QLora) && request.LoraRank is (< 1 or > 1024))
-            Fail(nameof(PlanRequest.LoraRank), I($"LoraRank must be between 1 and 1024 (was {request.LoraRank})."));
+            Fail(nameof(PlanRequest.LoraRank), PlanNote.Of("ErrLoraRank", $"LoraRank must be between 1 and 1024 (was {request.LoraRank})."));
 
         if (!gpu.Fp8 && !Fp8AsW8A16.Contains(gpu.Id))
         {
             if (request.Precision == Precision.Fp8)
-                Fail(nameof(PlanRequest.Precision), $"{gpu.Name} has no FP8 path (no FP8 units and no W8A16 FP8 kernels); choose BF16, INT8 or INT4, or a GPU with FP8 (H100, H200, H20, L40S, RTX 4090).");
+                Fail(nameof(PlanRequest.Precision), PlanNote.Of("ErrNoFp8", $"{gpu.Name} has no FP8 path (no FP8 units and no W8A16 FP8 kernels); choose BF16, INT8 or INT4, or a GPU with FP8 (H100, H200, H20, L40S, RTX 4090)."));
             if (request.KvCachePrecision == Precision.Fp8)
-                Fail(nameof(PlanRequest.KvCachePrecision), $"{gpu.Name} has no FP8 path for an FP8 KV cache; choose BF16 or FP16.");
+                Fail(nameof(PlanRequest.KvCachePrecision), PlanNote.Of("ErrNoFp8KvCache", $"{gpu.Name} has no FP8 path for an FP8 KV cache; choose BF16 or FP16."));
         }
 
         if (errors.Count > 0)

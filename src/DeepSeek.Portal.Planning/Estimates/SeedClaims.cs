@@ -34,8 +34,8 @@ public static partial class Planner
             "通过8位整数量化,可将显存占用降低至FP16的1/4",
             "8-bit integer quantisation cuts (weight) memory to 1/4 of FP16.",
             Math.Abs(ratio8 - 0.25) <= 0.05,
-            I($"DeepSeek-V2 ({Count(v2.TotalParameters)} params): FP16 {Size(fp16)}; INT8 (1 B + per-channel scales, embeddings 16-bit) {Size(int8)} = {ratio8:0.###} of FP16; INT4 (0.5 B + group-128 scale and zero) {Size(int4)} = {ratio4:0.###} of FP16."),
-            I($"INT8 halves the weights ({ratio8 * 100:0.0}% of FP16); it is INT4 that comes near a quarter ({ratio4 * 100:0.0}%)."));
+            PlanNote.Of("ClaimInt8QuarterComputation", $"DeepSeek-V2 ({Count(v2.TotalParameters)} params): FP16 {Size(fp16)}; INT8 (1 B + per-channel scales, embeddings 16-bit) {Size(int8)} = {ratio8:0.###} of FP16; INT4 (0.5 B + group-128 scale and zero) {Size(int4)} = {ratio4:0.###} of FP16."),
+            PlanNote.Of("ClaimInt8QuarterVerdict", $"INT8 halves the weights ({ratio8 * 100:0.0}% of FP16); it is INT4 that comes near a quarter ({ratio4 * 100:0.0}%)."));
     }
 
     private static ClaimVerdict FourA100Hold13B()
@@ -51,8 +51,8 @@ public static partial class Planner
             "GPU方案:NVIDIA A100 80GB ×4(FP16精度下可加载约130亿参数)",
             "Four A100 80GB hold about 13B parameters in FP16 (as the setup for DeepSeek-V2).",
             false,
-            I($"4 × 80 GB × {Utilisation} = {Size(usable)} usable ÷ 2 B = {Count(paramsHeld)} params of FP16 weights. 13B × 2 B = {Size(thirteen)}: {forThirteen} A100 80GB. DeepSeek-V2 ({Count(v2.Model.TotalParameters)} params) in FP16: weights {Size(v2.Memory[0].Bytes)}, total {Size(v2.TotalBytes)} at 4,096 tokens → {v2.GpusNeeded} GPUs needed, planned as TP {v2.TensorParallel} × PP {v2.PipelineParallel}; on 4 it would need {Size(v2OnFour.PerGpuBytes)} per GPU (fits: {v2OnFour.Fits})."),
-            I($"Four A100 80GB hold about {paramsHeld / 1e9:0}B parameters of FP16 weights, not 13B (one A100 holds 13B); and DeepSeek-V2 in FP16 does not fit on four — it needs {v2.GpusNeeded} (TP {v2.TensorParallel})."));
+            PlanNote.Of("ClaimFourA100Computation", $"4 × 80 GB × {Utilisation} = {Size(usable)} usable ÷ 2 B = {Count(paramsHeld)} params of FP16 weights. 13B × 2 B = {Size(thirteen)}: {forThirteen} A100 80GB. DeepSeek-V2 ({Count(v2.Model.TotalParameters)} params) in FP16: weights {Size(v2.Memory[0].Bytes)}, total {Size(v2.TotalBytes)} at 4,096 tokens → {v2.GpusNeeded} GPUs needed, planned as TP {v2.TensorParallel} × PP {v2.PipelineParallel}; on 4 it would need {Size(v2OnFour.PerGpuBytes)} per GPU (fits: {v2OnFour.Fits})."),
+            PlanNote.Of("ClaimFourA100Verdict", $"Four A100 80GB hold about {paramsHeld / 1e9:0}B parameters of FP16 weights, not 13B (one A100 holds 13B); and DeepSeek-V2 in FP16 does not fit on four — it needs {v2.GpusNeeded} (TP {v2.TensorParallel})."));
     }
 
     private static ClaimVerdict XeonMemory()
@@ -65,8 +65,8 @@ public static partial class Planner
             "CPU方案:Intel Xeon Platinum 8380 ×2(需配合至少512GB内存)",
             "For DeepSeek-V2 on two Xeon Platinum 8380, at least 512 GB of memory is needed.",
             bf16.Fits,
-            I($"DeepSeek-V2 at 4,096 tokens, 1 sequence: BF16 total {Size(bf16.TotalBytes)} (weights {Size(bf16.Memory[0].Bytes)}) against 512 GB × {Utilisation} = {Size(512e9 * Utilisation)} usable → fits: {bf16.Fits}; INT8 total {Size(int8.TotalBytes)} → fits: {int8.Fits}. Decode bound at 409.6 GB/s: BF16 {bf16.DecodeTokensPerSecond:0.#} tokens/s, INT8 {int8.DecodeTokensPerSecond:0.#} tokens/s ({Count(v2.ActiveParameters)} active params per token)."),
-            I($"512 GB is too little for V2's 16-bit weights ({Size(bf16.Memory[0].Bytes)}; with the OS and runtime about {Math.Ceiling(bf16.TotalBytes / Utilisation / 1e9):0} GB, in practice 768 GB); it is enough for INT8 (or INT4), at a bandwidth-bound {int8.DecodeTokensPerSecond:0.#} tokens/s at best."));
+            PlanNote.Of("ClaimXeonMemoryComputation", $"DeepSeek-V2 at 4,096 tokens, 1 sequence: BF16 total {Size(bf16.TotalBytes)} (weights {Size(bf16.Memory[0].Bytes)}) against 512 GB × {Utilisation} = {Size(512e9 * Utilisation)} usable → fits: {bf16.Fits}; INT8 total {Size(int8.TotalBytes)} → fits: {int8.Fits}. Decode bound at 409.6 GB/s: BF16 {bf16.DecodeTokensPerSecond:0.#} tokens/s, INT8 {int8.DecodeTokensPerSecond:0.#} tokens/s ({Count(v2.ActiveParameters)} active params per token)."),
+            PlanNote.Of("ClaimXeonMemoryVerdict", $"512 GB is too little for V2's 16-bit weights ({Size(bf16.Memory[0].Bytes)}; with the OS and runtime about {Math.Ceiling(bf16.TotalBytes / Utilisation / 1e9):0} GB, in practice 768 GB); it is enough for INT8 (or INT4), at a bandwidth-bound {int8.DecodeTokensPerSecond:0.#} tokens/s at best."));
     }
 
     /// <summary>The §3.1 example: DeepSeek-LLM 7B, full fine-tune, BF16, 4,096 tokens × micro-batch 1, full checkpointing.</summary>
@@ -90,8 +90,8 @@ public static partial class Planner
             "张量并行:将矩阵乘法拆分为多个子操作,实测在4卡环境下显存占用降低58%",
             "Tensor parallelism over 4 GPUs cuts memory per GPU by 58%.",
             Math.Abs(saving * 100 - 58) <= ClaimTolerancePoints,
-            I($"DeepSeek-LLM 7B full fine-tune, BF16, 4,096 × 1 tokens, full checkpointing: 1 GPU holds {Size(one.PerGpuBytes)}. TP 4 (no sequence parallelism): weights+gradients+AdamW {Size(states)} ÷ 4 = {Size(states / t)} + layer inputs {l} × 2sbh = {Size(l * 2 * s * b * h)} (not split) + one recomputed layer sbh(10 + 24/4 + 5as/4h) = {Size(recomputed)} + logits ÷ 4 = {Size(logits / t)} + {Size(DeviceOverheadBytes)} = {Size(perGpu4)} per GPU → {saving * 100:0.0}% less."),
-            I($"Four-way tensor parallelism cuts per-GPU memory by about {saving * 100:0}% here (up to 75% for the model states, less for activations), not a fixed 58%; the saving depends on the model and the batch."));
+            PlanNote.Of("ClaimTensorParallelComputation", $"DeepSeek-LLM 7B full fine-tune, BF16, 4,096 × 1 tokens, full checkpointing: 1 GPU holds {Size(one.PerGpuBytes)}. TP 4 (no sequence parallelism): weights+gradients+AdamW {Size(states)} ÷ 4 = {Size(states / t)} + layer inputs {l} × 2sbh = {Size(l * 2 * s * b * h)} (not split) + one recomputed layer sbh(10 + 24/4 + 5as/4h) = {Size(recomputed)} + logits ÷ 4 = {Size(logits / t)} + {Size(DeviceOverheadBytes)} = {Size(perGpu4)} per GPU → {saving * 100:0.0}% less."),
+            PlanNote.Of("ClaimTensorParallelVerdict", $"Four-way tensor parallelism cuts per-GPU memory by about {saving * 100:0}% here (up to 75% for the model states, less for activations), not a fixed 58%; the saving depends on the model and the batch."));
     }
 
     private static ClaimVerdict CheckpointingSaving()
@@ -104,8 +104,8 @@ public static partial class Planner
             "激活检查点:选择性保存中间层输出,可减少35%的显存需求,但会增加12%的计算时间",
             "Activation checkpointing cuts memory needs by 35% (at 12% more compute).",
             Math.Abs(saving * 100 - 35) <= ClaimTolerancePoints,
-            I($"DeepSeek-LLM 7B full fine-tune, BF16, 4,096 × 1 tokens: without checkpointing {Size(without.TotalBytes)} (activations {Size(without.Memory.First(x => x.Key == "activations").Bytes)}), with full checkpointing {Size(with.TotalBytes)} (activations {Size(with.Memory.First(x => x.Key == "activations").Bytes)}) → {saving * 100:0.0}% less in total, {activationSaving * 100:0.0}% less activation memory. Full recompute costs one extra forward pass, about 33% more compute (forward ≈ 1/3 of a training step)."),
-            I($"The saving is not a constant: here {saving * 100:0}% of the total ({activationSaving * 100:0}% of the activations), growing with sequence length and batch; full recompute costs about 33% more compute, selective recompute much less."));
+            PlanNote.Of("ClaimCheckpointingComputation", $"DeepSeek-LLM 7B full fine-tune, BF16, 4,096 × 1 tokens: without checkpointing {Size(without.TotalBytes)} (activations {Size(without.Memory.First(x => x.Key == "activations").Bytes)}), with full checkpointing {Size(with.TotalBytes)} (activations {Size(with.Memory.First(x => x.Key == "activations").Bytes)}) → {saving * 100:0.0}% less in total, {activationSaving * 100:0.0}% less activation memory. Full recompute costs one extra forward pass, about 33% more compute (forward ≈ 1/3 of a training step)."),
+            PlanNote.Of("ClaimCheckpointingVerdict", $"The saving is not a constant: here {saving * 100:0}% of the total ({activationSaving * 100:0}% of the activations), growing with sequence length and batch; full recompute costs about 33% more compute, selective recompute much less."));
     }
 
     private static ClaimVerdict JetsonEdge()
@@ -118,7 +118,7 @@ public static partial class Planner
             "模型压缩:采用知识蒸馏将参数量从67亿降至8亿\n量化策略:INT4量化配合动态范围调整\n硬件适配:NVIDIA Jetson AGX Orin开发套件",
             "A model distilled from 6.7B to 0.8B parameters and quantised to INT4 runs on a Jetson AGX Orin.",
             small + DeviceOverheadBytes <= jetson.MemoryGB * 1e9 * Utilisation,
-            I($"0.8e9 params × (0.5 + 4/128) B = {Size(small)} of INT4 weights against {jetson.MemoryGB} GB × {Utilisation} = {Size(jetson.MemoryGB * 1e9 * Utilisation)}; decode bound {jetson.BandwidthGBps} GB/s ÷ {Size(small)} = {smallRate:0} tokens/s. Undistilled DeepSeek-LLM 7B in INT4 at 4,096 tokens: {Size(seven.TotalBytes)} in all, fits: {seven.Fits}, decode bound {seven.DecodeTokensPerSecond:0.#} tokens/s."),
-            I($"It fits easily ({Size(small)} of weights), but so does the undistilled 7B in INT4 ({Size(seven.TotalBytes)}, ≤ {seven.DecodeTokensPerSecond:0} tokens/s): distillation buys speed (≤ {smallRate:0} tokens/s), not fit; the seed's −82% power and −37% speed cannot be checked by computation."));
+            PlanNote.Of("ClaimJetsonComputation", $"0.8e9 params × (0.5 + 4/128) B = {Size(small)} of INT4 weights against {jetson.MemoryGB} GB × {Utilisation} = {Size(jetson.MemoryGB * 1e9 * Utilisation)}; decode bound {jetson.BandwidthGBps} GB/s ÷ {Size(small)} = {smallRate:0} tokens/s. Undistilled DeepSeek-LLM 7B in INT4 at 4,096 tokens: {Size(seven.TotalBytes)} in all, fits: {seven.Fits}, decode bound {seven.DecodeTokensPerSecond:0.#} tokens/s."),
+            PlanNote.Of("ClaimJetsonVerdict", $"It fits easily ({Size(small)} of weights), but so does the undistilled 7B in INT4 ({Size(seven.TotalBytes)}, ≤ {seven.DecodeTokensPerSecond:0} tokens/s): distillation buys speed (≤ {smallRate:0} tokens/s), not fit; the seed's −82% power and −37% speed cannot be checked by computation."));
     }
 }

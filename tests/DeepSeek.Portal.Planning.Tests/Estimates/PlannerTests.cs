@@ -101,7 +101,7 @@ public class PlannerTests
         Assert.Equal(8, plan.TensorParallel);
         Assert.Equal(3, plan.PipelineParallel);
         Assert.Equal(3, plan.Nodes);
-        Assert.Contains(plan.Warnings, w => w.Contains("fp8_cast_bf16"));
+        Assert.Contains(plan.Warnings, w => w.Text.Contains("fp8_cast_bf16"));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public class PlannerTests
         var plan = Planner.Compute(Request("deepseek-v3", Precision.Fp8, gpus: 4));
         Assert.False(plan.Fits);
         Assert.Equal(4, plan.TensorParallel);
-        Assert.Contains(plan.Warnings, w => w.StartsWith("Does not fit: it needs 6 ×", StringComparison.Ordinal) && w.Contains("the request gives 4"));
+        Assert.Contains(plan.Warnings, w => w.Text.StartsWith("Does not fit: it needs 6 ×", StringComparison.Ordinal) && w.Text.Contains("the request gives 4"));
     }
 
     [Fact]
@@ -180,14 +180,14 @@ public class PlannerTests
     public void A100_runs_FP8_with_a_warning()
     {
         var plan = Planner.Compute(Request("deepseek-v3", Precision.Fp8, gpu: "a100-80"));
-        Assert.Contains(plan.Warnings, w => w.Contains("W8A16"));
+        Assert.Contains(plan.Warnings, w => w.Text.Contains("W8A16"));
     }
 
     [Fact]
     public void Uncertain_figures_are_warned_about()
     {
         var plan = Planner.Compute(Request("deepseek-llm-7b", gpu: "h20"));
-        Assert.Contains(plan.Warnings, w => w.Contains("third-party") && w.Contains("BandwidthGBps"));
+        Assert.Contains(plan.Warnings, w => w.Text.Contains("third-party") && w.Text.Contains("BandwidthGBps"));
     }
 
     public static TheoryData<PlanRequest, string, string> Invalid => new()

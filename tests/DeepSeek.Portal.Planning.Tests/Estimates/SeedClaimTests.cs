@@ -14,8 +14,8 @@ public class SeedClaimTests
         Assert.All(claims, c =>
         {
             Assert.Matches(@"\p{IsCJKUnifiedIdeographs}", c.Quote);
-            Assert.Matches(@"\d", c.Computation);
-            Assert.False(string.IsNullOrWhiteSpace(c.Verdict));
+            Assert.Matches(@"\d", c.Computation.Text);
+            Assert.False(string.IsNullOrWhiteSpace(c.Verdict.Text));
         });
     }
 
@@ -25,8 +25,8 @@ public class SeedClaimTests
         // V2: 235.7e9 params; INT8 ≈ 1 B + 2/5120 B of scales per param (embeddings 16-bit) ≈ 0.50 of FP16; INT4 ≈ 0.27.
         var c = Claim("int8-quarter");
         Assert.False(c.Holds);
-        Assert.Contains("= 0.502 of FP16", c.Computation);
-        Assert.Contains("= 0.269 of FP16", c.Computation);
+        Assert.Contains("= 0.502 of FP16", c.Computation.Text);
+        Assert.Contains("= 0.269 of FP16", c.Computation.Text);
     }
 
     [Fact]
@@ -35,10 +35,10 @@ public class SeedClaimTests
         // 4 × 80 GB × 0.9 = 288 GB ÷ 2 B = 144e9 params; 13B × 2 B = 26 GB fits one A100 80GB; V2 in FP16 needs 471 GB.
         var c = Claim("a100x4-13b");
         Assert.False(c.Holds);
-        Assert.Contains("288 GB usable ÷ 2 B = 144e9 params", c.Computation);
-        Assert.Contains("26 GB: 1 A100 80GB", c.Computation);
-        Assert.Contains("weights 471 GB", c.Computation);
-        Assert.Contains("(fits: False)", c.Computation);
+        Assert.Contains("288 GB usable ÷ 2 B = 144e9 params", c.Computation.Text);
+        Assert.Contains("26 GB: 1 A100 80GB", c.Computation.Text);
+        Assert.Contains("weights 471 GB", c.Computation.Text);
+        Assert.Contains("(fits: False)", c.Computation.Text);
     }
 
     [Fact]
@@ -46,8 +46,8 @@ public class SeedClaimTests
     {
         var c = Claim("xeon-512gb");
         Assert.False(c.Holds);
-        Assert.Contains("against 512 GB × 0.9 = 461 GB usable → fits: False", c.Computation);
-        Assert.Contains("→ fits: True", c.Computation);
+        Assert.Contains("against 512 GB × 0.9 = 461 GB usable → fits: False", c.Computation.Text);
+        Assert.Contains("→ fits: True", c.Computation.Text);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public class SeedClaimTests
     {
         var tp = Claim("tp4-58");
         var ckpt = Claim("checkpointing-35");
-        Assert.Contains("DeepSeek-LLM 7B full fine-tune", tp.Computation);
+        Assert.Contains("DeepSeek-LLM 7B full fine-tune", tp.Computation.Text);
         Assert.False(tp.Holds); // about 70% here, beyond 58 ± 5
         Assert.False(ckpt.Holds); // about 45% here, beyond 35 ± 5
     }
@@ -66,8 +66,8 @@ public class SeedClaimTests
         // 0.8e9 × (0.5 + 4/128) B = 425 MB; 204.8 GB/s ÷ 0.425 GB = 482 tokens/s.
         var c = Claim("jetson-int4-0.8b");
         Assert.True(c.Holds);
-        Assert.Contains("= 425 MB of INT4 weights", c.Computation);
-        Assert.Contains("= 482 tokens/s", c.Computation);
+        Assert.Contains("= 425 MB of INT4 weights", c.Computation.Text);
+        Assert.Contains("= 482 tokens/s", c.Computation.Text);
     }
 }
 

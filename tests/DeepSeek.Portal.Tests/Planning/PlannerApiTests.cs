@@ -54,21 +54,40 @@ public sealed class PlannerApiTests : IAsyncLifetime
         Assert.True((bool)plan["fits"]!);
         Assert.Contains(plan["memory"]!.AsArray(), m => (string?)m!["key"] == "kvCache" && ((string?)m["formula"])!.Contains("MLA", StringComparison.Ordinal));
         Assert.All(plan["memory"]!.AsArray(), m => Assert.False(string.IsNullOrWhiteSpace((string?)m!["formula"])));
+        // Sentences come with a stable code and their values, beside the English text: 16 sequences of an MoE model.
+        var moe = plan["warnings"]!.AsArray().Single(w => (string?)w!["code"] == "MoeDecodeOptimistic")!;
+        Assert.StartsWith("With several sequences", (string?)moe["text"], StringComparison.Ordinal);
+        Assert.Empty(moe["args"]!.AsArray());
+        Assert.Null(moe["template"]);
+        var kv = plan["memory"]!.AsArray().Single(m => (string?)m!["key"] == "kvCache")!;
+        var kvNotes = kv["notes"]!.AsArray();
+        Assert.Equal(["NoteKvPrecision", "NoteKvCopiesMla"], kvNotes.Select(n => (string?)n!["code"]));
+        Assert.Equal(["Bf16"], kvNotes[0]!["args"]!.AsArray().Select(a => (string?)a));
+        Assert.Equal(string.Join(" ", kvNotes.Select(n => (string?)n!["text"])), (string?)kv["note"]);
 
-        await AssertFieldAsync(V3OnH200(context: 200_000), "contextLength", "maximum context");
-        await AssertFieldAsync(V3OnH200(gpuCount: 0), "gpuCount", "at least 1");
-        await AssertFieldAsync(V3OnH200(gpu: "ascend-910b"), "precision", "FP8");
-        await AssertFieldAsync(new { modelId = "deepseek-v9", precision = "bf16", contextLength = 1024, concurrentSequences = 1, mode = "inference", gpuId = "h200" }, "modelId", "deepseek-v9");
-        await AssertFieldAsync(new { modelId = "deepseek-v3", precision = "bf16", contextLength = 1024, concurrentSequences = 1, mode = "inference", gpuId = "h300" }, "gpuId", "h300");
+        await AssertFieldAsync(V3OnH200(context: 200_000), "contextLength", "maximum context", "ErrContextTooLong", "200,000", "DeepSeek-V3 / R1", "131,072", "131,072");
+        await AssertFieldAsync(V3OnH200(gpuCount: 0), "gpuCount", "at least 1", "ErrGpuCountTooFew", "0");
+        await AssertFieldAsync(V3OnH200(gpu: "ascend-910b"), "precision", "FP8", "ErrNoFp8", "Huawei Ascend 910B 64GB");
+        await AssertFieldAsync(new { modelId = "deepseek-v9", precision = "bf16", contextLength = 1024, concurrentSequences = 1, mode = "inference", gpuId = "h200" }, "modelId", "deepseek-v9", "ErrUnknownModelId", "deepseek-v9");
+        await AssertFieldAsync(new { modelId = "deepseek-v3", precision = "bf16", contextLength = 1024, concurrentSequences = 1, mode = "inference", gpuId = "h300" }, "gpuId", "h300", "ErrUnknownDevice", "h300");
     }
 
-    private async Task AssertFieldAsync(object body, string field, string words)
+    /// <summary>A 400 with <paramref name="words"/> in the field's English error, and the same error under notes with its code and arguments.</summary>
+    private async Task AssertFieldAsync(object body, string field, string words, string? code = null, params string[] args)
     {
         var response = await _engineer.PostAsJsonAsync("/api/planner/plan", body);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!;
+        var text = await response.Content.ReadAsStringAsync();
+        var problem = JsonSerializer.Deserialize<ValidationProblemDetails>(text, Json)!;
         Assert.True(problem.Errors.ContainsKey(field), $"expected an error on {field}, got {string.Join(", ", problem.Errors.Keys)}");
         Assert.Contains(words, string.Join(" ", problem.Errors[field]), StringComparison.OrdinalIgnoreCase);
+        var notes = JsonNode.Parse(text)!["notes"]![field]!.AsArray();
+        Assert.Equal(problem.Errors[field], notes.Select(n => (string?)n!["text"]));
+        if (code is not null)
+        {
+            var note = notes.First(n => (string?)n!["code"] == code)!;
+            Assert.Equal(args, note["args"]!.AsArray().Select(a => (string?)a));
+        }
     }
 
     [Fact]
@@ -88,6 +107,11 @@ public sealed class PlannerApiTests : IAsyncLifetime
         var claims = JsonNode.Parse(await _stakeholder.GetStringAsync("/api/planner/claims"))!.AsArray();
         Assert.NotEmpty(claims);
         Assert.Contains(claims, c => (bool)c!["holds"]! == false);
+        var int8 = claims.Single(c => (string?)c!["id"] == "int8-quarter")!;
+        Assert.Equal("ClaimInt8QuarterComputation", (string?)int8["computation"]!["code"]);
+        Assert.Contains("= 0.502 of FP16", (string?)int8["computation"]!["text"], StringComparison.Ordinal);
+        Assert.Equal("ClaimInt8QuarterVerdict", (string?)int8["verdict"]!["code"]);
+        Assert.Equal(["50.2", "26.9"], int8["verdict"]!["args"]!.AsArray().Select(a => (string?)a));
     }
 
     [Fact]
@@ -132,7 +156,12 @@ public sealed class PlannerApiTests : IAsyncLifetime
         Assert.Contains("plan.contextLength", problem.Errors.Keys);
         var badName = await _engineer.PostAsJsonAsync("/api/planner/artefacts/compose", new { plan = V3OnH200(), engine = "vllm", options = new { servedName = "Not A Label" } });
         Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
-        Assert.Contains("options.servedName", (await badName.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors.Keys);
+        var badNameBody = JsonNode.Parse(await badName.Content.ReadAsStringAsync())!;
+        Assert.NotNull(badNameBody["errors"]!["options.servedName"]);
+        // The deployment library's check, with its code: the served name and the limit as arguments.
+        var nameNote = badNameBody["notes"]!["options.servedName"]!.AsArray().Single()!;
+        Assert.Equal("SpecNameInvalid", (string?)nameNote["code"]);
+        Assert.Equal(["ServedName", "40", "Not A Label"], nameNote["args"]!.AsArray().Select(a => (string?)a));
     }
 
     [Fact]
@@ -151,12 +180,14 @@ public sealed class PlannerApiTests : IAsyncLifetime
         Assert.Equal(good.Card.Parameters, listed.Architecture!.TotalParameters);
         var problem = models.Single(m => m.Id == $"registered:{broken.Id}");
         Assert.Null(problem.Architecture);
-        Assert.Contains("config.json", problem.Problem, StringComparison.Ordinal);
+        Assert.Equal("FolderConfigUnreadable", problem.Problem!.Code);
+        Assert.Contains("config.json", problem.Problem.Text, StringComparison.Ordinal);
+        Assert.Single(problem.Problem.Args);
 
         var plan = await _stakeholder.PostAsJsonAsync("/api/planner/plan", new { modelId = $"registered:{good.Id}", precision = "fp32", contextLength = 64, concurrentSequences = 2, mode = "inference", gpuId = "cpu" });
         Assert.Equal(HttpStatusCode.OK, plan.StatusCode);
         Assert.Equal(1, (int)JsonNode.Parse(await plan.Content.ReadAsStringAsync())!["gpuCount"]!);
-        await AssertFieldAsync(new { modelId = $"registered:{broken.Id}", precision = "fp32", contextLength = 64, concurrentSequences = 1, mode = "inference", gpuId = "cpu" }, "modelId", "cannot be planned");
+        await AssertFieldAsync(new { modelId = $"registered:{broken.Id}", precision = "fp32", contextLength = 64, concurrentSequences = 1, mode = "inference", gpuId = "cpu" }, "modelId", "cannot be planned", "UnplannableFolderConfigUnreadable", "broken", problem.Problem.Args[0]);
 
         // Its compose file mounts the folder read-only instead of pulling from the hub.
         var compose = await _stakeholder.PostAsJsonAsync("/api/planner/artefacts/compose", new

@@ -45,6 +45,11 @@ public sealed class PlannerMachineCheckTests : IAsyncLifetime
             Assert.Equal((double)result["estimatedBytesWithoutOverhead"]! / (double)result["measuredBytes"]!, (double)result["memoryRatio"]!, 9);
         }
 
+        // How to read it, each note with its code; the bandwidth was measured here (the portal's tests configure none).
+        var notes = result["notes"]!.AsArray();
+        Assert.Equal(["MachineRatios", "MachineDecodeBound", "MachineInProcess", "MachineBandwidthMeasured"], notes.Select(n => (string?)n!["code"]));
+        Assert.Contains("GB/s", (string?)notes[^1]!["text"], StringComparison.Ordinal);
+
         // Kept for the process: reading and asking again do not measure again.
         var kept = JsonNode.Parse(await stakeholder.GetStringAsync("/api/planner/machine-check"))!;
         Assert.Equal((string?)result["measuredAt"], (string?)kept["measuredAt"]);

@@ -27,8 +27,8 @@ public sealed class PlannerOptions
 public sealed class CpuDevice(Microsoft.Extensions.Options.IOptions<PlannerOptions> options)
 {
     /// <summary>Bytes per copy pass: far beyond any cache, small enough to allocate on a busy machine.</summary>
-    private const int CopyBytes = 128 << 20;
-    private const int Passes = 3;
+    internal const int CopyBytes = 128 << 20;
+    internal const int Passes = 3;
 
     private readonly Lazy<(double GBps, string Source)> _bandwidth = new(() => Bandwidth(options.Value.CpuBandwidthGBps));
 

@@ -22,12 +22,12 @@ namespace DeepSeek.Portal.Planning.Planner;
 /// <param name="Plan">The whole plan, with its formulas.</param>
 /// <param name="Measurement">The engine's own figures (prefill and decode seconds, processor seconds, weights RSS).</param>
 /// <param name="MeasuredAt">When.</param>
-/// <param name="Notes">How to read the ratios.</param>
+/// <param name="Notes">How to read the ratios (translatable).</param>
 public sealed record MachineCheckResult(
     string Model, long Parameters, int ContextLength, int Sequences, string Precision,
     double EstimatedBytes, double EstimatedBytesWithoutOverhead, double? MeasuredBytes, double? MemoryRatio,
     double? EstimatedTokensPerSecond, double MeasuredTokensPerSecond, double? SpeedRatio,
-    Plan Plan, DecodeMeasurementResult Measurement, DateTimeOffset MeasuredAt, IReadOnlyList<string> Notes);
+    Plan Plan, DecodeMeasurementResult Measurement, DateTimeOffset MeasuredAt, IReadOnlyList<PlanNote> Notes);
 
 /// <summary>
 /// Checks the planner against this machine: plans the demo model on the <c>cpu</c> device and runs the engine's decode
@@ -85,12 +85,7 @@ public sealed class MachineCheck(CpuDevice cpu, TimeProvider clock, ILogger<Mach
                 plan.DecodeTokensPerSecond, measured.TokensPerSecond,
                 measured.TokensPerSecond > 0 ? plan.DecodeTokensPerSecond / measured.TokensPerSecond : null,
                 plan, measured, clock.GetUtcNow(),
-                [
-                    "Ratios are estimate ÷ measured: above 1 the planner over-estimates, below 1 it under-estimates. Memory leaves out the planner's fixed runtime overhead line, which a growth measurement cannot see.",
-                    "The decode estimate is a memory-bandwidth bound (every weight read once per step); a model this small fits in cache and is bound by per-operation overhead instead, so the measured rate is far below it (docs/PERFORMANCE.md §11).",
-                    "Measured inside the portal's process: memory another run freed stays in the allocator and is reused, so the growth reads low while or after training; the benchmark measures in a fresh process.",
-                    $"The CPU's bandwidth is {cpu.BandwidthSource}: {device.Source}.",
-                ]);
+                Notes(cpu.BandwidthSource == "configured", device.BandwidthGBps));
             logger.LogInformation("Machine check: memory estimate {Estimate:N0} B (without overhead) vs measured {Measured:N0} B; decode {EstimateRate:0.#} vs {MeasuredRate:0.#} tokens/s",
                 withoutOverhead, measuredBytes, plan.DecodeTokensPerSecond, measured.TokensPerSecond);
             _latest = result;
@@ -101,4 +96,15 @@ public sealed class MachineCheck(CpuDevice cpu, TimeProvider clock, ILogger<Mach
             _gate.Release();
         }
     }
+
+    /// <summary>How to read a check, with where this machine's bandwidth (<paramref name="gbps"/>) comes from: configured, or measured and how.</summary>
+    internal static IReadOnlyList<PlanNote> Notes(bool configured, double gbps) =>
+    [
+        PlanNote.Of("MachineRatios", $"Ratios are estimate ÷ measured: above 1 the planner over-estimates, below 1 it under-estimates. Memory leaves out the planner's fixed runtime overhead line, which a growth measurement cannot see."),
+        PlanNote.Of("MachineDecodeBound", $"The decode estimate is a memory-bandwidth bound (every weight read once per step); a model this small fits in cache and is bound by per-operation overhead instead, so the measured rate is far below it (docs/PERFORMANCE.md §11)."),
+        PlanNote.Of("MachineInProcess", $"Measured inside the portal's process: memory another run freed stays in the allocator and is reused, so the growth reads low while or after training; the benchmark measures in a fresh process."),
+        configured
+            ? PlanNote.Of("MachineBandwidthConfigured", $"The CPU's bandwidth is configured (Portal:Planner:CpuBandwidthGBps = {gbps:0.##} GB/s).")
+            : PlanNote.Of("MachineBandwidthMeasured", $"The CPU's bandwidth is measured: the best of {CpuDevice.Passes} copies of {CpuDevice.CopyBytes >> 20} MiB on one thread, read + write bytes ÷ time = {gbps:0.##} GB/s (set Portal:Planner:CpuBandwidthGBps to override)."),
+    ];
 }

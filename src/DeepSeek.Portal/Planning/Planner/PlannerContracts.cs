@@ -15,8 +15,8 @@ namespace DeepSeek.Portal.Planning.Planner;
 /// <param name="Architecture">What the planner computes with; null when <see cref="Problem"/> is set.</param>
 /// <param name="Repository">Hugging Face repo id the serving files pull (catalogue models), or null.</param>
 /// <param name="Folder">The registered folder on the server (registered models), or null.</param>
-/// <param name="Problem">Why a registered folder cannot be planned (its config.json is missing or unreadable).</param>
-public sealed record PlannerModel(string Id, string Name, string Source, ModelArchitecture? Architecture, string? Repository, string? Folder, string? Problem)
+/// <param name="Problem">Why a registered folder cannot be planned (its config.json is missing or unreadable), translatable.</param>
+public sealed record PlannerModel(string Id, string Name, string Source, ModelArchitecture? Architecture, string? Repository, string? Folder, PlanNote? Problem)
 {
     public const string CatalogueSource = "catalogue";
     public const string RegisteredSource = "registered";
@@ -39,8 +39,8 @@ public sealed record ServingOptions(string? ServedName = null, int? Port = null,
 /// <summary>What a compose file or Kubernetes manifest is generated from: a plan request, the engine and options.</summary>
 public sealed record ServingArtefactRequest(PlanRequest Plan, ServingEngine Engine, ServingOptions? Options = null);
 
-/// <summary>A serving spec with what people should know about it (quantisation caveats).</summary>
-public sealed record ServingPlan(Plan Plan, ServingSpec Spec, IReadOnlyList<string> Notes);
+/// <summary>A serving spec with what people should know about it (quantisation caveats, each translatable).</summary>
+public sealed record ServingPlan(Plan Plan, ServingSpec Spec, IReadOnlyList<PlanNote> Notes);
 
 /// <summary>
 /// Training settings of a launch bundle. From a run, its own settings fill every field left out; without a run each
@@ -81,13 +81,38 @@ public sealed record TrainingBundleRequest(
 /// <param name="ApiKey">The server's API key, stored encrypted; none by default.</param>
 public sealed record ServedEndpointRequest(string? Name, string? BaseUrl, string? ServedName, string? ApiKey = null);
 
-/// <summary>Thrown for a request the planner portal refuses: field → messages (a 400, nothing produced).</summary>
-public sealed class PlannerRequestException(IReadOnlyDictionary<string, string[]> errors)
-    : Exception(string.Join(" ", errors.SelectMany(e => e.Value)))
+/// <summary>
+/// Thrown for a request the planner portal refuses: field → messages (a 400, nothing produced). Messages of the planner
+/// (the planning library's and the service's own) also come as <see cref="Notes"/> with codes, so pages translate them;
+/// the deployment library's option checks and the training bundle's have English text only.
+/// </summary>
+public sealed class PlannerRequestException : Exception
 {
-    public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
+    /// <summary>Field → its messages in English.</summary>
+    public IReadOnlyDictionary<string, string[]> Errors { get; }
+
+    /// <summary>Field → its messages with codes and arguments; only the fields whose messages have codes.</summary>
+    public IReadOnlyDictionary<string, PlanNote[]> Notes { get; }
+
+    public PlannerRequestException(IReadOnlyDictionary<string, string[]> errors)
+        : base(string.Join(" ", errors.SelectMany(e => e.Value)))
+    {
+        Errors = errors;
+        Notes = new Dictionary<string, PlanNote[]>();
+    }
+
+    public PlannerRequestException(IReadOnlyDictionary<string, PlanNote[]> notes)
+        : base(string.Join(" ", notes.SelectMany(e => e.Value).Select(n => n.Text)))
+    {
+        Errors = notes.ToDictionary(e => e.Key, e => e.Value.Select(n => n.Text).ToArray());
+        Notes = notes;
+    }
 
     public PlannerRequestException(string field, string message) : this(new Dictionary<string, string[]> { [field] = [message] })
+    {
+    }
+
+    public PlannerRequestException(string field, PlanNote message) : this(new Dictionary<string, PlanNote[]> { [field] = [message] })
     {
     }
 }

@@ -24,20 +24,20 @@ public static class ModelConfigFile
     public static async Task<PlannerModel> ReadAsync(string id, string name, string source, string folder, CancellationToken ct)
     {
         var path = File.Exists(folder) ? folder : Path.Combine(folder, "config.json");
-        PlannerModel Problem(string why) => new(id, name, source, null, null, folder, why);
+        PlannerModel Problem(PlanNote why) => new(id, name, source, null, null, folder, why);
         try
         {
             var file = new FileInfo(path);
             if (!file.Exists)
-                return Problem($"{folder} has no config.json.");
+                return Problem(PlanNote.Of("FolderNoConfig", $"{folder} has no config.json."));
             if (file.Length > MaxBytes)
-                return Problem($"its config.json is {file.Length} bytes; a model config is a few KB.");
+                return Problem(PlanNote.Of("FolderConfigTooLarge", $"its config.json is {file.Length} bytes; a model config is a few KB."));
             var json = await File.ReadAllTextAsync(path, ct);
             return new PlannerModel(id, name, source, ModelCatalogue.FromConfigJson(id, name, json), null, folder, null);
         }
         catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException or ArgumentException)
         {
-            return Problem($"its config.json cannot be read: {e.Message}");
+            return Problem(PlanNote.Of("FolderConfigUnreadable", $"its config.json cannot be read: {e.Message}"));
         }
     }
 }

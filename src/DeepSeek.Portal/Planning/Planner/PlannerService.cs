@@ -44,8 +44,8 @@ public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevic
     {
         var prefix = field.Length == 0 ? "" : field + ".";
         if (request is null)
-            throw new PlannerRequestException(field.Length == 0 ? "body" : field, "Send a plan request: modelId, precision, contextLength, concurrentSequences, mode, gpuId (gpuCount optional).");
-        var errors = new Dictionary<string, string[]>();
+            throw new PlannerRequestException(field.Length == 0 ? "body" : field, PlanNote.Of("ErrPlanRequestMissing", $"Send a plan request: modelId, precision, contextLength, concurrentSequences, mode, gpuId (gpuCount optional)."));
+        var errors = new Dictionary<string, PlanNote[]>();
         var (model, modelError) = await ResolveModelAsync(request.ModelId, ct);
         if (modelError is not null) errors[prefix + "modelId"] = [modelError];
         var (gpu, gpuError) = ResolveGpu(request.GpuId);
@@ -58,32 +58,48 @@ public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevic
         }
         catch (PlanValidationException e)
         {
-            throw new PlannerRequestException(e.Errors.ToDictionary(p => prefix + CamelCase(p.Key), p => p.Value));
+            throw new PlannerRequestException(e.Notes.ToDictionary(p => prefix + CamelCase(p.Key), p => p.Value));
         }
     }
 
     /// <summary>A model by id (catalogue, or <c>registered:&lt;id&gt;</c>) ready to plan, or the reason it is not.</summary>
-    public async Task<(PlannerModel? Model, string? Error)> ResolveModelAsync(string? id, CancellationToken ct)
+    public async Task<(PlannerModel? Model, PlanNote? Error)> ResolveModelAsync(string? id, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(id))
-            return (null, "Choose a model (modelId): a catalogue id or registered:<id>; GET /api/planner/models lists them.");
+            return (null, PlanNote.Of("ErrChooseModel", $"Choose a model (modelId): a catalogue id or registered:<id>; GET /api/planner/models lists them."));
         if (await folders.FindAsync(id, ct) is { } folder)
-            return folder.Problem is { } problem ? (null, $"The model \"{folder.Name}\" cannot be planned: {problem}") : (folder, null);
+            return folder.Problem is { } problem ? (null, Unplannable(folder.Name, problem)) : (folder, null);
         if (id.StartsWith(PlannerModel.RegisteredPrefix, StringComparison.OrdinalIgnoreCase))
-            return (null, $"No registered model \"{id}\"; GET /api/planner/models lists them.");
+            return (null, PlanNote.Of("ErrNoRegisteredModel", $"No registered model \"{id}\"; GET /api/planner/models lists them."));
         return ModelCatalogue.Find(id) is { } m
             ? (new PlannerModel(m.Id, m.Name, PlannerModel.CatalogueSource, m, ModelRepositories.For(m.Id), null, null), null)
-            : (null, $"Unknown model \"{id}\"; GET /api/planner/models lists the ids.");
+            : (null, PlanNote.Of("ErrUnknownModelId", $"Unknown model \"{id}\"; GET /api/planner/models lists the ids."));
     }
 
+    /// <summary>
+    /// "The model … cannot be planned: " and the folder's problem: one note whose code is the problem's with an
+    /// <c>Unplannable</c> prefix and whose arguments are the name and then the problem's, so it translates as a whole.
+    /// </summary>
+    internal static PlanNote Unplannable(string name, PlanNote problem) =>
+        new("Unplannable" + problem.Code, $"The model \"{name}\" cannot be planned: {problem.Text}", [name, .. problem.Args])
+        {
+            Template = "The model \"{0}\" cannot be planned: " + Shift(problem.Template),
+        };
+
+    /// <summary>A template's holes moved up by one ({0} → {1}), for a template put after one argument.</summary>
+    private static string Shift(string template) => HoleIndex().Replace(template, m => "{" + (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1) + "}");
+
+    [GeneratedRegex(@"\{(\d+)\}")]
+    private static partial Regex HoleIndex();
+
     /// <summary>A device by id (catalogue or <c>cpu</c>), or the reason it is unknown.</summary>
-    public (GpuSpec? Gpu, string? Error) ResolveGpu(string? id)
+    public (GpuSpec? Gpu, PlanNote? Error) ResolveGpu(string? id)
     {
         if (string.IsNullOrWhiteSpace(id))
-            return (null, "Choose a device (gpuId); GET /api/planner/gpus lists them.");
+            return (null, PlanNote.Of("ErrChooseDevice", $"Choose a device (gpuId); GET /api/planner/gpus lists them."));
         if (string.Equals(id, CpuId, StringComparison.OrdinalIgnoreCase))
             return (cpu.Spec(), null);
-        return GpuCatalogue.Find(id) is { } gpu ? (gpu, null) : (null, $"Unknown device \"{id}\"; GET /api/planner/gpus lists the ids.");
+        return GpuCatalogue.Find(id) is { } gpu ? (gpu, null) : (null, PlanNote.Of("ErrUnknownDevice", $"Unknown device \"{id}\"; GET /api/planner/gpus lists the ids."));
     }
 
     // ---- serving -------------------------------------------------------------------------------------------------
@@ -95,13 +111,13 @@ public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevic
     public async Task<ServingPlan> ServingAsync(ServingArtefactRequest? request, CancellationToken ct)
     {
         if (request is null)
-            throw new PlannerRequestException("body", "Send {plan: {…plan request…}, engine: vllm | sglang, options?: {servedName, port, image, hostModelPath, apiKeySecretName}}.");
+            throw new PlannerRequestException("body", PlanNote.Of("ErrServingRequestMissing", $"Send {{plan: {{…plan request…}}, engine: vllm | sglang, options?: {{servedName, port, image, hostModelPath, apiKeySecretName}}}}."));
         if (!Enum.IsDefined(request.Engine))
-            throw new PlannerRequestException("engine", "The engine must be vllm or sglang.");
+            throw new PlannerRequestException("engine", PlanNote.Of("ErrEngine", $"The engine must be vllm or sglang."));
         var options = request.Options ?? new ServingOptions();
         var plan = await PlanAsync(request.Plan, ct, "plan");
         var model = (await ResolveModelAsync(request.Plan.ModelId, ct)).Model!;
-        var notes = new List<string>();
+        var notes = new List<PlanNote>();
         var servedName = options.ServedName ?? Slug(model.Source == PlannerModel.RegisteredSource ? model.Name : model.Id, MaxServedName);
         string modelArgument;
         string? hostPath;
@@ -116,7 +132,7 @@ public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevic
         }
         else
         {
-            modelArgument = model.Repository ?? throw new PlannerRequestException("plan.modelId", $"No Hugging Face repository is known for \"{model.Id}\"; give options.hostModelPath with its weights.");
+            modelArgument = model.Repository ?? throw new PlannerRequestException("plan.modelId", PlanNote.Of("ErrNoRepository", $"No Hugging Face repository is known for \"{model.Id}\"; give options.hostModelPath with its weights."));
             hostPath = null;
         }
         var quantization = Quantization(request.Engine, plan, notes);
@@ -125,7 +141,7 @@ public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevic
             request.Engine, modelArgument, servedName, plan.TensorParallel, plan.PipelineParallel, plan.TensorParallel,
             plan.Request.ContextLength, quantization, options.Port ?? defaults.Port, options.Image ?? defaults.Image, hostPath, options.ApiKeySecretName);
         if (!plan.Fits)
-            notes.Add($"The plan does not fit {plan.GpuCount} × {plan.Gpu.Name}: the files ask for what was planned, but the server will run out of memory.");
+            notes.Add(PlanNote.Of("ServingDoesNotFit", $"The plan does not fit {plan.GpuCount} × {plan.Gpu.Name}: the files ask for what was planned, but the server will run out of memory."));
         return new ServingPlan(plan, spec, notes);
     }
 
@@ -134,7 +150,7 @@ public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevic
     /// agree; <c>fp8</c> (online, both engines) for FP8 of a 16-bit checkpoint; <c>awq</c> for INT4 (an AWQ checkpoint
     /// is needed); INT8: SGLang's <c>w8a8_int8</c> (an INT8 checkpoint is needed), nothing online in vLLM.
     /// </summary>
-    private static string? Quantization(ServingEngine engine, Plan plan, List<string> notes)
+    private static string? Quantization(ServingEngine engine, Plan plan, List<PlanNote> notes)
     {
         var native = plan.Model.NativePrecision;
         var wanted = plan.Request.Precision;
@@ -145,17 +161,17 @@ public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevic
             case Precision.Fp8:
                 return "fp8";
             case Precision.Int4:
-                notes.Add("INT4 serving reads an AWQ checkpoint: point the model at an AWQ export of the weights (for DeepSeek MoE models SGLang uses --quantization moe_wna16).");
+                notes.Add(PlanNote.Of("ServingInt4Awq", $"INT4 serving reads an AWQ checkpoint: point the model at an AWQ export of the weights (for DeepSeek MoE models SGLang uses --quantization moe_wna16)."));
                 return "awq";
             case Precision.Int8 when engine == ServingEngine.Sglang:
-                notes.Add("SGLang's w8a8_int8 reads a checkpoint already quantised to INT8 (for example meituan/DeepSeek-R1-Channel-INT8).");
+                notes.Add(PlanNote.Of("ServingSglangInt8", $"SGLang's w8a8_int8 reads a checkpoint already quantised to INT8 (for example meituan/DeepSeek-R1-Channel-INT8)."));
                 return "w8a8_int8";
             case Precision.Int8:
-                notes.Add("vLLM has no online INT8 for this model: serve a W8A8 (compressed-tensors) checkpoint, which vLLM detects without a flag.");
+                notes.Add(PlanNote.Of("ServingVllmInt8", $"vLLM has no online INT8 for this model: serve a W8A8 (compressed-tensors) checkpoint, which vLLM detects without a flag."));
                 return null;
             default:
                 if (native == Precision.Fp8)
-                    notes.Add($"The checkpoint ships in FP8; serving it in {wanted} needs a converted copy (fp8_cast_bf16.py) mounted as the model.");
+                    notes.Add(PlanNote.Of("ServingFp8Conversion", $"The checkpoint ships in FP8; serving it in {wanted} needs a converted copy (fp8_cast_bf16.py) mounted as the model."));
                 return null;
         }
     }
@@ -196,7 +212,9 @@ public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevic
                 nameof(ServingSpec.Engine) => "engine",
                 _ => "plan",
             };
-            throw new PlannerRequestException(field, e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+            throw e is SpecFieldException refused
+                ? new PlannerRequestException(field, refused.Note)
+                : new PlannerRequestException(field, e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
         }
     }
 

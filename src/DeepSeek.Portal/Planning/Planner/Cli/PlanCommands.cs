@@ -71,7 +71,7 @@ internal sealed class PlanCommands(CommandArguments args, TextWriter output, Can
         await CommandOutput.WriteTableAsync(output, ["id", "name", "params", "active", "layers", "attention", "max context", "weights", "served from"],
             models.Select(m => m.Architecture is { } a
                 ? [m.Id, m.Name, Billions(a.TotalParameters, a.ParametersApproximate), Billions(a.ActiveParameters, a.ParametersApproximate), a.Layers.ToString(C), a.Attention.ToString().ToUpperInvariant(), a.MaxContext.ToString(C), a.NativePrecision.ToString().ToUpperInvariant(), m.Repository ?? m.Folder ?? ""]
-                : new[] { m.Id, m.Name, "", "", "", "", "", "", "problem: " + m.Problem }));
+                : new[] { m.Id, m.Name, "", "", "", "", "", "", "problem: " + m.Problem?.Text }));
         return ExitCodes.Success;
     }
 
@@ -111,8 +111,8 @@ internal sealed class PlanCommands(CommandArguments args, TextWriter output, Can
         {
             await output.WriteLineAsync($"[{(claim.Holds ? "holds" : "does not hold")}] {claim.Id}: {claim.Claim}");
             await output.WriteLineAsync($"  seed: {claim.Quote}");
-            await output.WriteLineAsync($"  computation: {claim.Computation}");
-            await output.WriteLineAsync($"  verdict: {claim.Verdict}");
+            await output.WriteLineAsync($"  computation: {claim.Computation.Text}");
+            await output.WriteLineAsync($"  verdict: {claim.Verdict.Text}");
         }
         return ExitCodes.Success;
     }
@@ -181,7 +181,7 @@ internal sealed class PlanCommands(CommandArguments args, TextWriter output, Can
         {
             await output.WriteLineAsync($"wrote {path}: {engine.ToString().ToLowerInvariant()} serving {serving.Spec.Model} as \"{serving.Spec.ServedName}\", tensor parallel {serving.Spec.TensorParallel}, pipeline {serving.Spec.PipelineParallel}, port {serving.Spec.Port}");
             foreach (var note in serving.Notes)
-                await output.WriteLineAsync("note: " + note);
+                await output.WriteLineAsync("note: " + note.Text);
         }
         return ExitCodes.Success;
     }

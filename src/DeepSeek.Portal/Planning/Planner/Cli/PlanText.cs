@@ -42,7 +42,7 @@ internal static class PlanText
             text.AppendLine();
             text.AppendLine("warnings:");
             foreach (var warning in plan.Warnings)
-                text.AppendLine("  - " + warning);
+                text.AppendLine("  - " + warning.Text);
         }
         return text.ToString().TrimEnd();
     }
