@@ -60,9 +60,10 @@ public static class TrainingLaunch
         SpecChecks.Word(spec.BaseModel, nameof(spec.BaseModel), "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B or /models/base");
         SpecChecks.Range(spec.Nodes, 1, 4096, nameof(spec.Nodes));
         SpecChecks.Range(spec.GpusPerNode, 1, 64, nameof(spec.GpusPerNode));
-        SpecChecks.Require(!string.IsNullOrEmpty(spec.MasterAddress) && spec.MasterAddress.Length <= 253
-                           && SpecChecks.HostOrAddress().IsMatch(spec.MasterAddress), nameof(spec.MasterAddress),
-            $"expected rank 0's host name or IP address (such as 127.0.0.1 or 10.0.0.1), got \"{SpecChecks.Printable(spec.MasterAddress ?? "")}\".");
+        // A field people type on the planner page: refused with a translatable note.
+        if (string.IsNullOrEmpty(spec.MasterAddress) || spec.MasterAddress.Length > 253 || !SpecChecks.HostOrAddress().IsMatch(spec.MasterAddress))
+            throw new SpecFieldException(nameof(spec.MasterAddress), PlanNote.Of("SpecMasterAddress",
+                $"{nameof(spec.MasterAddress)}: expected rank 0's host name or IP address (such as 127.0.0.1 or 10.0.0.1), got \"{SpecChecks.Printable(spec.MasterAddress ?? "")}\"."));
         SpecChecks.Port(spec.MasterPort, nameof(spec.MasterPort));
         if (spec.SocketInterface is not null)
             SpecChecks.Require(SpecChecks.InterfaceList().IsMatch(spec.SocketInterface), nameof(spec.SocketInterface),

@@ -80,6 +80,22 @@ public static class PlanNoteSweep
             yield return note ?? throw new InvalidOperationException($"{bad} was not refused by a shared check.");
         }
 
+        // The training launch's master address, which the planner page's training form lets people type.
+        SpecFieldException? masterAddress = null;
+        try
+        {
+            TrainingLaunch.Bundle(new TrainingLaunchSpec(TrainingFramework.DeepSpeed, "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B",
+                Nodes: 2, GpusPerNode: 8, MasterAddress: "10.0.0.1; rm -rf /", MasterPort: 29500, SocketInterface: null, InfiniBand: false,
+                ZeroStage: 3, Lora: false, LoraRank: 16, LoraAlpha: 32, LearningRate: 2e-5, Epochs: 3, MicroBatchSize: 8,
+                GradientAccumulationSteps: 4, SequenceLength: 4096, Bf16: true, DatasetName: "support", DatasetFile: "support.json",
+                DatasetFormat: "alpaca", Image: "deepspeed/deepspeed:v0.16.4-torch2.4-cuda12.1"));
+        }
+        catch (SpecFieldException e)
+        {
+            masterAddress = e;
+        }
+        yield return masterAddress?.Note ?? throw new InvalidOperationException("A bad master address was not refused.");
+
         foreach (var claim in PlanEstimator.SeedClaims())
         {
             yield return claim.Computation;

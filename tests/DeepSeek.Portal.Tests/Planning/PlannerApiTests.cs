@@ -294,12 +294,13 @@ public sealed class PlannerApiTests : IAsyncLifetime
         }
 
         // Refusals, nothing produced: inference plans, plain-text versions, both sources, an unknown run.
-        await AssertBundleFieldAsync(new { plan = V3OnH200(), framework = "llamaFactory", datasetVersionId = pairVersion.Id }, "plan.mode");
+        await AssertBundleFieldAsync(new { plan = V3OnH200(), framework = "llamaFactory", datasetVersionId = pairVersion.Id }, "plan.mode", "TbNeedsTrainingMode");
         var plain = await UploadAsync("plain", "{\"text\": \"只有文字，没有问答。\"}\n{\"text\": \"Just text.\"}\n");
-        await AssertBundleFieldAsync(new { plan = V3OnH200(mode: "lora", precision: "bf16"), framework = "deepSpeed", datasetVersionId = plain.Id }, "datasetVersionId");
-        await AssertBundleFieldAsync(new { plan = V3OnH200(mode: "lora", precision: "bf16"), framework = "deepSpeed", datasetVersionId = plain.Id, runId }, "runId");
-        await AssertBundleFieldAsync(new { plan = V3OnH200(mode: "lora", precision: "bf16"), framework = "deepSpeed", runId = 9999 }, "runId");
-        await AssertBundleFieldAsync(new { plan = V3OnH200(mode: "lora", precision: "bf16"), framework = "deepSpeed", datasetVersionId = pairVersion.Id, cluster = new { masterPort = 80 } }, "cluster.masterPort");
+        await AssertBundleFieldAsync(new { plan = V3OnH200(mode: "lora", precision: "bf16"), framework = "deepSpeed", datasetVersionId = plain.Id }, "datasetVersionId", "TbNoPairs");
+        await AssertBundleFieldAsync(new { plan = V3OnH200(mode: "lora", precision: "bf16"), framework = "deepSpeed", datasetVersionId = plain.Id, runId }, "runId", "TbRunOrVersion");
+        await AssertBundleFieldAsync(new { plan = V3OnH200(mode: "lora", precision: "bf16"), framework = "deepSpeed", runId = 9999 }, "runId", "TbNoRun");
+        await AssertBundleFieldAsync(new { plan = V3OnH200(mode: "lora", precision: "bf16"), framework = "deepSpeed", datasetVersionId = pairVersion.Id, cluster = new { masterPort = 80 } }, "cluster.masterPort", "TbOutOfRange");
+        await AssertBundleFieldAsync(new { plan = V3OnH200(mode: "lora", precision: "bf16"), framework = "deepSpeed", datasetVersionId = pairVersion.Id, cluster = new { masterAddress = "10.0.0.1 && reboot" } }, "cluster.masterAddress", "SpecMasterAddress");
         Assert.Empty(Directory.Exists(Path.Combine(_portal.DataDirectory, "temp")) ? Directory.GetFiles(Path.Combine(_portal.DataDirectory, "temp"), "bundle-*") : []);
     }
 
@@ -313,12 +314,17 @@ public sealed class PlannerApiTests : IAsyncLifetime
         return new ZipArchive(new MemoryStream(await response.Content.ReadAsByteArrayAsync()));
     }
 
-    private async Task AssertBundleFieldAsync(object body, string field)
+    /// <summary>A refused bundle: the field's English error and, under notes, the same sentence with its code (the page words it by code).</summary>
+    private async Task AssertBundleFieldAsync(object body, string field, string code)
     {
         var response = await _engineer.PostAsJsonAsync("/api/planner/training-bundle", body);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var errors = (await response.Content.ReadFromJsonAsync<ValidationProblemDetails>())!.Errors;
+        var text = await response.Content.ReadAsStringAsync();
+        var errors = JsonSerializer.Deserialize<ValidationProblemDetails>(text, Json)!.Errors;
         Assert.True(errors.ContainsKey(field), $"expected {field}, got {string.Join(", ", errors.Select(e => e.Key + ": " + string.Join(" ", e.Value)))}");
+        var note = Assert.Single(JsonNode.Parse(text)!["notes"]![field]!.AsArray())!;
+        Assert.Equal(code, (string?)note["code"]);
+        Assert.Equal(errors[field][0], (string?)note["text"]);
     }
 
     private static string Read(ZipArchive zip, string name)

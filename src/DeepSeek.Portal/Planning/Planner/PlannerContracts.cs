@@ -108,6 +108,13 @@ public sealed class PlannerRequestException : Exception
         Notes = notes;
     }
 
+    /// <summary>English messages by field, with coded notes for the fields that have them.</summary>
+    public PlannerRequestException(IReadOnlyDictionary<string, string[]> errors, IReadOnlyDictionary<string, PlanNote[]> notes)
+        : this(errors)
+    {
+        Notes = notes;
+    }
+
     public PlannerRequestException(string field, string message) : this(new Dictionary<string, string[]> { [field] = [message] })
     {
     }

@@ -39,66 +39,69 @@ public sealed class TrainingBundleService(PortalDbContext db, DatasetVersionServ
     public async Task<TrainingBundle> BuildAsync(TrainingBundleRequest? request, CancellationToken ct)
     {
         if (request is null)
-            throw new PlannerRequestException("body", "Send {plan, framework: deepSpeed | llamaFactory, runId | datasetVersionId, settings?, cluster?}.");
+            throw new PlannerRequestException("body", PlanNote.Of("TbBody", $"Send {{plan, framework: deepSpeed | llamaFactory, runId | datasetVersionId, settings?, cluster?}}."));
+        // Field → English messages, and the same as coded notes where the message has a code (the planner's refusals all do).
         var errors = new Dictionary<string, string[]>();
-        void Fail(string field, string message) => errors[field] = [message];
+        var notes = new Dictionary<string, PlanNote[]>();
+        void Fail(string field, PlanNote note) => (errors[field], notes[field]) = ([note.Text], [note]);
 
         Plan? plan = null;
         try
         {
             plan = await planner.PlanAsync(request.Plan, ct, "plan");
             if (plan.Request.Mode == PlanMode.Inference)
-                Fail("plan.mode", "A training bundle needs a training mode: fullFineTune, lora or qLora (the plan is for inference).");
+                Fail("plan.mode", PlanNote.Of("TbNeedsTrainingMode", $"A training bundle needs a training mode: fullFineTune, lora or qLora (the plan is for inference)."));
         }
         catch (PlannerRequestException e)
         {
             foreach (var (key, value) in e.Errors) errors[key] = value;
+            foreach (var (key, value) in e.Notes) notes[key] = value;
         }
         if (!Enum.IsDefined(request.Framework))
-            Fail("framework", "The framework must be deepSpeed or llamaFactory.");
+            Fail("framework", PlanNote.Of("TbFramework", $"The framework must be deepSpeed or llamaFactory."));
 
         // The data and the settings: a run's, or a version's with the settings given.
         TrainingOptions? run = null;
         DatasetVersion? version = null;
         if (request.RunId is { } runId && request.DatasetVersionId is not null)
-            Fail("runId", "Give a training run or a dataset version, not both.");
+            Fail("runId", PlanNote.Of("TbRunOrVersion", $"Give a training run or a dataset version, not both."));
         else if (request.RunId is { } id)
         {
             var row = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, ct);
             if (row is null)
-                Fail("runId", $"No training run {id}.");
+                Fail("runId", PlanNote.Of("TbNoRun", $"No training run {id}."));
             else if (row.DatasetVersionId is not { } versionId)
                 Fail("runId", row.Mixture is not null
-                    ? $"Run {id} trains on a mixture of dataset versions; export one of them with datasetVersionId."
-                    : $"Run {id} predates dataset versions; export its dataset's version with datasetVersionId.");
+                    ? PlanNote.Of("TbRunMixture", $"Run {id} trains on a mixture of dataset versions; export one of them with datasetVersionId.")
+                    : PlanNote.Of("TbRunUnversioned", $"Run {id} predates dataset versions; export its dataset's version with datasetVersionId."));
             else
             {
                 run = row.ToOptions();
                 version = await versions.FindAsync(versionId, ct);
-                if (version is null) Fail("runId", $"The dataset version run {id} trained on ({versionId}) no longer exists.");
+                if (version is null) Fail("runId", PlanNote.Of("TbRunVersionGone", $"The dataset version run {id} trained on ({versionId}) no longer exists."));
             }
         }
         else if (request.DatasetVersionId is { } versionId)
         {
             version = await versions.FindAsync(versionId, ct);
-            if (version is null) Fail("datasetVersionId", $"No dataset version {versionId}.");
+            if (version is null) Fail("datasetVersionId", PlanNote.Of("TbNoVersion", $"No dataset version {versionId}."));
         }
         else
-            Fail("datasetVersionId", "Give the data: a training run (runId) or a dataset version (datasetVersionId).");
+            Fail("datasetVersionId", PlanNote.Of("TbNeedData", $"Give the data: a training run (runId) or a dataset version (datasetVersionId)."));
 
         var settings = request.Settings ?? new TrainingBundleSettings();
         var cluster = request.Cluster ?? new TrainingClusterOptions();
-        CheckRange(errors, "settings.learningRate", settings.LearningRate, 1e-8, 1.0);
-        CheckRange(errors, "settings.epochs", settings.Epochs, 1, 1000);
-        CheckRange(errors, "settings.microBatchSize", settings.MicroBatchSize, 1, 4096);
-        CheckRange(errors, "settings.gradientAccumulationSteps", settings.GradientAccumulationSteps, 1, 4096);
-        CheckRange(errors, "settings.sequenceLength", settings.SequenceLength, 16, 1 << 20);
-        CheckRange(errors, "settings.loraRank", settings.LoraRank, 1, 4096);
-        CheckRange(errors, "settings.loraAlpha", settings.LoraAlpha, 1, 1 << 16);
-        CheckRange(errors, "cluster.masterPort", cluster.MasterPort, 1024, 65535);
-        CheckRange(errors, "cluster.zeroStage", cluster.ZeroStage, 0, 3);
+        CheckRange(Fail, "settings.learningRate", settings.LearningRate, 1e-8, 1.0);
+        CheckRange(Fail, "settings.epochs", settings.Epochs, 1, 1000);
+        CheckRange(Fail, "settings.microBatchSize", settings.MicroBatchSize, 1, 4096);
+        CheckRange(Fail, "settings.gradientAccumulationSteps", settings.GradientAccumulationSteps, 1, 4096);
+        CheckRange(Fail, "settings.sequenceLength", settings.SequenceLength, 16, 1 << 20);
+        CheckRange(Fail, "settings.loraRank", settings.LoraRank, 1, 4096);
+        CheckRange(Fail, "settings.loraAlpha", settings.LoraAlpha, 1, 1 << 16);
+        CheckRange(Fail, "cluster.masterPort", cluster.MasterPort, 1024, 65535);
+        CheckRange(Fail, "cluster.zeroStage", cluster.ZeroStage, 0, 3);
         if (errors.Count > 0)
-            throw new PlannerRequestException(errors);
+            throw new PlannerRequestException(errors, notes);
 
         // First pass: which records train, and as what (so the format and dataset_info.json are known before writing).
         var (examples, conversations) = (0L, 0L);
@@ -110,7 +113,7 @@ public sealed class TrainingBundleService(PortalDbContext db, DatasetVersionServ
         }
         if (examples == 0)
             throw new PlannerRequestException(request.RunId is not null ? "runId" : "datasetVersionId",
-                $"Dataset version {version!.Id} has no prompt/response pairs or conversations (its {version.RecordCount} records are plain text); LLaMA-Factory's supervised fine-tuning needs pairs.");
+                PlanNote.Of("TbNoPairs", $"Dataset version {version!.Id} has no prompt/response pairs or conversations (its {version.RecordCount} records are plain text); LLaMA-Factory's supervised fine-tuning needs pairs."));
 
         var format = LlamaFactoryDataset.FormatFor(conversations > 0);
         var datasetName = await DatasetNameAsync(version!, ct);
@@ -179,16 +182,14 @@ public sealed class TrainingBundleService(PortalDbContext db, DatasetVersionServ
                         if (json.BytesPending > 1 << 16)
                             await json.FlushAsync(ct);
                         if (temp.Length > limit)
-                            throw new PlannerRequestException(request.RunId is not null ? "runId" : "datasetVersionId",
-                                $"The bundle would exceed {TrainingFootprint.FormatBytes(limit)} (Portal:Planner:MaxBundleBytes); export the dataset with the data command line instead.");
+                            throw TooLarge(request, limit);
                     }
                     json.WriteEndArray();
                 }
                 await WriteTextAsync(zip, "manifest.json", Manifest(version!, request, spec, datasetPath, written, skipped, merged, run), ct);
             }
             if (temp.Length > limit)
-                throw new PlannerRequestException(request.RunId is not null ? "runId" : "datasetVersionId",
-                    $"The bundle would exceed {TrainingFootprint.FormatBytes(limit)} (Portal:Planner:MaxBundleBytes).");
+                throw TooLarge(request, limit);
             temp.Position = 0;
             var fileName = $"training-{spec.Framework.ToString().ToLowerInvariant()}-{PlannerService.Slug(model.Source == PlannerModel.RegisteredSource ? model.Name : model.Id)}.zip";
             return new TrainingBundle(temp, fileName, spec, written, skipped);
@@ -215,7 +216,9 @@ public sealed class TrainingBundleService(PortalDbContext db, DatasetVersionServ
             var name = e.ParamName ?? "";
             var camel = name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
             var field = ClusterFields.Contains(name) ? "cluster." + camel : SettingFields.Contains(name) ? "settings." + camel : "plan";
-            throw new PlannerRequestException(field, e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+            throw e is SpecFieldException refused
+                ? new PlannerRequestException(field, refused.Note)
+                : new PlannerRequestException(field, e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
         }
     }
 
@@ -276,9 +279,13 @@ public sealed class TrainingBundleService(PortalDbContext db, DatasetVersionServ
         await stream.WriteAsync(new UTF8Encoding(false).GetBytes(content), ct);
     }
 
-    private static void CheckRange(Dictionary<string, string[]> errors, string field, double? value, double min, double max)
+    private static void CheckRange(Action<string, PlanNote> fail, string field, double? value, double min, double max)
     {
         if (value is { } v && (double.IsNaN(v) || v < min || v > max))
-            errors[field] = [string.Create(CultureInfo.InvariantCulture, $"{field} must be between {min:G} and {max:G} (was {v:G}).")];
+            fail(field, PlanNote.Of("TbOutOfRange", $"{field} must be between {min:G} and {max:G} (was {v:G})."));
     }
+
+    private static PlannerRequestException TooLarge(TrainingBundleRequest request, long limit) =>
+        new(request.RunId is not null ? "runId" : "datasetVersionId",
+            PlanNote.Of("TbTooLarge", $"The bundle would exceed {TrainingFootprint.FormatBytes(limit)} (Portal:Planner:MaxBundleBytes); export the dataset with the data command line instead."));
 }
