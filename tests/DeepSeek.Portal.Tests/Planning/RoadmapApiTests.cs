@@ -368,6 +368,12 @@ public sealed class RoadmapApiTests : IAsyncLifetime
 
         var updated = await ReadAsync<MilestoneView>(await _manager.PutAsJsonAsync($"/api/roadmap/milestones/{m.Id}", input with { Start = moved.Start, End = moved.End, Version = moved.Version }, Json));
         Assert.Equal(("Overwritten", moved.Version + 1), (updated.Title, updated.Version));
+
+        // Moved to another phase: the change history names both phases, not their ids.
+        var later = await ReadAsync<PhaseView>(await _manager.PostAsJsonAsync("/api/roadmap/phases", new PhaseInput("Rollout", "推广"), Json));
+        await ReadAsync<MilestoneView>(await _manager.PutAsJsonAsync($"/api/roadmap/milestones/{m.Id}", input with { PhaseId = later.Id, Start = moved.Start, End = moved.End, Version = updated.Version }, Json));
+        var summary = (await _manager.GetFromJsonAsync<List<ChangeView>>($"/api/roadmap/changes?milestoneId={m.Id}", Json))![0].Summary;
+        Assert.Contains("Phase \"Pilot\" → \"Rollout\"", summary, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -180,7 +181,9 @@ public sealed class RoadmapService(
         if (input.BaselineEnd is { } baseline) milestone.BaselineEnd = baseline;
         rules.ThrowIfAny();
         var after = Snapshot(milestone, dependsOn);
-        var changes = MilestoneDiff(before, after);
+        var phases = before.PhaseId == after.PhaseId ? null
+            : (await db.RoadmapPhases.AsNoTracking().Where(p => p.Id == before.PhaseId || p.Id == after.PhaseId).ToListAsync(ct)).ToDictionary(p => p.Id, NameOf);
+        var changes = MilestoneDiff(before, after, phases);
         var dependenciesChanged = !current.Order().SequenceEqual(dependsOn.Order());
         if (changes.Count == 0 && !dependenciesChanged)
             return await ViewAsync(id, ct); // nothing to record; the unchanged entity is dropped from the tracker on the way out
@@ -387,10 +390,15 @@ public sealed class RoadmapService(
     private static JsonNode NameOf(RoadmapPhase p) => RoadmapMessage.Name(p.Name, p.NameZh);
     private static JsonNode NameOf(RoadmapMilestone m) => RoadmapMessage.Name(m.Title, m.TitleZh);
 
-    private static List<RoadmapMessage> MilestoneDiff(MilestoneSnapshot a, MilestoneSnapshot b)
+    /// <param name="phases">The names of the two phases when the milestone moved between them (the summary names them, not their ids).</param>
+    private static List<RoadmapMessage> MilestoneDiff(MilestoneSnapshot a, MilestoneSnapshot b, IReadOnlyDictionary<int, JsonNode>? phases = null)
     {
         var changes = new List<RoadmapMessage>();
-        Diff(changes, "Phase", a.PhaseId.ToString(), b.PhaseId.ToString());
+        if (a.PhaseId != b.PhaseId)
+        {
+            object Phase(int id) => phases?.GetValueOrDefault(id) is { } name ? RoadmapMessage.Of(Quoted, name) : RoadmapMessage.Of(Quoted, id.ToString(CultureInfo.InvariantCulture));
+            changes.Add(RoadmapMessage.Of(RoadmapSentences.Diff, Field("Phase"), Phase(a.PhaseId), Phase(b.PhaseId)));
+        }
         Diff(changes, "Title", a.Title, b.Title);
         Diff(changes, "TitleZh", a.TitleZh, b.TitleZh);
         Diff(changes, "Owner", a.Owner, b.Owner);
