@@ -59,6 +59,43 @@ public sealed class BrowserPortal : WebApplicationFactory<Program>, IAsyncLifeti
         });
     }
 
+    /// <summary>
+    /// A page in a fresh browser context as a reader in <paramref name="culture"/> sees it: the browser's locale, the
+    /// portal's language cookie (what /culture/set writes), Shanghai time, the viewport, downloads allowed.
+    /// </summary>
+    /// <remarks>
+    /// axe-core is injected as a script tag, which the portal's script CSP rightly refuses, so CSP is bypassed here;
+    /// the policy itself is checked on every page by SecurityInBrowserTests, without this bypass.
+    /// </remarks>
+    public async Task<IPage> NewPageAsync(string culture, int width, int height)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseUrl,
+            Locale = culture == "en" ? "en-US" : "zh-CN",
+            TimezoneId = "Asia/Shanghai",
+            ViewportSize = new() { Width = width, Height = height },
+            AcceptDownloads = true,
+            BypassCSP = true,
+        });
+        await context.AddCookiesAsync([new Microsoft.Playwright.Cookie { Name = ".AspNetCore.Culture", Value = Uri.EscapeDataString($"c={culture}|uic={culture}"), Url = BaseUrl }]);
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(30_000);
+        return page;
+    }
+
+    /// <summary><see cref="NewPageAsync"/>, signed in as <paramref name="email"/> (the shared password).</summary>
+    public async Task<IPage> SignInAsync(string email, string culture, int width, int height)
+    {
+        var page = await NewPageAsync(culture, width, height);
+        await page.GotoAsync("/account/login");
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", Password);
+        await page.ClickAsync("[data-testid=sign-in]");
+        await page.WaitForSelectorAsync("[data-testid=sign-out]", new() { State = WaitForSelectorState.Attached });
+        return page;
+    }
+
     public async Task<IPage> SignedInPageAsync()
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, Locale = "en-US" });

@@ -168,18 +168,10 @@ public sealed class EvaluationsInBrowserTests(BrowserPortal portal) : IClassFixt
         foreach (var close in await page.Locator(".mud-snackbar button").AllAsync())
             await close.ClickAsync();
         await page.WaitForFunctionAsync("() => !document.querySelector('.mud-snackbar')");
-        await page.WaitForTimeoutAsync(300);
         // What the suite and the model wrote, and the stored target label, are data, not the page's words.
         names = [.. names, .. await page.Locator("[data-testid=item-id], [data-testid=item-input], [data-testid=item-output], [data-testid=item-reference]").AllTextContentsAsync(),
             .. await page.Locator("[data-testid=evaluation-target-label]").AllTextContentsAsync()];
-        await PageAudit.ScreenshotAsync(page, shot);
-        problems.AddRange((await PageAudit.AxeViolationsAsync(page)).Select(v => $"{shot}: axe {v}"));
-        problems.AddRange((await PageAudit.StructureProblemsAsync(page)).Select(p => $"{shot}: {p}"));
-        if (culture != "en")
-            problems.AddRange((await PageAudit.EnglishWordsAsync(page, [.. Allowed, .. names])).Select(w => $"{shot}: English {w}"));
-        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        if (scrollWidth > width + 1)
-            problems.Add($"{shot}: the page scrolls sideways ({scrollWidth} px wide)");
+        await PageAudit.AuditAsync(page, shot, culture, width, [.. Allowed, .. names], problems);
     }
 
     /// <summary>A tiny run of the demo dataset, two steps, trained once per portal.</summary>
@@ -240,24 +232,5 @@ public sealed class EvaluationsInBrowserTests(BrowserPortal portal) : IClassFixt
         }
     }
 
-    private async Task<IPage> SignInAsync(string email, string culture, int width, int height)
-    {
-        var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = portal.BaseUrl,
-            Locale = culture == "en" ? "en-US" : "zh-CN",
-            TimezoneId = "Asia/Shanghai",
-            ViewportSize = new() { Width = width, Height = height },
-            BypassCSP = true, // axe-core is injected as a script tag
-        });
-        await context.AddCookiesAsync([new Cookie { Name = ".AspNetCore.Culture", Value = Uri.EscapeDataString($"c={culture}|uic={culture}"), Url = portal.BaseUrl }]);
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
-        await page.GotoAsync("/account/login");
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", BrowserPortal.Password);
-        await page.ClickAsync("[data-testid=sign-in]");
-        await page.WaitForSelectorAsync("[data-testid=sign-out]", new() { State = WaitForSelectorState.Attached });
-        return page;
-    }
+    private Task<IPage> SignInAsync(string email, string culture, int width, int height) => portal.SignInAsync(email, culture, width, height);
 }

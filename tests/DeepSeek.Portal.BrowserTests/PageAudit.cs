@@ -9,6 +9,24 @@ namespace DeepSeek.Portal.BrowserTests;
 /// </summary>
 public static class PageAudit
 {
+    /// <summary>
+    /// Screenshots the page as <paramref name="shot"/> and adds what is wrong with it to <paramref name="problems"/>:
+    /// axe-core violations, structure problems, English words left on a non-English page (beyond <paramref name="allowed"/>:
+    /// product names, data the test wrote) and a page wider than the viewport.
+    /// </summary>
+    public static async Task AuditAsync(IPage page, string shot, string culture, int width, IEnumerable<string> allowed, List<string> problems, int settleMs = 300)
+    {
+        await page.WaitForTimeoutAsync(settleMs);
+        await ScreenshotAsync(page, shot);
+        problems.AddRange((await AxeViolationsAsync(page)).Select(v => $"{shot}: axe {v}"));
+        problems.AddRange((await StructureProblemsAsync(page)).Select(p => $"{shot}: {p}"));
+        if (culture != "en")
+            problems.AddRange((await EnglishWordsAsync(page, [.. allowed])).Select(w => $"{shot}: English {w}"));
+        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        if (scrollWidth > width + 1)
+            problems.Add($"{shot}: the page scrolls sideways ({scrollWidth} px wide)");
+    }
+
     /// <summary>Words that stay as they are in Chinese: product and technical names, units, file formats, JSON field names.</summary>
     public static readonly IReadOnlyList<string> ProperNouns =
     [

@@ -254,18 +254,8 @@ public sealed class RoadmapInBrowserTests(BrowserPortal portal) : IClassFixture<
         return DateOnly.ParseExact(iso, "yyyy-MM-dd", CultureInfo.InvariantCulture);
     }
 
-    private async Task AuditAsync(IPage page, string shot, string culture, int width, List<string> problems)
-    {
-        await page.WaitForTimeoutAsync(300);
-        await PageAudit.ScreenshotAsync(page, shot);
-        problems.AddRange((await PageAudit.AxeViolationsAsync(page)).Select(v => $"{shot}: axe {v}"));
-        problems.AddRange((await PageAudit.StructureProblemsAsync(page)).Select(p => $"{shot}: {p}"));
-        if (culture != "en")
-            problems.AddRange((await PageAudit.EnglishWordsAsync(page, [.. Allowed, .. Owners, Manager, Stakeholder])).Select(w => $"{shot}: English {w}"));
-        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
-        if (scrollWidth > width + 1)
-            problems.Add($"{shot}: the page scrolls sideways ({scrollWidth} px wide)");
-    }
+    private static Task AuditAsync(IPage page, string shot, string culture, int width, List<string> problems) =>
+        PageAudit.AuditAsync(page, shot, culture, width, [.. Allowed, .. Owners, Manager, Stakeholder], problems);
 
     private async Task EnsureUsersAsync()
     {
@@ -287,24 +277,5 @@ public sealed class RoadmapInBrowserTests(BrowserPortal portal) : IClassFixture<
         }
     }
 
-    private async Task<IPage> SignInAsync(string email, string culture, int width, int height)
-    {
-        var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = portal.BaseUrl,
-            Locale = culture == "en" ? "en-US" : "zh-CN",
-            TimezoneId = "Asia/Shanghai",
-            ViewportSize = new() { Width = width, Height = height },
-            BypassCSP = true, // axe-core is injected as a script tag
-        });
-        await context.AddCookiesAsync([new Cookie { Name = ".AspNetCore.Culture", Value = Uri.EscapeDataString($"c={culture}|uic={culture}"), Url = portal.BaseUrl }]);
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
-        await page.GotoAsync("/account/login");
-        await page.FillAsync("#email", email);
-        await page.FillAsync("#password", BrowserPortal.Password);
-        await page.ClickAsync("[data-testid=sign-in]");
-        await page.WaitForSelectorAsync("[data-testid=sign-out]", new() { State = WaitForSelectorState.Attached });
-        return page;
-    }
+    private Task<IPage> SignInAsync(string email, string culture, int width, int height) => portal.SignInAsync(email, culture, width, height);
 }

@@ -308,35 +308,9 @@ public sealed class WhatAUserSeesInBrowserTests(BrowserPortal portal) : IClassFi
             problems.Add($"{shot}: {unlabelled} table cells without a label for narrow screens");
     }
 
-    private async Task<IPage> NewPageAsync(string culture, int width, int height)
-    {
-        var context = await portal.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = portal.BaseUrl,
-            Locale = culture == "en" ? "en-US" : "zh-CN",
-            TimezoneId = "Asia/Shanghai",
-            ViewportSize = new() { Width = width, Height = height },
-            // axe-core is injected as a script tag, which the portal's script CSP rightly refuses; the policy itself
-            // is checked on every page by SecurityInBrowserTests, without this bypass.
-            BypassCSP = true,
-        });
-        // The language cookie /culture/set writes (URL-encoded "c=…|uic=…").
-        await context.AddCookiesAsync([new Cookie { Name = ".AspNetCore.Culture", Value = Uri.EscapeDataString($"c={culture}|uic={culture}"), Url = portal.BaseUrl }]);
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(30_000);
-        return page;
-    }
+    private Task<IPage> NewPageAsync(string culture, int width, int height) => portal.NewPageAsync(culture, width, height);
 
-    private async Task<IPage> SignInAsync(string culture, int width, int height)
-    {
-        var page = await NewPageAsync(culture, width, height);
-        await page.GotoAsync("/account/login");
-        await page.FillAsync("#email", Admin);
-        await page.FillAsync("#password", BrowserPortal.Password);
-        await page.ClickAsync("[data-testid=sign-in]");
-        await page.WaitForSelectorAsync("[data-testid=sign-out]", new() { State = WaitForSelectorState.Attached });
-        return page;
-    }
+    private Task<IPage> SignInAsync(string culture, int width, int height) => portal.SignInAsync(Admin, culture, width, height);
 
     private Task<(RunSummary First, RunSummary Second)> TwoFinishedRunsAsync() => FinishedRuns.GetValue(portal, _ => CreateTwoFinishedRunsAsync());
 
