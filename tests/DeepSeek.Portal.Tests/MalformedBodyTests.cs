@@ -69,6 +69,7 @@ public sealed class MalformedBodyTests : IAsyncLifetime
         var (field, messages) = Assert.Single(errors);
         Assert.Equal("precision", field);
         Assert.Matches(@"^line 2, byte \d+: not valid JSON — ", (string)messages![0]!);
+        Assert.DoesNotContain("LineNumber", (string)messages[0]!, StringComparison.Ordinal);
 
         (status, errors) = await SendAsync(HttpMethod.Post, "/api/planner/plan", "[]");
         Assert.Equal(HttpStatusCode.BadRequest, status);

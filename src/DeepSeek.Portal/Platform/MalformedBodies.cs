@@ -66,8 +66,13 @@ public static class MalformedBodies
 
     private static string FirstSentence(string message)
     {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).Trim();
+        // The reader's position ("Path: $ | LineNumber: 0 | BytePositionInLine: 1.") is given once, 1-based, in front.
+        foreach (var tail in new[] { " Path:", " LineNumber:" })
+        {
+            var cut = message.IndexOf(tail, StringComparison.Ordinal);
+            if (cut > 0) message = message[..cut];
+        }
+        return message.Trim();
     }
 
     /// <summary><c>$.plan.contextLength</c> → <c>plan.contextLength</c>; <c>$['a b']</c> and indices kept; <c>$</c> → body.</summary>
