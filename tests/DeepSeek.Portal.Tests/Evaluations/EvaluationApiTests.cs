@@ -233,6 +233,12 @@ public sealed class EvaluationApiTests(EvaluationPortal fixture) : IClassFixture
             Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
             Assert.NotNull((await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["baseUrl"]);
         }
+        // In the caller's language: a Chinese page (or a request asking for zh-Hans) reads Chinese.
+        var zh = await Engineer.PostAsJsonAsync("/api/evaluation-endpoints?culture=zh-Hans", new { name = "", baseUrl = "ftp://host/v1", model = "m", maxConcurrency = 99 });
+        var errors = (await zh.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!;
+        Assert.Equal("基础 URL 必须是完整的 http 或 https 地址，例如 http://10.0.0.5:8000/v1（实际为“ftp://host/v1”）。", (string?)errors["baseUrl"]![0]);
+        Assert.Equal("请为端点命名。", (string?)errors["name"]![0]);
+        Assert.Equal("并发数必须在 1 到 64 之间（实际为 99）。", (string?)errors["maxConcurrency"]![0]);
     }
 
     [Fact]
@@ -338,6 +344,8 @@ public sealed class EvaluationApiTests(EvaluationPortal fixture) : IClassFixture
         Assert.Equal(["deepseek-v3", "qwen"], ok.Models);
         var wrongKey = await ProbeAsync("probe-key", address + "/v1", "deepseek-v3", "sk-wrong");
         Assert.Equal((false, 401, "The endpoint refused the API key."), (wrongKey.Ok, wrongKey.Status, wrongKey.Message));
+        var wrongKeyZh = await Engineer.PostAsync($"/api/evaluation-endpoints/{(await Engineer.GetFromJsonAsync<List<EndpointView>>("/api/evaluation-endpoints", Json))!.Single(e => e.Name == "probe-key").Id}/test?culture=zh-Hans", null);
+        Assert.Equal("端点拒绝了该 API 密钥。", (await wrongKeyZh.Content.ReadFromJsonAsync<EndpointProbe>(Json))!.Message);
         var unknownModel = await ProbeAsync("probe-model", address + "/v1", "gpt-9", "sk-right");
         Assert.False(unknownModel.Ok);
         Assert.Contains("gpt-9", unknownModel.Message);

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Localization;
 
 namespace DeepSeek.Portal.Evaluations.Endpoints;
 
@@ -32,8 +33,12 @@ public sealed record EndpointChange(EndpointView? Endpoint, IReadOnlyDictionary<
 /// keys under their own purpose, so a copy of the database alone does not reveal them; they are decrypted only to make
 /// a call and are never returned or logged.
 /// </summary>
-public sealed class EndpointRegistry(PortalDbContext db, IDataProtectionProvider protection, IHttpClientFactory http, TimeProvider clock, ILogger<EndpointRegistry> logger)
+public sealed class EndpointRegistry(PortalDbContext db, IDataProtectionProvider protection, IHttpClientFactory http, TimeProvider clock, ILogger<EndpointRegistry> logger,
+    IStringLocalizer<SharedResource> l)
 {
+    /// <summary>A message in the caller's language (the page's, or the API request's: English unless it asks for Chinese).</summary>
+    private string L(string key, params object[] args) => string.Format(System.Globalization.CultureInfo.CurrentCulture, l[key].Value, args);
+
     public const string KeyPurpose = "DeepSeek.Portal.Evaluation.EndpointKey";
     public const string HttpClientName = "evaluation-endpoints";
 
@@ -71,7 +76,7 @@ public sealed class EndpointRegistry(PortalDbContext db, IDataProtectionProvider
     {
         var errors = Validate(request, creating: true);
         if (errors.Count == 0 && await db.EvaluationEndpoints.AnyAsync(e => e.Name == request.Name!.Trim(), ct))
-            errors["name"] = [$"An endpoint named \"{request.Name!.Trim()}\" already exists."];
+            errors["name"] = [L("EpErrNameTaken", request.Name!.Trim())];
         if (errors.Count > 0)
             return new EndpointChange(null, errors);
         var endpoint = new EvaluationEndpoint
@@ -98,7 +103,7 @@ public sealed class EndpointRegistry(PortalDbContext db, IDataProtectionProvider
             return new EndpointChange(null, new Dictionary<string, string[]>(), NotFound: true);
         var errors = Validate(request, creating: false);
         if (request.Name is not null && errors.Count == 0 && await db.EvaluationEndpoints.AnyAsync(e => e.Id != id && e.Name == request.Name.Trim(), ct))
-            errors["name"] = [$"An endpoint named \"{request.Name.Trim()}\" already exists."];
+            errors["name"] = [L("EpErrNameTaken", request.Name.Trim())];
         if (errors.Count > 0)
             return new EndpointChange(null, errors);
         if (request.Name is not null) endpoint.Name = request.Name.Trim();
@@ -118,9 +123,9 @@ public sealed class EndpointRegistry(PortalDbContext db, IDataProtectionProvider
         if (!await db.EvaluationEndpoints.AnyAsync(e => e.Id == id, ct))
             return (false, null);
         if (await db.Evaluations.AnyAsync(e => e.TargetEndpointId == id && (e.Status == EvaluationStatus.Queued || e.Status == EvaluationStatus.Running), ct))
-            return (true, "An evaluation against this endpoint is queued or running; cancel it first.");
+            return (true, L("EpErrInUse"));
         if (await db.EvaluationSchedules.Where(s => s.TargetEndpointId == id).Select(s => s.Name).FirstOrDefaultAsync(ct) is { } schedule)
-            return (true, $"The schedule \"{schedule}\" evaluates this endpoint; delete or change it first.");
+            return (true, L("EpErrScheduled", schedule));
         await db.EvaluationEndpoints.Where(e => e.Id == id).ExecuteDeleteAsync(ct);
         return (true, null);
     }
@@ -150,22 +155,22 @@ public sealed class EndpointRegistry(PortalDbContext db, IDataProtectionProvider
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return new EndpointProbe(false, $"The endpoint did not answer within {Math.Clamp(endpoint.TimeoutSeconds, 1, 30)} s.", null, []);
+            return new EndpointProbe(false, L("EpProbeTimeout", Math.Clamp(endpoint.TimeoutSeconds, 1, 30)), null, []);
         }
         catch (HttpRequestException e)
         {
-            return new EndpointProbe(false, $"The endpoint could not be reached: {e.Message}", null, []);
+            return new EndpointProbe(false, L("EpProbeUnreachable", e.Message), null, []);
         }
         using (response)
         {
             var status = (int)response.StatusCode;
             if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-                return new EndpointProbe(false, key is null ? "The endpoint needs an API key." : "The endpoint refused the API key.", status, []);
+                return new EndpointProbe(false, key is null ? L("EpProbeNeedsKey") : L("EpProbeKeyRefused"), status, []);
             if (!response.IsSuccessStatusCode)
-                return new EndpointProbe(false, $"The endpoint answered {status} {response.ReasonPhrase} to GET {endpoint.BaseUrl.TrimEnd('/')}/models; check the base URL (it ends in /v1).", status, []);
+                return new EndpointProbe(false, L("EpProbeStatus", status, response.ReasonPhrase ?? "", endpoint.BaseUrl.TrimEnd('/')), status, []);
             var mediaType = response.Content.Headers.ContentType?.MediaType;
             if (mediaType is null || !mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
-                return new EndpointProbe(false, $"The endpoint answered with {mediaType ?? "no content type"}, not JSON; is the base URL an OpenAI-compatible API (ending in /v1)?", status, []);
+                return new EndpointProbe(false, mediaType is null ? L("EpProbeNoContentType") : L("EpProbeNotJson", mediaType), status, []);
             List<string> models;
             try
             {
@@ -177,46 +182,46 @@ public sealed class EndpointRegistry(PortalDbContext db, IDataProtectionProvider
             }
             catch (JsonException)
             {
-                return new EndpointProbe(false, "The endpoint's model list is not the JSON the OpenAI API prescribes ({\"data\": [{\"id\": …}]}).", status, []);
+                return new EndpointProbe(false, L("EpProbeBadList"), status, []);
             }
             var listed = models.Take(50).ToList();
             return models.Contains(endpoint.Model, StringComparer.Ordinal)
-                ? new EndpointProbe(true, $"The endpoint answered and serves {endpoint.Model}.", status, listed)
-                : new EndpointProbe(false, $"The endpoint answered but does not list the model \"{endpoint.Model}\"" + (models.Count > 0 ? $"; it serves {string.Join(", ", listed.Take(10))}." : "."), status, listed);
+                ? new EndpointProbe(true, L("EpProbeOk", endpoint.Model), status, listed)
+                : new EndpointProbe(false, models.Count > 0 ? L("EpProbeModelMissingServes", endpoint.Model, string.Join(", ", listed.Take(10))) : L("EpProbeModelMissing", endpoint.Model), status, listed);
         }
     }
 
     /// <summary>The URL without a trailing slash.</summary>
     private static string NormaliseUrl(string url) => url.Trim().TrimEnd('/');
 
-    private static Dictionary<string, string[]> Validate(EndpointRequest r, bool creating)
+    private Dictionary<string, string[]> Validate(EndpointRequest r, bool creating)
     {
         var errors = new Dictionary<string, string[]>();
         if (creating || r.Name is not null)
         {
-            if (string.IsNullOrWhiteSpace(r.Name)) errors["name"] = ["Give the endpoint a name."];
-            else if (r.Name.Trim().Length > 200) errors["name"] = ["The name is longer than 200 characters."];
+            if (string.IsNullOrWhiteSpace(r.Name)) errors["name"] = [L("EpErrNameMissing")];
+            else if (r.Name.Trim().Length > 200) errors["name"] = [L("EpErrNameLong")];
         }
         if (creating || r.BaseUrl is not null)
         {
             if (string.IsNullOrWhiteSpace(r.BaseUrl) || !Uri.TryCreate(r.BaseUrl.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
-                errors["baseUrl"] = [$"The base URL must be an absolute http or https URL such as http://10.0.0.5:8000/v1 (was '{r.BaseUrl}')."];
+                errors["baseUrl"] = [L("EpErrUrl", r.BaseUrl ?? "")];
             else if (!string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment) || !string.IsNullOrEmpty(uri.UserInfo))
-                errors["baseUrl"] = ["The base URL must not carry a query, fragment or user name; give the key as the API key."];
+                errors["baseUrl"] = [L("EpErrUrlParts")];
         }
         if (creating || r.Model is not null)
         {
-            if (string.IsNullOrWhiteSpace(r.Model)) errors["model"] = ["Give the model name the endpoint serves (as in its /v1/models list)."];
-            else if (r.Model.Length > 200) errors["model"] = ["The model name is longer than 200 characters."];
+            if (string.IsNullOrWhiteSpace(r.Model)) errors["model"] = [L("EpErrModelMissing")];
+            else if (r.Model.Length > 200) errors["model"] = [L("EpErrModelLong")];
         }
         if (r.ApiKey is { Length: > 4096 })
-            errors["apiKey"] = ["The API key is longer than 4096 characters."];
+            errors["apiKey"] = [L("EpErrKeyLong")];
         else if (r.ApiKey is not null && r.ApiKey.Any(c => char.IsControl(c) || c == ' '))
-            errors["apiKey"] = ["The API key contains spaces or control characters."];
+            errors["apiKey"] = [L("EpErrKeyChars")];
         if (r.MaxConcurrency is { } c && (c < 1 || c > 64))
-            errors["maxConcurrency"] = [$"Concurrency must be between 1 and 64 (was {c})."];
+            errors["maxConcurrency"] = [L("EpErrConcurrency", c)];
         if (r.TimeoutSeconds is { } t && (t < 1 || t > 3600))
-            errors["timeoutSeconds"] = [$"The timeout must be between 1 and 3600 seconds (was {t})."];
+            errors["timeoutSeconds"] = [L("EpErrTimeout", t)];
         return errors;
     }
 }
