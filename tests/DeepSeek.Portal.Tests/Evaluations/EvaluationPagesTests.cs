@@ -86,7 +86,8 @@ public sealed class EvaluationPagesTests() : ComponentTestContext("zh-Hans"), ID
         await panel.Find("input[data-testid=endpoint-model]").ChangeAsync(new ChangeEventArgs { Value = "deepseek-v3" });
         await panel.Find("input[data-testid=endpoint-key]").ChangeAsync(new ChangeEventArgs { Value = "sk-page-secret-42" });
         await panel.Find("[data-testid=save-endpoint]").ClickAsync(new MouseEventArgs());
-        panel.WaitForAssertion(() => Assert.Contains("absolute http or https URL", panel.Markup, StringComparison.Ordinal));
+        // The registry words its refusal in the page's language.
+        panel.WaitForAssertion(() => Assert.Contains("基础 URL 必须是完整的 http 或 https 地址", panel.Markup, StringComparison.Ordinal));
         Assert.DoesNotContain("sk-page-secret-42", panel.Markup, StringComparison.Ordinal);
 
         await panel.Find("input[data-testid=endpoint-url]").ChangeAsync(new ChangeEventArgs { Value = "http://10.0.0.5:8000/v1" });
