@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace DeepSeek.Portal.Data.Migrations
 {
     [DbContext(typeof(PortalDbContext))]
-    [Migration("20261203010030_Roadmap")]
+    [Migration("20261203080731_Roadmap")]
     partial class Roadmap
     {
         /// <inheritdoc />
@@ -625,6 +625,13 @@ namespace DeepSeek.Portal.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReasonArgs")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("To")
                         .IsRequired()
                         .HasMaxLength(20)
@@ -809,6 +816,13 @@ namespace DeepSeek.Portal.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SummaryArgs")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SummaryCode")
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("User")
                         .HasColumnType("TEXT");
 
@@ -832,6 +846,9 @@ namespace DeepSeek.Portal.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Notes")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NotesZh")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Owner")
@@ -883,6 +900,9 @@ namespace DeepSeek.Portal.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Description")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DescriptionZh")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Name")

@@ -23,6 +23,8 @@ namespace DeepSeek.Portal.Data.Migrations
                     EntityId = table.Column<int>(type: "INTEGER", nullable: false),
                     Action = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
                     Summary = table.Column<string>(type: "TEXT", nullable: false),
+                    SummaryCode = table.Column<string>(type: "TEXT", maxLength: 60, nullable: true),
+                    SummaryArgs = table.Column<string>(type: "TEXT", nullable: true),
                     Before = table.Column<string>(type: "TEXT", nullable: true),
                     After = table.Column<string>(type: "TEXT", nullable: true)
                 },
@@ -40,7 +42,8 @@ namespace DeepSeek.Portal.Data.Migrations
                     Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
                     NameZh = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     Order = table.Column<int>(type: "INTEGER", nullable: false),
-                    Description = table.Column<string>(type: "TEXT", nullable: true)
+                    Description = table.Column<string>(type: "TEXT", nullable: true),
+                    DescriptionZh = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -62,6 +65,7 @@ namespace DeepSeek.Portal.Data.Migrations
                     BaselineEnd = table.Column<DateOnly>(type: "TEXT", nullable: false),
                     Status = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
                     Notes = table.Column<string>(type: "TEXT", nullable: true),
+                    NotesZh = table.Column<string>(type: "TEXT", nullable: true),
                     Version = table.Column<int>(type: "INTEGER", nullable: false),
                     UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
                     UpdatedBy = table.Column<string>(type: "TEXT", nullable: true)
@@ -141,7 +145,9 @@ namespace DeepSeek.Portal.Data.Migrations
                     To = table.Column<string>(type: "TEXT", maxLength: 20, nullable: false),
                     EvaluationId = table.Column<int>(type: "INTEGER", nullable: true),
                     Value = table.Column<double>(type: "REAL", nullable: true),
-                    Reason = table.Column<string>(type: "TEXT", nullable: false)
+                    Reason = table.Column<string>(type: "TEXT", nullable: false),
+                    ReasonCode = table.Column<string>(type: "TEXT", maxLength: 60, nullable: true),
+                    ReasonArgs = table.Column<string>(type: "TEXT", nullable: true)
                 },
                 constraints: table =>
                 {
