@@ -10,6 +10,12 @@ public abstract class ComponentTestContext : IAsyncLifetime
 {
     protected BunitContext Context { get; } = new();
 
+    /// <summary>
+    /// Waits are an upper bound, not a delay: pages that load through the real portal services (SQLite, evaluations)
+    /// can take longer than bUnit's one-second default while the other test classes load the two cores.
+    /// </summary>
+    static ComponentTestContext() => BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(30);
+
     protected ComponentTestContext(string culture = "en")
     {
         CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = new CultureInfo(culture);

@@ -37,7 +37,7 @@ public sealed class EndpointRegistry(PortalDbContext db, IDataProtectionProvider
     IStringLocalizer<SharedResource> l)
 {
     /// <summary>A message in the caller's language (the page's, or the API request's: English unless it asks for Chinese).</summary>
-    private string L(string key, params object[] args) => string.Format(System.Globalization.CultureInfo.CurrentCulture, l[key].Value, args);
+    private string L(string key, params object[] args) => l[key, args].Value;
 
     public const string KeyPurpose = "DeepSeek.Portal.Evaluation.EndpointKey";
     public const string HttpClientName = "evaluation-endpoints";

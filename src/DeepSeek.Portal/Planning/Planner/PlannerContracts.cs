@@ -82,9 +82,9 @@ public sealed record TrainingBundleRequest(
 public sealed record ServedEndpointRequest(string? Name, string? BaseUrl, string? ServedName, string? ApiKey = null);
 
 /// <summary>
-/// Thrown for a request the planner portal refuses: field → messages (a 400, nothing produced). Messages of the planner
-/// (the planning library's and the service's own) also come as <see cref="Notes"/> with codes, so pages translate them;
-/// the deployment library's option checks and the training bundle's have English text only.
+/// Thrown for a request the planner portal refuses: field → messages (a 400, nothing produced). Coded messages (the
+/// planning library's, the deployment checks' and the services' own) also come as <see cref="Notes"/>, so pages
+/// translate them; the few deployment checks without a code have English text only.
 /// </summary>
 public sealed class PlannerRequestException : Exception
 {
@@ -122,4 +122,10 @@ public sealed class PlannerRequestException : Exception
     public PlannerRequestException(string field, PlanNote message) : this(new Dictionary<string, PlanNote[]> { [field] = [message] })
     {
     }
+
+    /// <summary>A deployment-library check's refusal reported on the request's <paramref name="field"/>: its coded note when it has one.</summary>
+    public static PlannerRequestException FromSpecCheck(string field, ArgumentException e) =>
+        e is SpecFieldException refused
+            ? new(field, refused.Note)
+            : new(field, e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
 }

@@ -212,9 +212,7 @@ public sealed partial class PlannerService(IPlannerModelSource folders, CpuDevic
                 nameof(ServingSpec.Engine) => "engine",
                 _ => "plan",
             };
-            throw e is SpecFieldException refused
-                ? new PlannerRequestException(field, refused.Note)
-                : new PlannerRequestException(field, e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+            throw PlannerRequestException.FromSpecCheck(field, e);
         }
     }
 

@@ -216,9 +216,7 @@ public sealed class TrainingBundleService(PortalDbContext db, DatasetVersionServ
             var name = e.ParamName ?? "";
             var camel = name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
             var field = ClusterFields.Contains(name) ? "cluster." + camel : SettingFields.Contains(name) ? "settings." + camel : "plan";
-            throw e is SpecFieldException refused
-                ? new PlannerRequestException(field, refused.Note)
-                : new PlannerRequestException(field, e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal));
+            throw PlannerRequestException.FromSpecCheck(field, e);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Resources;
 using System.Text.Json.Nodes;
+using DeepSeek.Portal.Evaluations.Reports;
 using Microsoft.Extensions.Localization;
 
 namespace DeepSeek.Portal.Planning.Roadmap;
@@ -40,12 +41,20 @@ public sealed record RoadmapMessage(string Code, JsonArray Args)
     /// <summary>Sentences joined with "; " (or "；").</summary>
     public static JsonNode Join(IEnumerable<RoadmapMessage> items) => new JsonObject { ["join"] = new JsonArray([.. items.Select(i => i.ToNode())]) };
 
-    /// <summary>The sentence in the current UI language, through <paramref name="l"/>.</summary>
-    public string Render(IStringLocalizer l) =>
-        Render(Code, Args, new Words(k => l[k] is { ResourceNotFound: false } s ? s.Value : null, CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "zh", Stored: false));
+    /// <summary>The sentence in the current UI language, through <paramref name="l"/>; metrics and scopes as the reports name them.</summary>
+    public string Render(IStringLocalizer<SharedResource> l)
+    {
+        var report = new ReportText(l);
+        return Render(Code, Args, new Words(k => l[k] is { ResourceNotFound: false } s ? s.Value : null, CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "zh",
+            report.MetricName, scope => ScopeName(l, report, scope)));
+    }
 
     /// <summary>The sentence in English (the neutral resources), whatever the current culture, with metrics and scopes as stored.</summary>
-    public string English() => Render(Code, Args, new Words(k => Resources.GetString(k, CultureInfo.InvariantCulture), Chinese: false, Stored: true));
+    public string English() => Render(Code, Args, new Words(k => Resources.GetString(k, CultureInfo.InvariantCulture), Chinese: false, Metric: m => m, Scope: s => s));
+
+    /// <summary>A gate's scope in words: the reports' wording, and "user feedback" for the whole feedback scope.</summary>
+    public static string ScopeName(IStringLocalizer<SharedResource> l, ReportText report, string scope) =>
+        scope == "feedback" ? l["RmUiScopeFeedback"].Value : report.ScopeName(scope);
 
     /// <summary>The arguments as stored.</summary>
     public string ArgsJson() => Args.ToJsonString();
@@ -76,8 +85,8 @@ public sealed record RoadmapMessage(string Code, JsonArray Args)
         _ => JsonValue.Create(a.ToString()),
     };
 
-    /// <summary>How to word arguments: resource lookup (null when missing), Chinese names, metrics and scopes as stored.</summary>
-    private sealed record Words(Func<string, string?> Lookup, bool Chinese, bool Stored)
+    /// <summary>How to word arguments: resource lookup (null when missing), Chinese names, metric and scope names.</summary>
+    private sealed record Words(Func<string, string?> Lookup, bool Chinese, Func<string, string> Metric, Func<string, string> Scope)
     {
         public string Text(string key) => Lookup(key) ?? key;
     }
@@ -104,26 +113,10 @@ public sealed record RoadmapMessage(string Code, JsonArray Args)
         JsonObject o when o["code"] is JsonValue code => Render(code.GetValue<string>(), o["args"] as JsonArray ?? [], w),
         JsonObject o when o["join"] is JsonArray items => string.Join(w.Text("RmSumSeparator"), items.Select(i => Value(i, w))),
         JsonObject o when o["text"] is JsonValue name => w.Chinese && o["zh"] is JsonValue zh ? zh.GetValue<string>() : name.GetValue<string>(),
-        JsonObject o when o["metric"] is JsonValue metric => w.Stored ? metric.GetValue<string>() : w.Lookup("Metric_" + metric.GetValue<string>()) ?? metric.GetValue<string>(),
-        JsonObject o when o["scope"] is JsonValue scope => w.Stored ? scope.GetValue<string>() : ScopeName(scope.GetValue<string>(), w),
+        JsonObject o when o["metric"] is JsonValue metric => w.Metric(metric.GetValue<string>()),
+        JsonObject o when o["scope"] is JsonValue scope => w.Scope(scope.GetValue<string>()),
         _ => node.ToJsonString(),
     };
-
-    /// <summary>A scope in words, as the gate chips and evaluation reports say it.</summary>
-    private static string ScopeName(string scope, Words w)
-    {
-        if (scope == "feedback") return w.Text("RmUiScopeFeedback");
-        if (scope == "all") return w.Text("ScopeAll");
-        var colon = scope.IndexOf(':');
-        if (colon < 0) return scope;
-        var (kind, name) = (scope[..colon], scope[(colon + 1)..]);
-        return kind switch
-        {
-            "slice" => w.Lookup("Slice_" + name) ?? name,
-            "domain" => w.Lookup("ScopeDomain") is { } template ? string.Format(CultureInfo.InvariantCulture, template, name) : name,
-            _ => scope,
-        };
-    }
 }
 
 /// <summary>

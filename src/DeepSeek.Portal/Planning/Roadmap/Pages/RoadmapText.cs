@@ -42,7 +42,7 @@ public sealed class RoadmapText(IStringLocalizer<SharedResource> l, ReportText r
 
     public string MetricName(string metric) => report.MetricName(metric);
 
-    public string ScopeName(string scope) => scope == "feedback" ? l["RmUiScopeFeedback"].Value : report.ScopeName(scope);
+    public string ScopeName(string scope) => RoadmapMessage.ScopeName(l, report, scope);
 
     /// <summary>"≥ 30" or "≤ 12.5".</summary>
     public static string Target(GateView gate) => (gate.Comparison == GateComparison.AtMost ? "≤ " : "≥ ") + ReportText.Number(gate.Target);
